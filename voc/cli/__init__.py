@@ -1,0 +1,42 @@
+"""Command-line interface: `voc --help`.
+
+Each module below registers its commands on the apps in `voc.cli.app`;
+importing them here is what makes the commands exist.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from voc.cli import (  # noqa: F401  (imported for their command registrations)
+    analyze,
+    backlog,
+    ingest,
+    report,
+    sentiment,
+    serve,
+    themes,
+)
+from voc.cli.app import app, err_console
+from voc.errors import VocError
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point: run the app, turning library errors into clean exits."""
+    try:
+        app(standalone_mode=False)
+    except VocError as exc:
+        err_console.print(f"[bold red]error[/] {exc}")
+        sys.exit(1)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)

@@ -1,0 +1,3 @@
+"""CLI commands for ingestion: init, demo, ingest, status."""
+
+from __future__ import annotations

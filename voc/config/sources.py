@@ -1,0 +1,82 @@
+"""Config of the feedback sources: where to read and how to map columns."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from voc.schema import Kind, RatingScale
+
+SourceFormat = Literal[
+    "csv",
+    "jsonl",
+    "parquet",
+    "excel",
+    "zendesk_json",
+    "zendesk_csv",
+    "app_store",
+    "google_play",
+    "trustpilot",
+    "qualtrics",
+    "surveymonkey",
+    "typeform",
+    "zendesk_api",
+]
+
+
+class ColumnMap(BaseModel):
+    """Which column of the export holds each record field (generic formats)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = None
+    text: str | None = None
+    title: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    rating: str | None = None
+    customer_id: str | None = None
+    segment: str | None = None
+    revenue: str | None = None
+    product: str | None = None
+    channel: str | None = None
+    url: str | None = None
+    language: str | None = None
+
+
+class ZendeskApiConfig(BaseModel):
+    """Zendesk incremental ticket export API."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str = Field(description="e.g. https://acme.zendesk.com")
+    email: str | None = None
+    token_env: str = Field(default="ZENDESK_API_TOKEN", description="environment variable holding the API token")
+    start_time: int = Field(default=0, description="unix time to start from on the first run")
+    page_size: int = 1000
+    max_retries: int = 5
+    timeout_s: float = 30.0
+    ticket_url_template: str | None = Field(
+        default=None, description="link back to a ticket, e.g. https://acme.zendesk.com/agent/tickets/{id}"
+    )
+
+
+class SourceConfig(BaseModel):
+    """One configured source of feedback."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    format: SourceFormat
+    path: str | None = Field(default=None, description="file or glob, relative to the config file's project root")
+    kind: Kind | None = Field(default=None, description="defaults from the format (tickets, reviews, surveys)")
+    columns: ColumnMap = Field(default_factory=ColumnMap)
+    rating_scale: RatingScale | None = None
+    encoding: str | None = Field(default=None, description="file encoding; detected (utf-8, BOM, latin-1) when unset")
+    delimiter: str | None = None
+    date_format: str | None = Field(default=None, description="strftime format when dates are not ISO-like")
+    url_template: str | None = Field(default=None, description="link back to the record, e.g. https://x/{id}")
+    chunk_rows: int = Field(default=5000, ge=1)
+    api: ZendeskApiConfig | None = None
+    enabled: bool = True

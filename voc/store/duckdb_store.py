@@ -1,0 +1,427 @@
+"""DuckDB implementation of the store (the embedded default).
+
+Writes are serialised by a file lock beside the database (`<db>.lock`), held
+for the life of a writable store: a second writer waits `lock_timeout_s` and
+then stops with a clear message instead of corrupting anything. Every ingest
+batch (rows, quarantine rows, watermark) is one transaction, so a process
+killed part-way leaves the store as of the last committed batch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+from filelock import FileLock, Timeout
+
+from voc.errors import StoreError, StoreLockedError
+from voc.schema import ITEM_COLUMNS, FeedbackRecord, QuarantineRow
+from voc.store.base import BatchCounts, RunInfo
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS items (
+    id VARCHAR PRIMARY KEY,
+    source VARCHAR NOT NULL,
+    external_id VARCHAR,
+    kind VARCHAR NOT NULL,
+    channel VARCHAR,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ,
+    title VARCHAR,
+    text VARCHAR NOT NULL,
+    rating DOUBLE,
+    rating_scale VARCHAR,
+    customer_id VARCHAR,
+    segment VARCHAR,
+    revenue DOUBLE,
+    product VARCHAR,
+    language VARCHAR,
+    url VARCHAR,
+    metadata VARCHAR,
+    flags VARCHAR,
+    input_file VARCHAR,
+    input_row BIGINT,
+    content_hash VARCHAR NOT NULL,
+    ingested_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS quarantine (
+    qid VARCHAR PRIMARY KEY,
+    source VARCHAR NOT NULL,
+    input_file VARCHAR,
+    input_row BIGINT,
+    reason VARCHAR NOT NULL,
+    detail VARCHAR,
+    raw VARCHAR,
+    run_id VARCHAR,
+    quarantined_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS watermarks (
+    source VARCHAR NOT NULL,
+    key VARCHAR NOT NULL,
+    value VARCHAR,
+    updated_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (source, key)
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY,
+    job VARCHAR NOT NULL,
+    target VARCHAR,
+    status VARCHAR NOT NULL,
+    started_at TIMESTAMPTZ NOT NULL,
+    finished_at TIMESTAMPTZ,
+    rows_read BIGINT DEFAULT 0,
+    stored BIGINT DEFAULT 0,
+    updated BIGINT DEFAULT 0,
+    duplicates BIGINT DEFAULT 0,
+    quarantined BIGINT DEFAULT 0,
+    pid INTEGER,
+    detail VARCHAR,
+    error VARCHAR
+);
+"""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _check_ident(name: str) -> str:
+    if not _IDENT.match(name):
+        raise StoreError(f"invalid table or column name {name!r}", code="E305")
+    return name
+
+
+def _records_frame(records: Sequence[FeedbackRecord], hashes: Sequence[str], now: datetime) -> pd.DataFrame:
+    rows = []
+    for rec, h in zip(records, hashes, strict=True):
+        d = rec.model_dump()
+        d["kind"] = rec.kind.value
+        d["rating_scale"] = rec.rating_scale.value if rec.rating_scale else None
+        d["metadata"] = json.dumps(rec.metadata, default=str, ensure_ascii=False) if rec.metadata else None
+        d["flags"] = json.dumps(rec.flags) if rec.flags else None
+        d["content_hash"] = h
+        d["ingested_at"] = now
+        rows.append(d)
+    df = pd.DataFrame(rows, columns=ITEM_COLUMNS)
+    for col in ("created_at", "updated_at", "ingested_at"):
+        df[col] = pd.to_datetime(df[col], utc=True)
+    for col in ("rating", "revenue"):
+        df[col] = pd.to_numeric(df[col]).astype("float64")
+    df["input_row"] = df["input_row"].astype("Int64")
+    return df
+
+
+class DuckDBStore:
+    """The embedded store. Use `open_store()` rather than constructing directly."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False, lock_timeout_s: float = 60.0) -> None:
+        self.path = str(path)
+        self.read_only = read_only
+        self._lock: FileLock | None = None
+        self._in_tx = False
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        if not read_only and self.path != ":memory:":
+            self._lock = FileLock(self.path + ".lock")
+            try:
+                self._lock.acquire(timeout=lock_timeout_s)
+            except Timeout:
+                raise StoreLockedError(
+                    f"the store {self.path} is being written by another voc process "
+                    f"(waited {lock_timeout_s:g} s). Wait for it to finish, or raise store.lock_timeout_s.",
+                ) from None
+        try:
+            if read_only and self.path != ":memory:" and not Path(self.path).exists():
+                raise StoreError(f"no store at {self.path}; run `voc ingest` first", code="E302")
+            self.con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.IOException as exc:
+            self._release()
+            raise StoreLockedError(
+                f"cannot open the store {self.path}: another process has it open for writing ({exc}). "
+                "Try again when that run finishes."
+            ) from None
+        except StoreError:
+            self._release()
+            raise
+        if not read_only:
+            self.con.execute(_SCHEMA)
+            self._mark_interrupted_runs()
+
+    # -- lifecycle -----------------------------------------------------------
+    def _release(self) -> None:
+        if self._lock is not None and self._lock.is_locked:
+            self._lock.release()
+
+    def close(self) -> None:
+        """Close the connection and release the write lock."""
+        try:
+            self.con.close()
+        finally:
+            self._release()
+
+    def __enter__(self) -> DuckDBStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _mark_interrupted_runs(self) -> None:
+        # We hold the write lock, so any run still 'running' belongs to a dead process.
+        self.con.execute(
+            "UPDATE runs SET status = 'interrupted', finished_at = coalesce(finished_at, ?) WHERE status = 'running'",
+            [_now()],
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction; nested calls join the outer one."""
+        if self._in_tx:
+            yield self.con
+            return
+        self.con.execute("BEGIN TRANSACTION")
+        self._in_tx = True
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        else:
+            self.con.execute("COMMIT")
+        finally:
+            self._in_tx = False
+
+    # -- ingestion -------------------------------------------------------------
+    def commit_batch(
+        self,
+        source: str,
+        records: Sequence[FeedbackRecord],
+        quarantined: Sequence[QuarantineRow],
+        watermark: dict[str, str] | None = None,
+        *,
+        read: int | None = None,
+        run_id: str | None = None,
+    ) -> BatchCounts:
+        """Upsert `records`, store `quarantined`, move `watermark`: all or nothing.
+
+        An id already stored with the same content is a duplicate. With other
+        content it is an update only when its `updated_at` is newer; otherwise
+        it is quarantined as `duplicate_id_conflict`, so neither version is lost.
+        """
+        counts = BatchCounts(read=read if read is not None else len(records) + len(quarantined))
+        quarantine = list(quarantined)
+        now = _now()
+        hashes = [r.content_hash() for r in records]
+
+        # Resolve ids repeated inside the batch first, in row order.
+        chosen: dict[str, int] = {}
+        for i, rec in enumerate(records):
+            j = chosen.get(rec.id)
+            if j is None:
+                chosen[rec.id] = i
+            elif hashes[i] == hashes[j]:
+                counts.duplicates += 1
+            elif _newer(rec.updated_at, records[j].updated_at):
+                # Earlier version in this batch is superseded; it was never stored.
+                counts.duplicates += 1
+                chosen[rec.id] = i
+            else:
+                quarantine.append(_conflict_row(source, rec, "an earlier row of this batch"))
+        idx = list(chosen.values())
+        batch = [records[i] for i in idx]
+        batch_hashes = [hashes[i] for i in idx]
+
+        with self.transaction() as con:
+            existing: dict[str, tuple[str, Any]] = {}
+            if batch:
+                ids = pd.DataFrame({"id": [r.id for r in batch]})
+                con.register("_incoming_ids", ids)
+                rows = con.execute(
+                    "SELECT i.id, i.content_hash, i.updated_at FROM items i JOIN _incoming_ids n USING (id)"
+                ).fetchall()
+                con.unregister("_incoming_ids")
+                existing = {r[0]: (r[1], r[2]) for r in rows}
+            to_insert: list[int] = []
+            to_update: list[int] = []
+            for k, rec in enumerate(batch):
+                old = existing.get(rec.id)
+                if old is None:
+                    to_insert.append(k)
+                elif old[0] == batch_hashes[k]:
+                    counts.duplicates += 1
+                elif _newer(rec.updated_at, old[1]):
+                    to_update.append(k)
+                else:
+                    quarantine.append(_conflict_row(source, rec, "the stored item"))
+            write = to_insert + to_update
+            if write:
+                df = _records_frame([batch[k] for k in write], [batch_hashes[k] for k in write], now)
+                if to_update:
+                    upd = pd.DataFrame({"id": [batch[k].id for k in to_update]})
+                    con.register("_upd_ids", upd)
+                    con.execute("DELETE FROM items WHERE id IN (SELECT id FROM _upd_ids)")
+                    con.unregister("_upd_ids")
+                con.register("_new_items", df)
+                con.execute(f"INSERT INTO items ({', '.join(ITEM_COLUMNS)}) SELECT * FROM _new_items")
+                con.unregister("_new_items")
+            counts.inserted = len(to_insert)
+            counts.updated = len(to_update)
+            if quarantine:
+                qdf = pd.DataFrame(
+                    [
+                        {
+                            "qid": uuid.uuid4().hex,
+                            "source": q.source,
+                            "input_file": q.input_file,
+                            "input_row": q.input_row,
+                            "reason": q.reason,
+                            "detail": q.detail,
+                            "raw": q.raw,
+                            "run_id": run_id,
+                            "quarantined_at": now,
+                        }
+                        for q in quarantine
+                    ]
+                )
+                qdf["input_row"] = qdf["input_row"].astype("Int64")
+                con.register("_q", qdf)
+                con.execute("INSERT INTO quarantine SELECT * FROM _q")
+                con.unregister("_q")
+            counts.quarantined = len(quarantine)
+            for key, value in (watermark or {}).items():
+                self._set_watermark(source, key, value, now)
+            if run_id:
+                con.execute(
+                    "UPDATE runs SET rows_read = rows_read + ?, stored = stored + ?, updated = updated + ?, "
+                    "duplicates = duplicates + ?, quarantined = quarantined + ? WHERE run_id = ?",
+                    [counts.read, counts.stored, counts.updated, counts.duplicates, counts.quarantined, run_id],
+                )
+        if counts.read != counts.stored + counts.duplicates + counts.quarantined:
+            raise StoreError(
+                f"batch counts do not add up for source {source!r}: {counts.as_dict()}", code="E399"
+            )
+        return counts
+
+    def _set_watermark(self, source: str, key: str, value: str | None, now: datetime) -> None:
+        self.con.execute(
+            "INSERT INTO watermarks VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (source, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            [source, key, value, now],
+        )
+
+    def set_watermark(self, source: str, key: str, value: str | None) -> None:
+        """Move one watermark on its own (prefer `commit_batch` for rows and watermark together)."""
+        with self.transaction():
+            self._set_watermark(source, key, value, _now())
+
+    def get_watermark(self, source: str, key: str) -> str | None:
+        row = self.con.execute("SELECT value FROM watermarks WHERE source = ? AND key = ?", [source, key]).fetchall()
+        return row[0][0] if row else None
+
+    def watermarks(self, source: str) -> dict[str, str]:
+        rows = self.con.execute("SELECT key, value FROM watermarks WHERE source = ?", [source]).fetchall()
+        return {k: v for k, v in rows}
+
+    # -- runs ----------------------------------------------------------------
+    def start_run(self, job: str, target: str | None = None, detail: dict[str, Any] | None = None) -> RunInfo:
+        """Record that a job started; returns the run to pass to `finish_run`."""
+        run = RunInfo(run_id=uuid.uuid4().hex[:12], job=job, target=target, detail=dict(detail or {}))
+        self.con.execute(
+            "INSERT INTO runs (run_id, job, target, status, started_at, pid, detail) VALUES (?, ?, ?, 'running', ?, ?, ?)",
+            [run.run_id, job, target, _now(), os.getpid(), json.dumps(run.detail, default=str)],
+        )
+        return run
+
+    def finish_run(self, run: RunInfo, status: str, error: str | None = None) -> None:
+        """Close a run with its outcome: ok, partial, failed."""
+        run.status = status
+        self.con.execute(
+            "UPDATE runs SET status = ?, finished_at = ?, detail = ?, error = ? WHERE run_id = ?",
+            [status, _now(), json.dumps(run.detail, default=str), error, run.run_id],
+        )
+
+    # -- reading ---------------------------------------------------------------
+    def count_items(self) -> int:
+        return int(self.con.execute("SELECT count(*) FROM items").fetchall()[0][0])
+
+    def iter_items(
+        self,
+        columns: Sequence[str] | None = None,
+        where: str | None = None,
+        params: Sequence[Any] = (),
+        chunk_rows: int = 10000,
+    ) -> Iterator[pd.DataFrame]:
+        """Stream items in chunks, in (created_at, id) order."""
+        cols = ", ".join(_check_ident(c) for c in columns) if columns else "*"
+        sql = f"SELECT {cols} FROM items" + (f" WHERE {where}" if where else "") + " ORDER BY created_at, id"
+        reader = self.con.execute(sql, list(params)).fetch_record_batch(chunk_rows)
+        for batch in reader:
+            yield batch.to_pandas()
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        """Run a read query and return a DataFrame."""
+        return self.con.execute(sql, list(params)).df()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run a statement (DDL or DML) in the current transaction, if any."""
+        self.con.execute(sql, list(params))
+
+    def table_exists(self, table: str) -> bool:
+        rows = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [_check_ident(table)]
+        ).fetchall()
+        return bool(rows[0][0])
+
+    def write_frame(self, table: str, df: pd.DataFrame, key: Sequence[str] | None = None) -> int:
+        """Upsert a DataFrame into `table` (created from the frame's schema when absent).
+
+        With `key`, rows whose key matches an incoming row are replaced;
+        without, rows are appended. Returns the number of rows written.
+        """
+        table = _check_ident(table)
+        for c in df.columns:
+            _check_ident(str(c))
+        with self.transaction() as con:
+            con.register("_frame", df)
+            if not self.table_exists(table):
+                con.execute(f"CREATE TABLE {table} AS SELECT * FROM _frame LIMIT 0")
+            if key and len(df):
+                cond = " AND ".join(f"t.{_check_ident(k)} IS NOT DISTINCT FROM f.{k}" for k in key)
+                con.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM _frame f WHERE {cond})")
+            cols = ", ".join(str(c) for c in df.columns)
+            if len(df):
+                con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _frame")
+            con.unregister("_frame")
+        return len(df)
+
+
+def _newer(a: datetime | None, b: Any) -> bool:
+    if a is None:
+        return False
+    if b is None or (isinstance(b, float) and pd.isna(b)):
+        return True
+    b_ts = pd.Timestamp(b)
+    if b_ts.tzinfo is None:
+        b_ts = b_ts.tz_localize(UTC)
+    return pd.Timestamp(a) > b_ts
+
+
+def _conflict_row(source: str, rec: FeedbackRecord, against: str) -> QuarantineRow:
+    return QuarantineRow(
+        source=source,
+        input_file=rec.input_file,
+        input_row=rec.input_row,
+        reason="duplicate_id_conflict",
+        detail=f"id {rec.id!r} repeats {against} with different content and no newer updated_at",
+        raw=rec.model_dump_json(),
+    )
