@@ -24,7 +24,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/voc demo --config config/demo.toml
+	$(BIN)/voc demo --out data/demo
+	$(BIN)/voc run --config config/demo.toml --out out/demo
 
 test: $(STAMP)
 	$(BIN)/ruff check voc flows tests bench

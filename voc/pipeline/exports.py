@@ -1,0 +1,55 @@
+"""Flat CSV exports of the store: items.csv, themes.csv, quarantine.csv.
+
+`items.csv` is a contract other tools read (columns in
+`voc.schema.ITEMS_CSV_COLUMNS`); stage columns are empty when a stage has not
+run on an item.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from voc.schema import ITEMS_CSV_COLUMNS
+from voc.store import DuckDBStore
+
+
+def items_frame(store: DuckDBStore) -> pd.DataFrame:
+    """One row per stored item with the sentiment, theme and mapping columns joined in."""
+    joins: list[str] = []
+    cols = ["i.input_row", "i.id", "i.source", "i.kind", "i.created_at", "i.text", "i.rating", "i.language"]
+    if store.table_exists("item_sentiment"):
+        joins.append("LEFT JOIN item_sentiment s ON s.item_id = i.id")
+        cols += ["s.label AS sentiment", "s.score AS sentiment_score"]
+    if store.table_exists("item_themes"):
+        joins.append("LEFT JOIN item_themes t ON t.item_id = i.id")
+        cols += ["t.theme_id", "t.theme_label", "t.theme_ids"]
+    if store.table_exists("item_mapping"):
+        joins.append("LEFT JOIN item_mapping m ON m.item_id = i.id")
+        cols += ["m.journey_stage", "m.pillar"]
+    sql = f"SELECT {', '.join(cols)} FROM items i {' '.join(joins)} ORDER BY i.input_file, i.input_row, i.id"
+    df = store.query(sql)
+    for c in ITEMS_CSV_COLUMNS:
+        if c not in df.columns:
+            df[c] = None
+    return df[ITEMS_CSV_COLUMNS]
+
+
+def write_items_csv(store: DuckDBStore, path: Path) -> int:
+    """Write items.csv; returns the row count."""
+    df = items_frame(store)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(path, index=False)
+    return len(df)
+
+
+def write_quarantine_csv(store: DuckDBStore, path: Path) -> int:
+    """Write quarantine.csv (every row that could not be used, with its reason)."""
+    df = store.query(
+        "SELECT source, input_file, input_row, reason, detail, raw, quarantined_at FROM quarantine "
+        "ORDER BY input_file, input_row"
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(path, index=False)
+    return len(df)

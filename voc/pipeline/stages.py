@@ -1,0 +1,35 @@
+"""Run the analysis stages in order on an open store.
+
+sentiment -> themes -> journey stages and pillars -> backlog (+ alerts) -> report.
+Each stage reads what the previous ones wrote to the store and is
+incremental: items already processed are not processed again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from voc.config import VocConfig
+from voc.store import DuckDBStore
+
+log = logging.getLogger(__name__)
+
+
+def run_stages(store: DuckDBStore, config: VocConfig, out_dir: Path, *, progress: bool = True,
+               week: str | None = None) -> dict[str, Any]:
+    """Run every analysis stage; returns each stage's summary, with seconds."""
+    summaries: dict[str, Any] = {}
+
+    def timed(name: str, fn, *args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        out = fn(*args, **kwargs)
+        summaries[name] = {"seconds": round(time.perf_counter() - t0, 2), "result": out}
+        return out
+
+    from voc.nlp.stage import enrich_sentiment
+
+    timed("sentiment", enrich_sentiment, store, config, progress=progress)
+    return summaries
