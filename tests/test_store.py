@@ -1,0 +1,104 @@
+"""The DuckDB store: idempotent upserts, conflicts, watermarks, runs, locking."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from voc.errors import StoreLockedError
+from voc.schema import FeedbackRecord, QuarantineRow, stable_id
+from voc.store import DuckDBStore
+
+
+def rec(ext: str, text: str = "the app crashes", updated: datetime | None = None, **kw) -> FeedbackRecord:
+    created = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    return FeedbackRecord(
+        id=stable_id("src", ext, text, created), source="src", external_id=ext, kind="review",
+        created_at=created, updated_at=updated, text=text, **kw,
+    )
+
+
+def test_counts_add_up_and_reingest_changes_nothing(mem_store: DuckDBStore) -> None:
+    batch = [rec("1"), rec("2"), rec("3")]
+    q = [QuarantineRow(source="src", reason="bad_date", detail="x")]
+    first = mem_store.commit_batch("src", batch, q)
+    assert (first.read, first.inserted, first.duplicates, first.quarantined) == (4, 3, 0, 1)
+    before = mem_store.query("SELECT * FROM items ORDER BY id")
+    again = mem_store.commit_batch("src", batch, [])
+    assert (again.read, again.stored, again.duplicates) == (3, 0, 3)
+    after = mem_store.query("SELECT * FROM items ORDER BY id")
+    pd.testing.assert_frame_equal(before, after)
+
+
+def test_duplicate_ids_within_a_batch(mem_store: DuckDBStore) -> None:
+    counts = mem_store.commit_batch("src", [rec("1"), rec("1"), rec("2")], [])
+    assert (counts.inserted, counts.duplicates) == (2, 1)
+    assert mem_store.count_items() == 2
+
+
+def test_newer_version_updates_and_stale_conflict_is_quarantined(mem_store: DuckDBStore) -> None:
+    t0 = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    mem_store.commit_batch("src", [rec("1", "late delivery", updated=t0)], [])
+    newer = mem_store.commit_batch("src", [rec("1", "late delivery, now solved", updated=t0 + timedelta(days=1))], [])
+    assert (newer.updated, newer.quarantined) == (1, 0)
+    assert mem_store.query("SELECT text FROM items")["text"].tolist() == ["late delivery, now solved"]
+    stale = mem_store.commit_batch("src", [rec("1", "an older edit", updated=t0)], [])
+    assert (stale.stored, stale.quarantined) == (0, 1)
+    q = mem_store.query("SELECT reason, raw FROM quarantine")
+    assert q["reason"].tolist() == ["duplicate_id_conflict"]
+    assert "an older edit" in q["raw"].iloc[0]  # nothing lost: the losing version is kept
+
+
+def test_watermark_commits_with_rows_or_not_at_all(mem_store: DuckDBStore) -> None:
+    mem_store.commit_batch("src", [rec("1")], [], {"cursor": "abc"})
+    assert mem_store.get_watermark("src", "cursor") == "abc"
+    bad = rec("2").model_copy(update={"text": None})  # violates NOT NULL inside the transaction
+    with pytest.raises(Exception):
+        mem_store.commit_batch("src", [bad], [], {"cursor": "def"})
+    assert mem_store.get_watermark("src", "cursor") == "abc"
+    assert mem_store.count_items() == 1
+
+
+def test_runs_record_counts_and_interrupted_runs_are_marked(tmp_path: Path) -> None:
+    path = tmp_path / "s.duckdb"
+    store = DuckDBStore(path)
+    run = store.start_run("ingest", "src")
+    store.commit_batch("src", [rec("1"), rec("2")], [], run_id=run.run_id)
+    store.close()  # never finished: as if the process died
+    store = DuckDBStore(path)
+    row = store.query("SELECT status, rows_read, stored FROM runs").iloc[0]
+    assert (row.status, row.rows_read, row.stored) == ("interrupted", 2, 2)
+    store.close()
+
+
+def test_write_frame_upserts_by_key(mem_store: DuckDBStore) -> None:
+    mem_store.write_frame("t", pd.DataFrame({"k": [1, 2], "v": ["a", "b"]}), key=["k"])
+    mem_store.write_frame("t", pd.DataFrame({"k": [2, 3], "v": ["B", "c"]}), key=["k"])
+    assert mem_store.query("SELECT k, v FROM t ORDER BY k").values.tolist() == [[1, "a"], [2, "B"], [3, "c"]]
+
+
+def _hold_lock(path: str, ready, release) -> None:
+    store = DuckDBStore(path)
+    ready.set()
+    release.wait(30)
+    store.close()
+
+
+def test_second_writer_gets_a_clear_refusal(tmp_path: Path) -> None:
+    path = str(tmp_path / "s.duckdb")
+    ctx = mp.get_context("spawn")
+    ready, release = ctx.Event(), ctx.Event()
+    holder = ctx.Process(target=_hold_lock, args=(path, ready, release))
+    holder.start()
+    try:
+        assert ready.wait(60)
+        with pytest.raises(StoreLockedError, match="another voc process"):
+            DuckDBStore(path, lock_timeout_s=0.5)
+    finally:
+        release.set()
+        holder.join(30)
+    DuckDBStore(path, lock_timeout_s=5).close()  # free again once the first writer is done
