@@ -1,0 +1,252 @@
+"""The cleaning pipeline: every record passes here between connector and store.
+
+Order matters: the binary-garbage test sees the raw text; unicode repair runs
+before HTML parsing (entities and tags may be mojibake too); replies are cut
+before whitespace is collapsed (they are found by line structure); language
+is detected before redaction (placeholders are not words of any language);
+truncation comes last so a cut can never split a card number into an
+unredacted fragment.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from voc.clean.html import html_to_text, looks_like_html
+from voc.clean.language import UNDETERMINED, detect_language
+from voc.clean.pii import redact
+from voc.clean.replies import strip_replies
+from voc.clean.unicode import garbage_ratio, repair_unicode
+from voc.clean.whitespace import normalize_whitespace
+from voc.config.core import CleanConfig
+from voc.schema import FeedbackRecord, Flag, QuarantineRow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CleanStats:
+    """What a batch of cleaning did: counts per flag, PII type and quarantine reason."""
+
+    records: int = 0
+    kept: int = 0
+    flags: Counter = field(default_factory=Counter)
+    pii: Counter = field(default_factory=Counter)
+    quarantined: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    def merge(self, other: CleanStats) -> None:
+        self.records += other.records
+        self.kept += other.kept
+        self.flags.update(other.flags)
+        self.pii.update(other.pii)
+        self.quarantined.update(other.quarantined)
+        self.seconds += other.seconds
+
+    def summary(self) -> str:
+        parts = [f"clean: {self.records:,} records in {self.seconds:.2f} s, kept {self.kept:,}"]
+        if self.quarantined:
+            parts.append(
+                "quarantined " + ", ".join(f"{k}={v:,}" for k, v in sorted(self.quarantined.items()))
+            )
+        if self.flags:
+            parts.append("flags " + ", ".join(f"{k}={v:,}" for k, v in sorted(self.flags.items())))
+        if self.pii:
+            parts.append("pii " + ", ".join(f"{k}={v:,}" for k, v in sorted(self.pii.items())))
+        return "; ".join(parts)
+
+
+def truncate(text: str, max_chars: int) -> tuple[str, bool]:
+    """Cut `text` to at most `max_chars` at a word boundary; return (text, truncated)."""
+    if len(text) <= max_chars:
+        return text, False
+    cut = text[:max_chars]
+    # Back up to the last whitespace if it is near the end; a text without
+    # spaces (a URL, CJK) is cut hard rather than losing most of it.
+    space = max(cut.rfind(" "), cut.rfind("\n"))
+    if space >= max_chars * 0.8:
+        cut = cut[:space]
+    return cut.rstrip(), True
+
+
+def _redact_value(value: Any, cfg: CleanConfig, counts: Counter) -> Any:
+    if isinstance(value, str):
+        out, c = redact(value, phone_regions=cfg.phone_regions, names=cfg.redact_names)
+        counts.update(c)
+        return out
+    if isinstance(value, dict):
+        return {k: _redact_value(v, cfg, counts) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redact_value(v, cfg, counts) for v in value]
+    return value
+
+
+def _repair(text: str, cfg: CleanConfig, flags: list[str], *, replies: bool) -> str:
+    """Unicode, HTML, replies and whitespace steps (no redaction, no language)."""
+    text, changed = repair_unicode(text)
+    if changed:
+        flags.append(Flag.unicode_repaired.value)
+    if cfg.strip_html and looks_like_html(text):
+        stripped = html_to_text(text)
+        if stripped != text:
+            text = stripped
+            flags.append(Flag.html_stripped.value)
+    if replies and cfg.strip_quoted_replies:
+        text, changed = strip_replies(text)
+        if changed:
+            flags.append(Flag.quoted_reply_removed.value)
+    return normalize_whitespace(text)
+
+
+def _quarantine(
+    record: FeedbackRecord, cfg: CleanConfig, reason: str, detail: str, stats: CleanStats | None
+) -> QuarantineRow:
+    # Raw PII must not reach the quarantine table either: redact what is kept.
+    counts: Counter = Counter()
+    update: dict[str, Any] = {"text": _redact_value(record.text, cfg, counts)}
+    if record.title:
+        update["title"] = _redact_value(record.title, cfg, counts)
+    if record.metadata:
+        update["metadata"] = _redact_value(record.metadata, cfg, counts)
+    safe = record.model_copy(update=update) if cfg.redact_pii else record
+    if stats is not None:
+        stats.quarantined[reason] += 1
+    return QuarantineRow(
+        source=record.source,
+        input_file=record.input_file,
+        input_row=record.input_row,
+        reason=reason,
+        detail=detail,
+        raw=safe.model_dump_json(),
+    )
+
+
+def clean_record(
+    record: FeedbackRecord, cfg: CleanConfig, stats: CleanStats | None = None
+) -> FeedbackRecord | QuarantineRow:
+    """Clean one record: repair, strip HTML/replies, normalise, detect language, redact, truncate.
+
+    Returns a new `FeedbackRecord` (the input is never mutated) with flags for
+    every change, or a `QuarantineRow` (reason `binary_garbage`,
+    `empty_after_cleaning` or `too_short`) whose raw JSON is already redacted.
+    """
+    ratio = garbage_ratio(record.text)
+    if ratio > cfg.binary_garbage_ratio:
+        return _quarantine(
+            record,
+            cfg,
+            "binary_garbage",
+            f"{ratio:.0%} of {len(record.text):,} characters are control or replacement characters "
+            f"(limit clean.binary_garbage_ratio={cfg.binary_garbage_ratio:g}); is the file's encoding right?",
+            stats,
+        )
+    flags: list[str] = []
+    text = _repair(record.text, cfg, flags, replies=True)
+    if not text:
+        return _quarantine(record, cfg, "empty_after_cleaning", "text is empty after cleaning", stats)
+    if len(text) < cfg.min_text_chars:
+        return _quarantine(
+            record,
+            cfg,
+            "too_short",
+            f"{len(text)} characters after cleaning, fewer than clean.min_text_chars={cfg.min_text_chars}",
+            stats,
+        )
+    update: dict[str, Any] = {}
+
+    language = record.language or None
+    if language is None and cfg.detect_language:
+        language, _ = detect_language(
+            text,
+            backend=cfg.language_detector,
+            languages=tuple(cfg.languages),
+            min_chars=cfg.language_min_chars,
+            min_confidence=cfg.language_min_confidence,
+            short_confidence=cfg.language_short_confidence,
+        )
+        update["language"] = language
+    if language and language != UNDETERMINED and not language.lower().startswith("en"):
+        flags.append(Flag.non_english.value)
+
+    title = record.title
+    if title:
+        title = _repair(title, cfg, flags, replies=False) or None
+
+    pii: Counter = Counter()
+    if cfg.redact_pii:
+        text = _redact_value(text, cfg, pii)
+        if title:
+            title = _redact_value(title, cfg, pii)
+        if record.metadata:
+            metadata = _redact_value(record.metadata, cfg, pii)
+            if metadata != record.metadata:
+                update["metadata"] = metadata
+        if pii:
+            flags.append(Flag.pii_redacted.value)
+
+    text, cut = truncate(text, cfg.max_text_chars)
+    if title:
+        title, cut_title = truncate(title, cfg.max_text_chars)
+        cut = cut or cut_title
+    if cut:
+        flags.append(Flag.truncated.value)
+
+    if text != record.text:
+        update["text"] = text
+    if title != record.title:
+        update["title"] = title
+    if flags:
+        update["flags"] = list(dict.fromkeys([*record.flags, *flags]))
+    if stats is not None:
+        stats.kept += 1
+        stats.flags.update(set(flags))
+        stats.pii.update(pii)
+    return record.model_copy(update=update) if update else record.model_copy()
+
+
+def _clean_chunk(
+    records: list[FeedbackRecord], cfg: CleanConfig
+) -> tuple[list[FeedbackRecord | QuarantineRow], CleanStats]:
+    stats = CleanStats()
+    out = [clean_record(r, cfg, stats) for r in records]
+    stats.records = len(records)
+    return out, stats
+
+
+def clean_records(
+    records: list[FeedbackRecord],
+    cfg: CleanConfig,
+    source: str,
+    stats: CleanStats | None = None,
+) -> tuple[list[FeedbackRecord], list[QuarantineRow]]:
+    """Clean a batch; returns (clean records, quarantine rows), both in input order.
+
+    With `cfg.workers > 1` and at least `cfg.parallel_min_records` records the
+    batch is split over a process pool. `stats`, when given, is updated with
+    counts (see `CleanStats.summary`).
+    """
+    t0 = time.perf_counter()
+    if cfg.workers > 1 and len(records) >= cfg.parallel_min_records:
+        from voc.clean.parallel import clean_parallel
+
+        results, batch_stats = clean_parallel(records, cfg, _clean_chunk)
+    else:
+        results, batch_stats = _clean_chunk(records, cfg)
+    batch_stats.seconds = time.perf_counter() - t0
+    kept: list[FeedbackRecord] = []
+    quarantined: list[QuarantineRow] = []
+    for item in results:
+        if isinstance(item, QuarantineRow):
+            if item.source != source:
+                item = item.model_copy(update={"source": source})
+            quarantined.append(item)
+        else:
+            kept.append(item)
+    if stats is not None:
+        stats.merge(batch_stats)
+    log.debug("%s (source %s)", batch_stats.summary(), source)
+    return kept, quarantined
