@@ -1,0 +1,87 @@
+"""PII redaction: each type, the validators, and the false-positive traps."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from voc.clean import redact
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "kind"),
+    [
+        ("mail me at jane.doe+news@example.co.uk today", "mail me at [EMAIL] today", "EMAIL"),
+        ("card 4111 1111 1111 1111 was charged twice", "card [CARD] was charged twice", "CARD"),
+        ("card 5555-5555-5555-4444 declined", "card [CARD] declined", "CARD"),
+        ("amex 378282246310005.", "amex [CARD].", "CARD"),
+        ("IBAN GB82 WEST 1234 5698 7654 32 please", "IBAN [IBAN] please", "IBAN"),
+        ("to DE89370400440532013000 yesterday", "to [IBAN] yesterday", "IBAN"),
+        ("login from 192.168.1.20 failed", "login from [IP] failed", "IP"),
+        ("seen from 2001:db8::8a2e:370:7334 at 10:30:00", "seen from [IP] at 10:30:00", "IP"),
+        ("call +1 (415) 555-0134 please", "call [PHONE] please", "PHONE"),
+        ("ring 020 7946 0958 after five", "ring [PHONE] after five", "PHONE"),
+        ("Berlin office +49 30 901820.", "Berlin office [PHONE].", "PHONE"),
+        ("phone number: 415-555-0134", "phone number: [PHONE]", "PHONE"),
+        ("appelez le 01 23 45 67 89", "appelez le [PHONE]", "PHONE"),
+        ("call 0044 20 7946 0958", "call [PHONE]", "PHONE"),
+    ],
+)
+def test_pii_is_redacted(text: str, expected: str, kind: str) -> None:
+    out, counts = redact(text)
+    assert out == expected
+    assert counts == Counter({kind: 1})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "order #123456789 never arrived",
+        "order no. 0123456789 is late",
+        "it broke on 2026-01-05 again",
+        "delivered 05.01.2026 at 14:30",
+        "paid $1,299.00 for a broken phone",
+        "version 10.2.3 crashes on start",
+        "since v1.2.3.4 the sync is broken",
+        "in 2026 I paid 45 dollars",
+        "card 4111 1111 1111 1112 (fails Luhn)",
+        "reference 4111111111111112",
+        "IBAN GB82 WEST 1234 5698 7654 33 (bad checksum)",
+        "not an address 999.1.1.1",
+        "rated 3.5 out of 5, 10:30:00 wait",
+        "tracking 1Z999AA10123456784",
+        "ticket 12345 and 67890",
+        "invoice 2026-000123 is wrong",
+    ],
+)
+def test_false_positive_traps_are_not_redacted(text: str) -> None:
+    assert redact(text) == (text, Counter())
+
+
+def test_counts_per_type_and_several_hits() -> None:
+    text = "a@b.com, c@d.org, 4111 1111 1111 1111 and +1 415 555 0134 from 10.0.0.1"
+    out, counts = redact(text)
+    assert out == "[EMAIL], [EMAIL], [CARD] and [PHONE] from [IP]"
+    assert counts == Counter({"EMAIL": 2, "CARD": 1, "PHONE": 1, "IP": 1})
+
+
+def test_phone_regions_matter() -> None:
+    # A French national number is only a phone when FR is a configured region.
+    assert redact("appelez le 01 23 45 67 89", phone_regions=["US"])[1] == Counter()
+    assert redact("appelez le 01 23 45 67 89", phone_regions=["FR"])[1] == Counter({"PHONE": 1})
+
+
+def test_text_without_candidates_is_returned_as_is() -> None:
+    text = "Nothing personal here, just a bad app."
+    out, counts = redact(text)
+    assert out is text
+    assert not counts
+
+
+@pytest.mark.model
+def test_names_are_redacted_with_spacy() -> None:
+    out, counts = redact("I spoke to John Smith at the desk and he was rude.", names=True)
+    assert "John Smith" not in out
+    assert "[NAME]" in out
+    assert counts["NAME"] == 1
