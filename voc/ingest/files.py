@@ -469,8 +469,8 @@ def read_json_document(path: Path, *, key: str | None = None) -> RowStream:
     return RowStream(rows=rows(), columns=None)
 
 
-def is_json_lines(path: Path) -> bool:
-    """NDJSON or one JSON document? NDJSON when the first line is a whole object on its own."""
+def is_json_lines(path: Path, array_key: str) -> bool:
+    """NDJSON or one JSON document? NDJSON when the first line is a whole object without `array_key`."""
     with path.open("rb") as fh:
         sample = fh.read(SAMPLE_BYTES)
     text = sample.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
@@ -480,12 +480,9 @@ def is_json_lines(path: Path) -> bool:
     try:
         obj = json.loads(first)
     except json.JSONDecodeError:
-        return False
+        return False  # a pretty-printed document spans lines
     # A one-line {"tickets": [...]} document is a document, not NDJSON.
-    return not (
-        isinstance(obj, dict)
-        and any(isinstance(v, list) and v and isinstance(v[0], dict) for v in obj.values())
-    )
+    return not (isinstance(obj, dict) and isinstance(obj.get(array_key), list))
 
 
 # -- Parquet / Excel -------------------------------------------------------------

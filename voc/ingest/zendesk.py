@@ -108,7 +108,7 @@ def ticket_profile(source: SourceConfig, *, url_template: str | None = None, csv
 
 
 def _open_json(path: Path, source: SourceConfig) -> RowStream:
-    if is_json_lines(path):
+    if is_json_lines(path, "tickets"):
         return read_jsonl(path, encoding=source.encoding)
     return read_json_document(path, key="tickets")
 
