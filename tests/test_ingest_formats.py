@@ -204,6 +204,7 @@ def test_trustpilot(tmp_path: Path) -> None:
         ],
     )  # fmt: skip
     (r,), bad = read(tmp_path, "trustpilot", "tp.csv")
+    assert not bad
     assert (r.id, r.channel, r.rating, r.customer_id, r.language) == (
         "src:5f1a",
         "trustpilot",
