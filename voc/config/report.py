@@ -2,12 +2,50 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ReportConfig(BaseModel):
-    """Weekly theme report."""
+    """Weekly theme report: report.html (self-contained) and report.md (digest)."""
 
     model_config = ConfigDict(extra="forbid")
 
     out_dir: str = "out"
+    title: str = "Customer feedback: weekly themes"
+    history_weeks: int = Field(default=12, ge=2, le=52, description="weeks shown in sparklines and trends")
+    trailing_weeks: int = Field(
+        default=4, ge=1, le=26, description="weeks in the trailing average (before this week)"
+    )
+    top_themes: int = Field(default=5, ge=1, le=50, description="themes named in the summary and the digest")
+    backlog_entries: int = Field(
+        default=10, ge=0, le=100, description="backlog entries shown with their breakdown"
+    )
+    verbatims_per_entry: int = Field(default=3, ge=0, le=10)
+    quote_chars: int = Field(
+        default=180, ge=40, le=2000, description="longest quote before it is cut with an ellipsis"
+    )
+    rising_min_mentions: int = Field(
+        default=5, ge=1, description="a theme must have this many items to be called rising"
+    )
+    rising_ratio: float = Field(
+        default=1.5, gt=1.0, description="rising: this week >= ratio x max(last week, trailing average)"
+    )
+    falling_ratio: float = Field(
+        default=0.5, gt=0.0, lt=1.0, description="falling: this week <= ratio x last week"
+    )
+    at_risk_revenue_quantile: float = Field(
+        default=0.75,
+        gt=0.0,
+        lt=1.0,
+        description="accounts at or above this revenue quantile count as high revenue",
+    )
+    at_risk_satisfaction: float = Field(
+        default=50.0,
+        ge=0.0,
+        le=100.0,
+        description="satisfaction index (0-100) below which an account is unhappy",
+    )
+    max_accounts_listed: int = Field(default=15, ge=1)
+    base_url: str | None = Field(
+        default=None, description="where report.html will be published; the digest links to it when set"
+    )

@@ -1,0 +1,177 @@
+"""The report stage: read the store's tables, write report.html and report.md.
+
+I/O lives here and only here; `build_report_data` and the renderers are pure.
+Optional tables (sentiment, themes, mapping, backlog, quarantine, runs) may be
+absent: the report then says which step has not run yet instead of failing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from voc.config import VocConfig
+from voc.report.data import build_report_data
+from voc.report.models import ReportData
+from voc.report.render_html import render_html
+from voc.report.render_md import render_md
+from voc.report.weeks import parse_week, week_label
+
+log = logging.getLogger(__name__)
+
+ITEM_FIELDS = [
+    "id", "source", "kind", "created_at", "text", "rating", "rating_scale", "customer_id", "segment", "revenue", "url",
+]  # fmt: skip
+OPTIONAL_TABLES = [
+    "item_sentiment",
+    "themes",
+    "item_themes",
+    "theme_weekly",
+    "theme_mapping",
+    "quarantine",
+    "runs",
+]
+
+
+def _read(store: Any, table: str, sql: str | None = None) -> pd.DataFrame | None:
+    if not store.table_exists(table):
+        return None
+    return store.query(sql or f"SELECT * FROM {table}")
+
+
+def load_tables(store: Any) -> dict[str, pd.DataFrame | None]:
+    """The tables the report reads; None for each one that does not exist yet."""
+    items = _read(store, "items", f"SELECT {', '.join(ITEM_FIELDS)} FROM items")
+    out: dict[str, pd.DataFrame | None] = {
+        "items": items if items is not None else pd.DataFrame(columns=ITEM_FIELDS)
+    }
+    for t in OPTIONAL_TABLES:
+        out[t] = _read(store, t)
+    if out["quarantine"] is not None:
+        out["quarantine"] = out["quarantine"].drop(columns=["raw"], errors="ignore")
+    return out
+
+
+def load_backlog(store: Any, week: str | None) -> list[dict[str, Any]] | None:
+    """Entries of the stored `backlog` table for `week` (or its latest period), as dicts; None when absent."""
+    df = _read(store, "backlog")
+    if df is None or df.empty:
+        return None
+    if "period" in df.columns:
+        periods = sorted(str(p) for p in df["period"].dropna().unique())
+        chosen = week if week in periods else (periods[-1] if periods else None)
+        if chosen is not None:
+            df = df[df["period"].astype(str) == chosen]
+    records = df.to_dict("records")
+    for r in records:
+        for k, v in list(r.items()):
+            if isinstance(v, float) and pd.isna(v):
+                r[k] = None
+    return records
+
+
+def build_from_store(
+    store: Any, config: VocConfig, week: str | None = None, backlog: Any = None, now: datetime | None = None
+) -> ReportData:
+    """Everything the report shows, computed from the store (plus a backlog passed in, if any)."""
+    t = load_tables(store)
+    if backlog is None:
+        try:
+            entries = load_backlog(store, week)
+        except Exception as exc:  # an unreadable backlog must not cost the whole report
+            log.warning("report: could not read the backlog table (%s); the report goes without it", exc)
+            entries = None
+        if entries is not None:
+            period = {str(e.get("period")) for e in entries if e.get("period")}
+            backlog = {"entries": entries, "alerts": [], "period": period.pop() if len(period) == 1 else None}
+    return build_report_data(
+        t["items"],
+        sentiment=t["item_sentiment"],
+        themes=t["themes"],
+        item_themes=t["item_themes"],
+        theme_weekly=t["theme_weekly"],
+        theme_mapping=t["theme_mapping"],
+        backlog=backlog,
+        quarantine=t["quarantine"],
+        runs=t["runs"],
+        week=week,
+        config=config.report,
+        now=now,
+    )
+
+
+def _write_atomic(path: Path, text: str) -> int:
+    """Write via a temp file and rename, so a reader never sees half a report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = text.encode("utf-8")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return len(data)
+
+
+def write_report(
+    store: Any,
+    config: VocConfig,
+    out_dir: Path | str | None = None,
+    week: str | None = None,
+    backlog: Any = None,
+    *,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Write report.html and report.md for `week` (default: the week just ended) into `out_dir`.
+
+    `backlog` is a `voc.rank.backlog.Backlog` (or a mapping/list of entries); without one the
+    stored `backlog` table is used when it exists. Returns paths, sizes and counts.
+    """
+    started = time.perf_counter()
+    if week is not None:
+        week = week_label(parse_week(week))  # normalise '2026-w7' -> '2026-W07', or a clear error
+    out = Path(out_dir) if out_dir is not None else config.resolve(config.report.out_dir)
+    data = build_from_store(store, config, week=week, backlog=backlog, now=now)
+    html_path, md_path = out / "report.html", out / "report.md"
+    html_bytes = _write_atomic(html_path, render_html(data, config.report))
+    md_bytes = _write_atomic(md_path, render_md(data, config.report, report_link=html_path.name))
+    volume = next((m.value for m in data.metrics if m.key == "volume"), 0) or 0
+    result = {
+        "week": data.period.label,
+        "html": str(html_path),
+        "md": str(md_path),
+        "html_bytes": html_bytes,
+        "md_bytes": md_bytes,
+        "items": int(volume),
+        "themes": len(data.themes),
+        "rising": len(data.rising),
+        "new": len(data.new),
+        "alerts": len(data.alerts),
+        "notes": data.notes,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+    log.info(
+        "report: wrote %s for %s (%s items, %d themes, %.0f kB) in %.1f s",
+        html_path,
+        data.period.label,
+        f"{result['items']:,}",
+        result["themes"],
+        html_bytes / 1024,
+        result["seconds"],
+    )
+    return result
+
+
+def result_json(result: dict[str, Any]) -> str:
+    """The stage's result as JSON (for flows and `voc report --json`)."""
+    return json.dumps(result, indent=2, default=str)
