@@ -32,6 +32,10 @@ class Chunk:
 
 
 class Connector(Protocol):
-    """A source of feedback. `watermarks` are this source's committed watermarks."""
+    """A source of feedback. `watermarks` are this source's committed watermarks.
 
-    def read(self, watermarks: dict[str, str]) -> Iterator[Chunk]: ...
+    `full=True` ignores them and reads everything again (`voc ingest --full`);
+    re-read rows collapse onto their stable ids in the store.
+    """
+
+    def read(self, watermarks: dict[str, str], full: bool = False) -> Iterator[Chunk]: ...
