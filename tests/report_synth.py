@@ -7,6 +7,7 @@ surges, one that fades, high-revenue unhappy accounts, and hostile text.
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import UTC, date, datetime, timedelta
 
@@ -66,7 +67,12 @@ def _weekly_volume(tid: str, k: int, base: int, rng: np.random.Generator) -> int
 
 
 def make_tables(seed: int = 7, *, with_revenue: bool = True) -> dict[str, pd.DataFrame]:
-    """items, item_sentiment, themes, item_themes, theme_weekly, theme_mapping, quarantine, runs."""
+    """items, item_sentiment, themes, item_themes, theme_weekly, theme_mapping, quarantine, runs (fresh copies)."""
+    return {k: v.copy() for k, v in _make_tables(seed, with_revenue).items()}
+
+
+@functools.cache
+def _make_tables(seed: int, with_revenue: bool) -> dict[str, pd.DataFrame]:
     rng = np.random.default_rng(seed)
     weeks = [WEEK_START - timedelta(weeks=11 - k) for k in range(12)]
     customers = [f"acct-{i:03d}" for i in range(40)]
@@ -206,7 +212,8 @@ def make_backlog(tables: dict[str, pd.DataFrame], period: str = REPORT_WEEK) -> 
         status = (
             "new" if pvol == 0 else ("rising" if growth > 1 else ("falling" if growth < -0.5 else "steady"))
         )
-        verb = g.sort_values("item_id").head(3)
+        hostile = g[g["item_id"].str.startswith("xss")].sort_values("item_id", ascending=False)
+        verb = pd.concat([hostile, g.sort_values("item_id")]).head(3)
         entries.append({
             "rank": 0, "theme_id": tid, "theme_label": THEMES[tid][0], "group_label": THEMES[tid][3],
             "journey_stage": THEMES[tid][2], "pillar": THEMES[tid][3], "status": status,

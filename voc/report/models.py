@@ -6,10 +6,11 @@ renderer escapes it for its own output (HTML autoescape, Markdown escaping).
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Tone = Literal["good", "bad", "neutral"]
 Status = Literal["new", "rising", "steady", "falling", "resolved", "quiet"]
@@ -120,6 +121,17 @@ class BacklogVerbatim(BaseModel):
     text: str
     url: str | None = None
     sentiment: str | float | None = None
+
+    @field_validator("url", "sentiment", mode="before")
+    @classmethod
+    def _nan_is_none(cls, v: Any) -> Any:
+        # Frames give NaN for a missing value; that means "none" here, not a number.
+        return None if isinstance(v, float) and math.isnan(v) else v
+
+    @field_validator("item_id", mode="before")
+    @classmethod
+    def _id_text(cls, v: Any) -> str:
+        return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
 
 
 class BacklogEntryView(BaseModel):

@@ -1,0 +1,194 @@
+"""build_report_data: periods, KPIs, movers, backlog, accounts and missing tables, on synthetic frames."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+
+import pandas as pd
+import pytest
+from report_synth import NOW, REPORT_WEEK, WEEK_START, make_backlog, make_tables
+
+from voc.config.report import ReportConfig
+from voc.errors import InputError, StageError
+from voc.report.data import build_report_data, safe_url
+from voc.report.weeks import default_week, parse_week
+
+
+@pytest.fixture(scope="module")
+def tables() -> dict[str, pd.DataFrame]:
+    return make_tables()
+
+
+def _build(t: dict[str, pd.DataFrame], **kw):
+    args = dict(
+        sentiment=t["item_sentiment"],
+        themes=t["themes"],
+        item_themes=t["item_themes"],
+        theme_weekly=t["theme_weekly"],
+        theme_mapping=t["theme_mapping"],
+        quarantine=t["quarantine"],
+        runs=t["runs"],
+        now=NOW,
+    )
+    args.update(kw)
+    return build_report_data(t["items"], **args)
+
+
+@pytest.fixture(scope="module")
+def data(tables):
+    return _build(tables)
+
+
+def _week_of(ts: pd.Series) -> pd.Series:
+    return ts.dt.tz_convert("UTC").dt.tz_localize(None).dt.to_period("W-SUN").dt.start_time.dt.date
+
+
+def test_parse_week_and_errors() -> None:
+    assert parse_week("2026-W47") == date(2026, 11, 16)
+    assert parse_week("2026w7") == date(2026, 2, 9)
+    with pytest.raises(InputError, match="YYYY-Www"):
+        parse_week("2026-47")
+    with pytest.raises(InputError, match="no ISO week 54"):
+        parse_week("2026-W54")
+
+
+def test_default_week_is_the_week_just_ended() -> None:
+    weeks = [WEEK_START - timedelta(weeks=k) for k in range(3)] + [WEEK_START + timedelta(weeks=1)]
+    # Data runs into the current week (W48): report on W47, the last complete one.
+    assert default_week(weeks, NOW) == WEEK_START
+    # A historical export that ended long ago: its own last week.
+    old = [date(2015, 2, 16), date(2015, 2, 23)]
+    assert default_week(old, NOW) == date(2015, 2, 23)
+
+
+def test_period_and_kpis_match_the_frames(tables, data) -> None:
+    assert data.period.label == REPORT_WEEK
+    assert len(data.period.history) == 12 and data.period.history[-1] == WEEK_START
+    items = tables["items"].assign(week=_week_of(tables["items"]["created_at"]))
+    this = items[items["week"] == WEEK_START]
+    last = items[items["week"] == WEEK_START - timedelta(weeks=1)]
+    m = {x.key: x for x in data.metrics}
+    assert m["volume"].value == len(this) and m["volume"].prev == len(last)
+    labels = tables["item_sentiment"].set_index("item_id")["label"]
+    assert m["negative"].value == pytest.approx((labels.loc[this["id"]] == "negative").mean() * 100)
+    nps = this[this["rating_scale"] == "nps"]["rating"]
+    assert m["nps"].value == pytest.approx(((nps >= 9).mean() - (nps <= 6).mean()) * 100)
+    assert m["nps"].n == len(nps)
+    trailing = items[items["week"].isin([WEEK_START - timedelta(weeks=k) for k in range(1, 5)])]
+    assert m["volume"].trailing == pytest.approx(len(trailing) / 4)
+
+
+def test_movers_find_what_was_planted(data) -> None:
+    assert [r.theme_id for r in data.new] == ["t01"]
+    assert "t07" in [r.theme_id for r in data.rising]
+    assert "t11" in [r.theme_id for r in data.falling]
+    text = " ".join(h.text for h in data.headline)
+    t07 = next(r for r in data.themes if r.theme_id == "t07")
+    assert f"Rising: “CSV export broken”, {t07.volume} items, up from {t07.prev_volume} last week" in text
+    assert "New this week: “Settings reset after update”" in text
+    assert "vs last week" in text
+    rising_line = next(h for h in data.headline if h.kind == "rising")
+    assert rising_line.quote is not None and rising_line.quote.text
+
+
+def test_theme_rows_sum_to_item_theme_pairs(tables, data) -> None:
+    it = tables["item_themes"].merge(tables["items"], left_on="item_id", right_on="id")
+    per_week = it.assign(week=_week_of(it["created_at"]))
+    for r in data.themes:
+        sub = per_week[per_week["theme_id"] == r.theme_id]
+        assert r.weekly == [int((sub["week"] == w).sum()) for w in data.period.history]
+    assert [r.volume for r in data.themes] == sorted((r.volume for r in data.themes), reverse=True)
+
+
+def test_item_in_two_themes_counts_in_both(tables) -> None:
+    t = dict(tables)
+    it = t["item_themes"].copy()
+    xss = it["item_id"] == "xss0"
+    it.loc[xss, "theme_ids"] = json.dumps(["t01", "t02"])
+    t["item_themes"] = it
+    before = {r.theme_id: r.volume for r in _build(tables).themes}
+    after = {r.theme_id: r.volume for r in _build(t).themes}
+    assert after["t01"] == before["t01"] and after["t02"] == before["t02"] + 1
+
+
+def test_heatmap_accounts_for_every_pair(data) -> None:
+    hm = data.heatmap
+    assert hm is not None and "usage" in hm.stages
+    total = sum(c.count for row in hm.cells for c in row) + hm.unmapped
+    assert total == sum(r.volume for r in data.themes)
+    assert hm.stages.index("onboarding") < hm.stages.index("usage") < hm.stages.index("billing")
+
+
+def test_accounts_at_risk_are_big_and_unhappy(data) -> None:
+    av = data.accounts
+    assert av is not None and av.at_risk
+    for a in av.at_risk:
+        assert a.revenue >= av.revenue_threshold and a.satisfaction < av.satisfaction_threshold
+    for a in av.accounts:
+        if not a.at_risk:
+            assert a.revenue < av.revenue_threshold or a.satisfaction >= av.satisfaction_threshold
+    assert av.revenue_at_risk == pytest.approx(sum(a.revenue for a in av.at_risk))
+
+
+def test_backlog_status_and_alerts_win(tables) -> None:
+    backlog = make_backlog(tables)
+    for e in backlog["entries"]:
+        if e["theme_id"] == "t02":
+            e["status"] = "rising"
+    d = _build(tables, backlog=backlog)
+    t02 = next(r for r in d.themes if r.theme_id == "t02")
+    assert t02.status == "rising" and t02.status_source == "backlog"
+    assert d.backlog and [e.rank for e in d.backlog] == sorted(e.rank for e in d.backlog)
+    assert d.alerts and d.alerts[0].severity == "high"
+    assert any(h.kind == "alerts" for h in d.headline)
+
+
+def test_backlog_for_another_week_is_not_trusted(tables) -> None:
+    backlog = make_backlog(tables, period="2026-W40")
+    for e in backlog["entries"]:
+        e["status"] = "resolved"
+    d = _build(tables, backlog=backlog)
+    assert any("2026-W40" in n for n in d.notes)
+    assert all(r.status_source == "computed" for r in d.themes)
+
+
+def test_only_items_still_builds_with_notes(tables) -> None:
+    items = tables["items"].drop(columns=["revenue", "rating", "rating_scale"])
+    d = build_report_data(items, now=NOW)
+    assert d.themes == [] and d.heatmap is None and d.accounts is None and d.sentiment_chart is None
+    assert any("No themes yet" in n for n in d.notes)
+    assert any("No sentiment yet" in n for n in d.notes)
+    assert {m.key for m in d.metrics} == {"volume", "negative", "sentiment"}
+
+
+def test_week_without_data_says_so(tables) -> None:
+    d = _build(tables, week="2027-W05")
+    assert any("No feedback items fall in 2027-W05" in n for n in d.notes)
+    assert d.headline[0].text == "No feedback was recorded in 2027-W05."
+
+
+def test_missing_required_column_is_a_clear_error() -> None:
+    with pytest.raises(StageError, match="created_at"):
+        build_report_data(pd.DataFrame({"id": ["a"], "text": ["x"]}))
+
+
+def test_empty_store_builds() -> None:
+    empty = pd.DataFrame({"id": [], "created_at": pd.to_datetime([], utc=True), "text": []})
+    d = build_report_data(empty, now=datetime(2026, 1, 7, tzinfo=UTC))
+    assert any("no feedback items yet" in n for n in d.notes)
+
+
+def test_unsafe_urls_are_dropped(data) -> None:
+    assert safe_url("javascript:alert(1)") is None
+    assert safe_url(" JAVASCRIPT:alert(1)") is None
+    assert safe_url("data:text/html,x") is None
+    assert safe_url("https://x.example/1") == "https://x.example/1"
+    quotes = [h.quote for h in data.headline if h.quote] + [r.quote for r in data.themes if r.quote]
+    assert all(q.url is None or q.url.startswith("https://") for q in quotes)
+
+
+def test_config_thresholds_change_the_movers(tables) -> None:
+    strict = ReportConfig(rising_ratio=10.0)
+    d = _build(tables, config=strict)
+    assert "t07" not in [r.theme_id for r in d.rising]

@@ -1,0 +1,94 @@
+"""write_report and `voc report` against a real DuckDB store."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from report_synth import NOW, REPORT_WEEK, make_backlog, make_tables
+
+from voc.config import config_from_dict
+from voc.errors import InputError
+from voc.report.stage import write_report
+from voc.store import DuckDBStore
+
+
+def _fill(store: DuckDBStore, *, stages: bool = True, backlog: bool = False) -> dict[str, pd.DataFrame]:
+    t = make_tables()
+    items = t["items"].copy()
+    items["content_hash"] = items["id"]
+    items["ingested_at"] = NOW
+    store.write_frame("items", items, key=["id"])
+    q = t["quarantine"].copy()
+    q["qid"] = [f"q{i}" for i in range(len(q))]
+    store.write_frame("quarantine", q, key=["qid"])
+    if stages:
+        for name in ("item_sentiment", "themes", "item_themes", "theme_weekly", "theme_mapping"):
+            store.write_frame(name, t[name])
+    if backlog:
+        rows = pd.DataFrame(make_backlog(t)["entries"])
+        for col in ("breakdown", "verbatims", "severity", "example_ids", "example_urls"):
+            rows[col] = rows[col].map(json.dumps)
+        store.write_frame("backlog", rows)
+    return t
+
+
+@pytest.fixture
+def config(tmp_path: Path):
+    return config_from_dict({"store": {"path": str(tmp_path / "voc.duckdb")}}, root=tmp_path)
+
+
+def test_write_report_writes_both_files(file_store, config, tmp_path: Path) -> None:
+    _fill(file_store, backlog=True)
+    out = tmp_path / "out"
+    result = write_report(file_store, config, out, now=NOW)
+    assert result["week"] == REPORT_WEEK
+    html = (out / "report.html").read_text(encoding="utf-8")
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert result["html_bytes"] == len(html.encode("utf-8"))
+    assert "Top of the backlog" in html and 'data-chart="breakdown"' in html  # read back from the table
+    assert "&lt;script&gt;" in html and "<script>alert" not in html
+    assert "CSV export broken" in md
+    assert result["new"] == 1 and result["rising"] >= 1
+    assert not list(out.glob(".*.tmp"))  # atomic writes leave no temp files
+
+
+def test_items_only_store_explains_what_is_missing(file_store, config, tmp_path: Path) -> None:
+    _fill(file_store, stages=False)
+    result = write_report(file_store, config, tmp_path / "o", week="2026-w47", now=NOW)
+    assert result["week"] == REPORT_WEEK
+    notes = " ".join(result["notes"])
+    assert "voc themes" in notes and "voc sentiment" in notes and "voc backlog" in notes
+    html = (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
+    assert "No themes yet" in html
+
+
+def test_empty_store(mem_store, config, tmp_path: Path) -> None:
+    result = write_report(mem_store, config, tmp_path / "e", now=datetime(2026, 3, 4, tzinfo=UTC))
+    assert result["items"] == 0
+    assert (tmp_path / "e" / "report.html").exists()
+
+
+def test_bad_week_is_a_clear_error(mem_store, config, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="YYYY-Www"):
+        write_report(mem_store, config, tmp_path, week="last week")
+
+
+def test_cli_report(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from voc.cli import app
+
+    db = tmp_path / "voc.duckdb"
+    with DuckDBStore(db) as store:
+        _fill(store)
+    cfg = tmp_path / "voc.toml"
+    cfg.write_text(f'[store]\npath = "{db}"\n', encoding="utf-8")
+    out = tmp_path / "cli-out"
+    res = CliRunner().invoke(app, ["report", "--config", str(cfg), "--week", REPORT_WEEK, "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert f"report: {REPORT_WEEK}" in res.output
+    assert (out / "report.html").exists() and (out / "report.md").exists()
