@@ -111,7 +111,9 @@ def _is_phone(candidate: str, regions: tuple[str, ...]) -> bool:
             number = phonenumbers.parse(stripped, region)
         except phonenumbers.NumberParseException:
             continue
-        if phonenumbers.is_valid_number(number):
+        # The region is known here; is_valid_number() would first look it up
+        # again, walking all 25 NANP regions for a +1 number.
+        if phonenumbers.is_valid_number_for_region(number, region):
             return True
     return False
 
