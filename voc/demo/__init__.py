@@ -68,8 +68,12 @@ class DemoManifest:
         return sum(self.items.values())
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form; paths relative to `out_dir` so the same seed gives the same bytes anywhere."""
         d = asdict(self)
-        d.pop("seconds")  # keeps _manifest.json byte-identical between runs
+        d.pop("seconds")
+        d.pop("out_dir")
+        d["files"] = [p.name for p in self.files]
+        d["truth_file"] = self.truth_file.name
         return _jsonable(d)
 
 
@@ -79,7 +83,7 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     if isinstance(value, Path):
-        return value.name if value.is_absolute() else str(value)
+        return str(value)
     if isinstance(value, date):
         return value.isoformat()
     return value

@@ -144,6 +144,46 @@ REVIEW_OPENERS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# Short additions that keep short answers from repeating word for word.
+INTENSIFIERS: tuple[str, ...] = ("honestly ", "really ", "tbh ", "just ", "overall ", "seriously ", "so far ")
+TAILS: dict[str, tuple[str, ...]] = {
+    "negative": (
+        "please fix",
+        "not impressed",
+        "very annoying",
+        "so frustrating",
+        "disappointed",
+        "sort it out",
+        "not good enough",
+        "again",
+        "every single time",
+        "expected better",
+        "fix it please",
+        "really annoying",
+        "not acceptable",
+        "getting old",
+        "sigh",
+    ),
+    "positive": (
+        "keep it up",
+        "thanks!",
+        "would recommend",
+        "no complaints",
+        "10/10",
+        "happy customer",
+        "love it",
+        "great job",
+        "thank you",
+        "well done",
+        "very happy",
+        "recommended",
+        "cheers",
+        "top notch",
+    ),
+    "neutral": ("otherwise fine", "overall ok", "that's all", "just saying", "thanks", "would be nice"),
+    "mixed": ("otherwise fine", "mostly happy", "room for improvement", "could be better", "so close", "meh"),
+}
+
 EMOJIS: dict[str, tuple[str, ...]] = {
     "negative": ("😡", "😤", "🙄", "👎", "😞", "🤬", "💩", "😩", "😠"),
     "positive": ("😍", "👍", "🙌", "❤️", "⭐⭐⭐⭐⭐", "🔥", "😊", "💯", "👏"),

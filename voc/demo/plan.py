@@ -26,6 +26,7 @@ from voc.demo.themes import (
     ZENDESK,
     ThemeSpec,
 )
+from voc.errors import ConfigError
 
 # Share of items per export file: tickets ~40%, reviews ~30%, surveys ~30%.
 FILE_SHARES: dict[str, float] = {
@@ -387,7 +388,10 @@ def plan_items(
 ) -> list[PlannedItem]:
     """Plan `n_items` items over the calendar, the emerging theme included."""
     if cal.weeks < 3:
-        raise ValueError(f"the demo needs at least 3 weeks to show an emerging theme, got weeks={cal.weeks}")
+        raise ConfigError(
+            f"the demo needs at least 3 weeks to show an emerging theme, got weeks={cal.weeks}; use --weeks 3 or more",
+            code="E190",
+        )
     emerging = [round(n_items * 0.0025), round(n_items * 0.009)]  # week -2 small, week -1 clearly larger
     steady_total = n_items - sum(emerging)
     factors = _theme_week_factors(rng, cal)

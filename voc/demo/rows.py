@@ -37,6 +37,7 @@ from voc.demo.themes import (
     TYPEFORM,
     ZENDESK,
 )
+from voc.errors import ConfigError
 
 ZENDESK_FIELDS: list[str] = [
     "id",
@@ -486,7 +487,10 @@ UPDATED_TICKETS = 3
 def build_demo_data(seed: int, n_items: int, weeks: int, end: date) -> DemoData:
     """Generate every row of the demo for `seed` (pure; deterministic)."""
     if n_items < 200:
-        raise ValueError(f"n_items={n_items} is too small for a demo with 16 themes; use at least 200")
+        raise ConfigError(
+            f"n_items={n_items} is too small for a demo with 16 themes and planted rows; use at least 200",
+            code="E190",
+        )
     cal = Calendar.ending(end, weeks)
     plan_rng = random.Random(f"voc-demo-plan-{seed}")
     accounts = make_accounts(plan_rng)

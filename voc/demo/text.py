@@ -267,7 +267,18 @@ def _chat(w: Writer, sentences: list[str]) -> str:
     name = f"{c.first} {c.last}" if c else "Visitor"
     agent = w.slots["agent"]
     t = w.item.created
-    lines = [f"Chat started: {t:%Y-%m-%d %I:%M %p} UTC", ""]
+    lines = [
+        w.rng.choice(
+            (
+                f"Chat started: {t:%Y-%m-%d %I:%M %p} UTC",
+                f"Conversation with {name}",
+                f"Chat transcript ({t:%d %b %Y})",
+                f"Chat started on {t:%b %d, %Y} at {t:%H:%M} UTC",
+                f"Chat with {name} - {t:%Y-%m-%d}",
+            )
+        ),
+        "",
+    ]
 
     def say(who: str, text: str) -> None:
         nonlocal t
@@ -389,14 +400,22 @@ def _opinion(w: Writer, length: str) -> str:
     second = item.themes[1] if len(item.themes) > 1 else None
     if length == "tiny":
         parts = [w.pick(first, "short")]
+        if w.chance(0.3):
+            parts[0] = w.generic("intensifier", generic.INTENSIFIERS) + parts[0]
         if second:
             flip = {THEME_BY_KEY[first].polarity, THEME_BY_KEY[second].polarity} == {"negative", "positive"}
-            joiner = (
-                w.rng.choice((" but ", ", but ", ". but "))
-                if flip
-                else w.rng.choice((", ", " and ", ". ", " & "))
+            joiners = (
+                (" but ", ", but ", ". but ", " - but ") if flip else (", ", " and ", ". ", " & ", " + ")
             )
-            parts.append(joiner + w.pick(second, "short"))
+            parts.append(w.rng.choice(joiners) + w.pick(second, "short"))
+        elif w.chance(0.45):
+            extra = w.pick(first, "short")
+            if extra != parts[0]:
+                parts.append(w.rng.choice((", ", ". ", " and ", " - ", "... ")) + extra)
+        if w.chance(0.5):
+            parts.append(
+                w.rng.choice((", ", ". ", " - ", "! ")) + w.generic("tail", generic.TAILS[item.polarity])
+            )
         text = "".join(parts)
         return upper_first(text) if w.chance(0.55) else text
     sentences: list[str] = []
@@ -407,6 +426,8 @@ def _opinion(w: Writer, length: str) -> str:
         sentences += w.linked(
             first, second, "medium" if length == "long" else w.rng.choice(("medium", "short"))
         )
+    if len(sentences) == 1 and w.chance(0.6):  # a bare core sentence would repeat across items
+        sentences.append(upper_first(w.generic("tail", generic.TAILS[item.polarity])))
     if length == "long" and w.chance(0.5):
         extra = w.pick(first, "consequence")
         if extra not in sentences:
