@@ -21,6 +21,7 @@ import csv
 import io
 import json
 import logging
+import re
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -108,22 +109,24 @@ def _is_ascii_compatible(encoding: str) -> bool:
     return not name.startswith(("utf-16", "utf-32", "utf_16", "utf_32"))
 
 
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CONTROL_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
+
+
 def _binary_bytes(line: bytes) -> bool:
     if b"\x00" in line:
         return True
-    if len(line) < 8:
+    if len(line) < 8 or not _CONTROL_BYTES.search(line):
         return False
-    bad = sum(1 for b in line if b < 32 and b not in (9, 10, 13))
-    return bad / len(line) > 0.3
+    return len(_CONTROL_BYTES.findall(line)) / len(line) > 0.3
 
 
 def _binary_text(line: str) -> bool:
     if "\x00" in line:
         return True
-    if len(line) < 8:
+    if len(line) < 8 or not _CONTROL_TEXT.search(line):
         return False
-    bad = sum(1 for ch in line if (ord(ch) < 32 and ch not in "\t\n\r") or ch == "\ufffd")
-    return bad / len(line) > 0.3
+    return len(_CONTROL_TEXT.findall(line)) / len(line) > 0.3
 
 
 @dataclass

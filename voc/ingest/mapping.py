@@ -53,6 +53,7 @@ PII_COLUMNS: frozenset[str] = frozenset(
     }
 )
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
 _EPOCH = re.compile(r"^-?\d{9,13}(\.\d+)?$")
 # dateutil happily turns "12" into the 12th of this month; demand something date-like first.
 _DATEISH = re.compile(r"\d{4}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}")
@@ -84,10 +85,9 @@ def looks_binary(text: str) -> bool:
     """NUL bytes or mostly control/replacement characters: not human text."""
     if "\x00" in text:
         return True
-    if len(text) < 8:
+    if len(text) < 8 or not _CONTROL.search(text):
         return False
-    bad = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\t\n\r") or ch == "\ufffd")
-    return bad / len(text) > 0.3
+    return len(_CONTROL.findall(text)) / len(text) > 0.3
 
 
 def parse_datetime(value: Any, date_format: str | None = None) -> datetime | None:
@@ -260,12 +260,14 @@ class Profile:
     extra_metadata: dict[str, Any] = field(default_factory=dict)
     metadata_transform: Callable[[dict[str, Any], Mapping[str, Any]], dict[str, Any]] | None = None
     bound: bool = False
+    _used: set[str] | None = field(default=None, repr=False)
 
     def override(self, columns: ColumnMap) -> Profile:
         """Apply the user's ColumnMap: a column set there replaces the defaults and must exist."""
         for name, value in columns.model_dump(exclude_none=True).items():
             self.fields[name] = [value]
             self.skip_metadata.add(value)
+        self._used = None
         return self
 
     def bind(self, header: Sequence[str], path: Path | str, explicit: ColumnMap | None = None) -> Profile:
@@ -286,9 +288,16 @@ class Profile:
             resolved[name] = found
         self.fields = resolved
         self.bound = True
+        self._used = None
         return self
 
     def used_keys(self) -> set[str]:
+        """Keys that feed a field (or are skipped): not copied to metadata. Cached after first use."""
+        if self._used is None:
+            self._used = self._compute_used()
+        return self._used
+
+    def _compute_used(self) -> set[str]:
         used = set(self.skip_metadata)
         for candidates in self.fields.values():
             for c in candidates:
