@@ -1,0 +1,1 @@
+"""Alerts on new, rising or heavily negative themes: rules (pure) and delivery (webhook, e-mail, outbox)."""

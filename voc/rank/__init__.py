@@ -1,0 +1,1 @@
+"""Ranking themes into an issue backlog: metrics, impact, trend, priority, backlog files."""
