@@ -223,6 +223,13 @@ def _open_lines(path: Path, encoding: str | None) -> tuple[LineSource, IO[bytes]
     return LineSource(fh, enc), fh
 
 
+def open_text(path: Path, encoding: str | None = None) -> IO[str]:
+    """Open a text file for a quick look (e.g. its header) with the encoding `read_csv` would use."""
+    with path.open("rb") as fh:
+        sample = fh.read(SAMPLE_BYTES)
+    return path.open(encoding=encoding or detect_encoding(sample), errors="replace", newline="")
+
+
 # -- CSV -------------------------------------------------------------------------
 
 
