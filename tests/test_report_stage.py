@@ -61,9 +61,9 @@ def test_items_only_store_explains_what_is_missing(file_store, config, tmp_path:
     result = write_report(file_store, config, tmp_path / "o", week="2026-w47", now=NOW)
     assert result["week"] == REPORT_WEEK
     notes = " ".join(result["notes"])
-    assert "voc themes" in notes and "voc sentiment" in notes and "voc backlog" in notes
+    assert "Not in this report yet: sentiment, themes, ranked backlog" in notes
     html = (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
-    assert "No themes yet" in html
+    assert "No themes yet" in html and "Not in this report yet" in html
 
 
 def test_empty_store(mem_store, config, tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ class ReportConfig(BaseModel):
     backlog_entries: int = Field(
         default=10, ge=0, le=100, description="backlog entries shown with their breakdown"
     )
-    verbatims_per_entry: int = Field(default=3, ge=0, le=10)
+    verbatims_per_entry: int = Field(default=2, ge=0, le=10)
     quote_chars: int = Field(
         default=180, ge=40, le=2000, description="longest quote before it is cut with an ellipsis"
     )

@@ -310,10 +310,16 @@ def _metrics(agg: pd.DataFrame, period: Period) -> list[Metric]:
     out: list[Metric] = []
     for key, label, unit, better in spec:
         value, n = cur[key]
-        has_history = any(agg.loc[w, {"nps": "nps_n", "csat": "csat_n", "stars": "stars_n"}.get(key, "volume")] > 0
-                          for w in period.history)  # fmt: skip
-        if key in ("nps", "csat", "stars") and not has_history:
-            continue  # that kind of rating is not in this data at all
+        col = {
+            "nps": "nps_n",
+            "csat": "csat_n",
+            "stars": "stars_n",
+            "negative": "with_sent",
+            "sentiment": "score_n",
+        }
+        has_history = any(agg.loc[w, col.get(key, "volume")] > 0 for w in period.history)
+        if key in ("nps", "csat", "stars", "negative", "sentiment") and not has_history:
+            continue  # that kind of rating (or sentiment) is not in this data at all
         out.append(
             Metric(
                 key=key,
@@ -492,8 +498,8 @@ def _headline(
             text=f"{fmt.count(vol.value)} feedback items this week{_metric_sentence(vol, period.trailing_weeks)}.",
         )
     )
-    neg = by["negative"]
-    if neg.value is not None:
+    neg = by.get("negative")
+    if neg is not None and neg.value is not None:
         out.append(
             HeadlineLine(
                 kind="negative",
@@ -844,15 +850,15 @@ def build_report_data(
         notes.append("The store has no feedback items yet: run `voc ingest` first.")
     elif not (it["week"] == start).any():
         notes.append(f"No feedback items fall in {period.label} ({start:%d %b} to {period.end:%d %b %Y}).")
+    missing: list[str] = []
     if not it["label"].notna().any():
-        notes.append("No sentiment yet: run `voc sentiment` to see negative share and sentiment trends.")
-
+        missing.append("sentiment")
     pairs = _theme_pairs(it, item_themes)
     if pairs.empty and not _has(theme_weekly, "theme_id"):
-        notes.append("No themes yet: run `voc themes` to see themes, movers and the heatmap.")
+        missing.append("themes")
     rows = _theme_rows(pairs, themes, theme_weekly, theme_mapping, period, cfg)
     if rows and not _has(theme_mapping, "theme_id"):
-        notes.append("Themes are not mapped to journey stages and pillars yet: run `voc taxonomy`.")
+        missing.append("journey stages and pillars")
 
     entries, backlog_alerts, backlog_period = _backlog_parts(backlog)
     if entries is not None:
@@ -863,7 +869,12 @@ def build_report_data(
         else:
             _apply_backlog(rows, entries, cfg)
     else:
-        notes.append("No ranked backlog yet: run `voc backlog` to rank themes by priority.")
+        missing.append("ranked backlog")
+    if missing and not it.empty:
+        notes.append(
+            f"Not in this report yet: {', '.join(missing)}. Those stages have not written their tables "
+            "to this store; `voc run` runs every stage."
+        )
 
     agg = _week_aggregates(it, history)
     metrics = _metrics(agg, period)
