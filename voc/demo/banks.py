@@ -714,7 +714,7 @@ BANKS: dict[str, Bank] = {
         ),
         "title": ("Battery is awful", "Battery drains", "Needs better battery", "Dies every few days"),
         "core": (
-            "The battery on the {device} barely lasts {days} days.",
+            "The battery on the {device} barely lasts {hours} hours.",
             "The advertised 6-month battery life is nowhere near reality.",
             "My {device} needs charging every couple of days.",
             "Battery drops from 100% to 20% overnight.",

@@ -145,7 +145,15 @@ REVIEW_OPENERS: dict[str, tuple[str, ...]] = {
 }
 
 # Short additions that keep short answers from repeating word for word.
-INTENSIFIERS: tuple[str, ...] = ("honestly ", "really ", "tbh ", "just ", "overall ", "seriously ", "so far ")
+INTENSIFIERS: tuple[str, ...] = (
+    "honestly, ",
+    "tbh ",
+    "well, ",
+    "ok so ",
+    "in short: ",
+    "basically ",
+    "bottom line: ",
+)
 TAILS: dict[str, tuple[str, ...]] = {
     "negative": (
         "please fix",

@@ -7,6 +7,7 @@ then writes the words and `voc.demo.rows` the export rows.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from dataclasses import dataclass, field
@@ -162,6 +163,19 @@ class Account:
     weight: float = 1.0
 
 
+class Accounts(dict[str, list[Account]]):
+    """Accounts per segment, with cumulative activity weights cached for fast draws."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._cum: dict[str, list[float]] = {}
+
+    def cum_weights(self, segment: str) -> list[float]:
+        if segment not in self._cum:
+            self._cum[segment] = list(itertools.accumulate(a.weight for a in self[segment]))
+        return self._cum[segment]
+
+
 @dataclass
 class PlannedItem:
     """One feedback item before its text is written."""
@@ -203,9 +217,9 @@ def _weighted(rng: random.Random, items: list, weights: list[float]):
     return rng.choices(items, weights=weights, k=1)[0]
 
 
-def make_accounts(rng: random.Random) -> dict[str, list[Account]]:
+def make_accounts(rng: random.Random) -> Accounts:
     """Accounts per segment, with Zipf-like activity weights (a few noisy accounts)."""
-    out: dict[str, list[Account]] = {}
+    out = Accounts()
     req_id = 381_000_000_000
     org_id = 360_000_100_000
     used_companies: set[str] = set()
@@ -370,10 +384,9 @@ def _timestamp(rng: random.Random, cal: Calendar, week: int, file: str) -> datet
     return datetime.combine(d, time(hour, rng.randrange(60), rng.randrange(60)))
 
 
-def _pick_account(rng: random.Random, accounts: dict[str, list[Account]], file: str) -> Account:
+def _pick_account(rng: random.Random, accounts: Accounts, file: str) -> Account:
     seg = _weighted(rng, list(SEGMENTS), list(SEGMENT_MIX[file]))
-    pool = accounts[seg]
-    return _weighted(rng, pool, [a.weight for a in pool])
+    return rng.choices(accounts[seg], cum_weights=accounts.cum_weights(seg), k=1)[0]
 
 
 def _second_theme(rng: random.Random, spec: ThemeSpec, file: str) -> str | None:
@@ -383,9 +396,7 @@ def _second_theme(rng: random.Random, spec: ThemeSpec, file: str) -> str | None:
     return _weighted(rng, list(pairs), list(pairs.values()))
 
 
-def plan_items(
-    rng: random.Random, cal: Calendar, n_items: int, accounts: dict[str, list[Account]]
-) -> list[PlannedItem]:
+def plan_items(rng: random.Random, cal: Calendar, n_items: int, accounts: Accounts) -> list[PlannedItem]:
     """Plan `n_items` items over the calendar, the emerging theme included."""
     if cal.weeks < 3:
         raise ConfigError(
@@ -419,7 +430,7 @@ def _plan_one(
     week: int,
     file: str,
     first: str,
-    accounts: dict[str, list[Account]],
+    accounts: Accounts,
     at_risk: list[Account],
 ) -> PlannedItem:
     spec = THEME_BY_KEY[first]
