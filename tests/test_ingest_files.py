@@ -293,3 +293,48 @@ def test_no_matching_file_is_an_input_error(tmp_path: Path) -> None:
 )
 def test_detect_encoding(data: bytes, expected: str) -> None:
     assert detect_encoding(data) == expected
+
+
+# -- streamed JSON documents -------------------------------------------------------
+
+
+def _doc_rows(path: Path, key: str | None = "tickets") -> list:
+    from voc.ingest.files import read_json_document
+
+    with read_json_document(path, key=key) as stream:
+        return list(stream.rows)
+
+
+@pytest.mark.parametrize("block", [1, 7, 1 << 20])
+def test_json_document_streams_across_buffer_refills(tmp_path: Path, monkeypatch, block: int) -> None:
+    from voc.ingest.files import _JsonStream
+
+    monkeypatch.setattr(_JsonStream, "BLOCK", block)
+    doc = {
+        "count": 123456789,
+        "next_page": None,
+        "meta": {"nested": [1, {"tickets": "not this one"}]},
+        "tickets": [{"id": i, "n": 10**12 + i, "s": 'é ☕ " ]}' * (i + 1), "ok": True} for i in range(5)]
+        + [7],
+        "after": "x",
+    }
+    (tmp_path / "d.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
+    rows = _doc_rows(tmp_path / "d.json")
+    assert [r.data for r in rows[:5]] == doc["tickets"][:5]
+    assert (rows[5].reason, rows[5].index) == ("bad_row", 5)
+
+
+def test_json_document_top_level_array_and_errors(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_text('[{"id": 1}, {"id": 2}]')
+    assert [r.data for r in _doc_rows(tmp_path / "a.json")] == [{"id": 1}, {"id": 2}]
+    (tmp_path / "e.json").write_text('{"tickets": []}')
+    assert _doc_rows(tmp_path / "e.json") == []
+    (tmp_path / "k.json").write_text('{"users": [], "count": 0}')
+    with pytest.raises(InputError, match=r"'tickets' array.*'users', 'count'"):
+        _doc_rows(tmp_path / "k.json")
+    (tmp_path / "b.json").write_text('{"tickets": [{"id": 1}, {"id": 2, "x": ]}')
+    with pytest.raises(InputError, match="not valid JSON"):
+        _doc_rows(tmp_path / "b.json")
+    (tmp_path / "t.json").write_text('{"tickets": [{"id": 1}, {"id": 2}')  # cut off mid-array
+    with pytest.raises(InputError, match="not valid JSON"):
+        _doc_rows(tmp_path / "t.json")

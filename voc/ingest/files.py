@@ -33,8 +33,6 @@ from voc.errors import InputError
 log = logging.getLogger(__name__)
 
 SAMPLE_BYTES = 64 * 1024
-# A plain json.load of a whole document needs several times its size in memory.
-MAX_JSON_DOCUMENT_BYTES = 200 * 1024 * 1024
 # An unbalanced quote makes csv swallow the rest of the file into one field;
 # past these limits we stop, quarantine the line that opened it, and re-read the rest.
 MAX_RECORD_LINES = 2000
@@ -433,37 +431,143 @@ def _plain_lines(lines: LineSource) -> Iterator[str]:
             continue
 
 
-def read_json_document(path: Path, *, key: str | None = None) -> RowStream:
-    """A whole JSON document: a top-level array, or an object whose `key` holds the array.
+class _JsonStream:
+    """Incremental reader of one JSON document's top-level array, element by element.
 
-    Loaded with `json.load`, so limited to MAX_JSON_DOCUMENT_BYTES; bigger
-    exports should be NDJSON (Zendesk's full export already is).
+    The standard library has no streaming JSON parser (and ijson is not a
+    dependency), but `JSONDecoder.raw_decode` parses one value at an offset:
+    the buffer is refilled whenever a value runs past its end, so memory
+    holds one element (plus a block), not the whole document.
     """
-    size = path.stat().st_size
-    if size > MAX_JSON_DOCUMENT_BYTES:
-        raise InputError(
-            f"{path}: a {size / 1e6:.0f} MB JSON document is too big to load whole "
-            f"(limit {MAX_JSON_DOCUMENT_BYTES / 1e6:.0f} MB). Export it as NDJSON (one object per line) instead.",
-            code="E204",
-        )
-    try:
-        doc = json.loads(path.read_bytes())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not valid JSON: {exc}", code="E204") from None
-    if isinstance(doc, dict):
-        items = doc.get(key) if key else None
-        if not isinstance(items, list):
-            found = ", ".join(repr(k) for k in list(doc)[:20])
+
+    BLOCK = 1 << 20
+    MAX_ELEMENT = 64 * 1024 * 1024
+
+    def __init__(self, fh: IO[str], path: Path) -> None:
+        self.fh = fh
+        self.path = path
+        self.buf = ""
+        self.pos = 0
+        self.eof = False
+        self.decoder = json.JSONDecoder()
+
+    def _fill(self, size: int) -> bool:
+        if self.eof:
+            return False
+        block = self.fh.read(size)
+        if not block:
+            self.eof = True
+            return False
+        self.buf = self.buf[self.pos :] + block
+        self.pos = 0
+        return True
+
+    def peek(self) -> str:
+        """The next non-whitespace character ('' at the end)."""
+        while True:
+            while self.pos < len(self.buf) and self.buf[self.pos] in " \t\r\n":
+                self.pos += 1
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if not self._fill(self.BLOCK):
+                return ""
+
+    def expect(self, ch: str) -> None:
+        got = self.peek()
+        if got != ch:
             raise InputError(
-                f"{path}: expected a {key!r} array at the top level; keys found: {found}", code="E204"
+                f"{self.path}: not valid JSON: expected {ch!r}, found {got or 'end of file'!r}", code="E204"
             )
-    elif isinstance(doc, list):
-        items = doc
-    else:
-        raise InputError(f"{path}: expected a JSON array or object, got {type(doc).__name__}", code="E204")
+        self.pos += 1
+
+    def value(self) -> Any:
+        self.peek()
+        size = self.BLOCK
+        while True:
+            try:
+                obj, end = self.decoder.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError as exc:
+                # Incomplete or invalid: only the end of the file (or an absurd size) tells which.
+                if len(self.buf) - self.pos > self.MAX_ELEMENT or not self._fill(size):
+                    raise InputError(f"{self.path}: not valid JSON: {exc}", code="E204") from None
+                size *= 2
+                continue
+            # A number that ends the buffer may continue in the next block.
+            if end == len(self.buf) and isinstance(obj, int | float) and self._fill(size):
+                continue
+            self.pos = end
+            return obj
+
+    def elements(self) -> Iterator[Any]:
+        """Elements of the array whose '[' was just consumed."""
+        if self.peek() == "]":
+            self.pos += 1
+            return
+        while True:
+            yield self.value()
+            nxt = self.peek()
+            self.pos += 1
+            if nxt == "]":
+                return
+            if nxt != ",":
+                raise InputError(
+                    f"{self.path}: not valid JSON: expected ',' or ']' in the array, found {nxt or 'end of file'!r}",
+                    code="E204",
+                )
+
+
+def _document_elements(stream: _JsonStream, key: str | None) -> Iterator[Any]:
+    first = stream.peek()
+    if first == "[":
+        stream.pos += 1
+        yield from stream.elements()
+        return
+    if first != "{":
+        raise InputError(
+            f"{stream.path}: expected a JSON array or object, found {first or 'an empty file'!r}", code="E204"
+        )
+    stream.pos += 1
+    seen: list[str] = []
+    while stream.peek() not in ("}", ""):
+        name = stream.value()
+        stream.expect(":")
+        if name == key and stream.peek() == "[":
+            stream.pos += 1
+            yield from stream.elements()
+            return
+        seen.append(str(name))
+        stream.value()  # another top-level value (count, next_page, ...): skip it
+        if stream.peek() == ",":
+            stream.pos += 1
+    found = ", ".join(repr(k) for k in seen[:20])
+    raise InputError(
+        f"{stream.path}: expected a {key!r} array at the top level; keys found: {found}", code="E204"
+    )
+
+
+def read_json_document(path: Path, *, key: str | None = None, encoding: str | None = None) -> RowStream:
+    """Stream a JSON document: a top-level array, or an object whose `key` holds the array.
+
+    Elements are parsed one at a time (see `_JsonStream`), so the document
+    can be larger than memory. A non-object element is one `bad_row`; a
+    document that is not valid JSON stops with an `InputError` when the
+    reader reaches the break (JSON cannot be resynchronised after one).
+    """
+    fh = path.open("rb")
+    sample = fh.read(SAMPLE_BYTES)
+    fh.seek(0)
+    enc = encoding or detect_encoding(sample)
+    text = io.TextIOWrapper(fh, encoding=enc, errors="replace")
+    stream = _JsonStream(text, path)
+    first = stream.peek()
+    if first not in ("[", "{"):
+        text.close()
+        raise InputError(
+            f"{path}: expected a JSON array or object, found {first or 'an empty file'!r}", code="E204"
+        )
 
     def rows() -> Iterator[RawRow]:
-        for index, obj in enumerate(items):
+        for index, obj in enumerate(_document_elements(stream, key)):
             if isinstance(obj, dict):
                 yield RawRow(index, obj, obj)
             else:
@@ -476,7 +580,7 @@ def read_json_document(path: Path, *, key: str | None = None) -> RowStream:
                     f"element {index}: expected an object, got {type(obj).__name__}",
                 )
 
-    return RowStream(rows=rows(), columns=None)
+    return RowStream(rows=rows(), columns=None, encoding=enc, _closers=[text.close])
 
 
 def is_json_lines(path: Path, array_key: str) -> bool:

@@ -2,8 +2,8 @@
 
 `zendesk_json` reads ticket objects as the Tickets API returns them -
 either a `{"tickets": [...]}` document or NDJSON, one ticket per line,
-which is what Zendesk's full JSON export produces (streamed line by line;
-the document form is loaded whole and limited to 200 MB). Fields: `id, url,
+which is what Zendesk's full JSON export produces. Both are streamed: NDJSON
+line by line, the document one ticket at a time. Fields: `id, url,
 created_at, updated_at, subject, description, status, priority,
 requester_id, organization_id, tags, via.channel, satisfaction_rating.score,
 custom_fields[{id, value}]`. Column-map entries may be dotted paths,
@@ -110,7 +110,7 @@ def ticket_profile(source: SourceConfig, *, url_template: str | None = None, csv
 def _open_json(path: Path, source: SourceConfig) -> RowStream:
     if is_json_lines(path, "tickets"):
         return read_jsonl(path, encoding=source.encoding)
-    return read_json_document(path, key="tickets")
+    return read_json_document(path, key="tickets", encoding=source.encoding)
 
 
 def _json_profile(stream: RowStream, source: SourceConfig, shown: str) -> Profile:
