@@ -424,3 +424,30 @@ def test_pii_generators_are_valid() -> None:
     rng = random.Random(0)
     assert all(_luhn_ok(re.sub(r"\D", "", luhn_card(rng))) for _ in range(200))
     assert all(_iban_ok(iban(rng)) for _ in range(200))
+
+
+def test_ingesting_the_demo_accounts_for_every_planted_row(tmp_path: Path) -> None:
+    """The manifest's counts are what `voc ingest` / `voc status` must report."""
+    import tomllib
+
+    from voc.config import config_from_dict
+    from voc.pipeline.ingest import ingest
+    from voc.store import open_store
+
+    manifest = generate_demo(tmp_path / "data" / "demo", seed=11, n_items=600)
+    data = tomllib.loads((PROJECT_ROOT / "config" / "demo.toml").read_text(encoding="utf-8"))
+    cfg = config_from_dict(data, origin="config/demo.toml", root=tmp_path)
+    result = ingest(cfg, progress=False)
+    assert result.status == "ok", [r.error for r in result.sources]
+    by_file = {Path(cfg.source(r.source).path).name: r.counts for r in result.sources}
+    for name, counts in by_file.items():
+        assert counts.read == manifest.rows[name], name
+        assert counts.quarantined == manifest.bad_rows[name], name
+        # an updated ticket may count as a duplicate or as an update: either way nothing is lost
+        assert counts.stored + counts.duplicates == manifest.items[name] + manifest.duplicates[name], name
+    store = open_store(cfg, read_only=True)
+    try:
+        stored = store.query("select count(*) as n from items")["n"].iloc[0]
+    finally:
+        store.close()
+    assert stored == manifest.total_items == 600
