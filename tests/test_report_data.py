@@ -192,3 +192,24 @@ def test_config_thresholds_change_the_movers(tables) -> None:
     strict = ReportConfig(rising_ratio=10.0)
     d = _build(tables, config=strict)
     assert "t07" not in [r.theme_id for r in d.rising]
+
+
+def test_real_backlog_models_are_accepted(tables) -> None:
+    """voc.rank.backlog.Backlog with voc.alerts.rules.Alert objects, as the ranking stage hands them over."""
+    backlog_mod = pytest.importorskip("voc.rank.backlog")
+    rules = pytest.importorskip("voc.alerts.rules")
+    raw = make_backlog(tables)
+    entries = []
+    for e in raw["entries"]:
+        e = {**e, "verbatims": [{**v, "sentiment": -0.8} for v in e["verbatims"]]}
+        entries.append(backlog_mod.BacklogEntry.model_validate(e))
+    from voc.config.alerts import AlertsConfig
+
+    alerts = rules.evaluate_alerts(entries, AlertsConfig())
+    backlog = backlog_mod.Backlog(period=REPORT_WEEK, entries=entries, alerts=alerts)
+    d = _build(tables, backlog=backlog)
+    assert d.backlog is not None and len(d.backlog) == min(len(entries), 10)
+    assert d.backlog[0].verbatims and d.backlog[0].verbatims[0].sentiment == -0.8
+    assert [a.title for a in d.alerts] == [a.title for a in alerts]
+    if alerts:
+        assert d.alerts[0].detail.startswith("Why:")

@@ -237,8 +237,12 @@ def _alert_view(a: Any) -> AlertView:
         (str(d[k]) for k in ("title", "message", "text", "summary", "rule", "kind") if d.get(k)), str(d)
     )
     detail = next((str(d[k]) for k in ("detail", "reason", "description", "why") if d.get(k)), "")
+    if not detail and d.get("title") and d.get("text"):
+        # voc.alerts.rules.Alert: text is the message body; its 'Why:' and 'Stage:' lines explain it.
+        body = [ln for ln in str(d["text"]).splitlines() if ln.startswith(("Why:", "Stage:"))]
+        detail = " ".join(body)
     return AlertView(
-        severity=str(d.get("severity") or d.get("level") or "warning"),
+        severity=str(d.get("severity") or d.get("level") or d.get("kind") or "warning").replace("_", " "),
         title=title,
         detail=detail,
         theme_id=_opt_str(d.get("theme_id")),
