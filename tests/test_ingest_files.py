@@ -338,3 +338,24 @@ def test_json_document_top_level_array_and_errors(tmp_path: Path) -> None:
     (tmp_path / "t.json").write_text('{"tickets": [{"id": 1}, {"id": 2}')  # cut off mid-array
     with pytest.raises(InputError, match="not valid JSON"):
         _doc_rows(tmp_path / "t.json")
+
+
+def test_repeated_header_names_keep_every_column(tmp_path: Path) -> None:
+    (tmp_path / "r.csv").write_text("id,text,created_at,note,note\n1,hi,2026-01-05,first,second\n")
+    (r,) = records(read_all(tmp_path, "r.csv"))
+    assert r.metadata == {"note": "first", "note (2)": "second"}
+
+
+def test_excel_named_sheet(tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Summary"
+    ws = wb.create_sheet("Responses")
+    ws.append(["text", "created_at"])
+    ws.append(["from the second sheet", "2026-01-05"])
+    wb.save(tmp_path / "s.xlsx")
+    (r,) = records(read_all(tmp_path, "s.xlsx", format="excel", sheet="Responses"))
+    assert r.text == "from the second sheet"
+    with pytest.raises(InputError, match=r"no sheet 'Nope'.*'Summary', 'Responses'"):
+        read_all(tmp_path, "s.xlsx", format="excel", sheet="Nope")

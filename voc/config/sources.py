@@ -52,7 +52,9 @@ class ZendeskApiConfig(BaseModel):
 
     base_url: str = Field(description="e.g. https://acme.zendesk.com")
     email: str | None = None
-    token_env: str = Field(default="ZENDESK_API_TOKEN", description="environment variable holding the API token")
+    token_env: str = Field(
+        default="ZENDESK_API_TOKEN", description="environment variable holding the API token"
+    )
     start_time: int = Field(default=0, description="unix time to start from on the first run")
     page_size: int = 1000
     max_retries: int = 5
@@ -69,12 +71,23 @@ class SourceConfig(BaseModel):
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     format: SourceFormat
-    path: str | None = Field(default=None, description="file or glob, relative to the config file's project root")
-    kind: Kind | None = Field(default=None, description="defaults from the format (tickets, reviews, surveys)")
+    path: str | None = Field(
+        default=None, description="file or glob, relative to the config file's project root"
+    )
+    kind: Kind | None = Field(
+        default=None, description="defaults from the format (tickets, reviews, surveys)"
+    )
     columns: ColumnMap = Field(default_factory=ColumnMap)
     rating_scale: RatingScale | None = None
-    encoding: str | None = Field(default=None, description="file encoding; detected (utf-8, BOM, latin-1) when unset")
-    delimiter: str | None = None
+    encoding: str | None = Field(
+        default=None, description="file encoding; detected (utf-8, BOM, latin-1) when unset"
+    )
+    delimiter: str | None = Field(
+        default=None, description="CSV delimiter; sniffed from the header (, ; TAB |) when unset"
+    )
+    sheet: str | None = Field(
+        default=None, description="Excel: worksheet to read; the first sheet when unset"
+    )
     date_format: str | None = Field(default=None, description="strftime format when dates are not ISO-like")
     url_template: str | None = Field(default=None, description="link back to the record, e.g. https://x/{id}")
     chunk_rows: int = Field(default=5000, ge=1)

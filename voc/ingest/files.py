@@ -240,6 +240,19 @@ def sniff_delimiter(first_line: str, path: Path) -> str:
     return best if counts[best] > 0 else ","
 
 
+def unique_names(names: list[str]) -> list[str]:
+    """Repeated header names get ` (2)`, ` (3)`: a row dict must not lose a column."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for name in names:
+        key, n = name, 2
+        while key in seen:
+            key, n = f"{name} ({n})", n + 1
+        seen.add(key)
+        out.append(key)
+    return out
+
+
 def _csv_recovers(lines: list[Line], n_fields: int, delimiter: str) -> bool:
     """Do these lines parse on their own into rows of the right width?"""
     try:
@@ -309,7 +322,7 @@ def read_csv(
     if make_columns is not None and headers:
         columns = make_columns(headers)
     else:
-        columns = [c.strip() for c in headers[0]] if headers else []
+        columns = unique_names([c.strip() for c in headers[0]]) if headers else []
     n = len(columns)
 
     def rows() -> Iterator[RawRow]:
@@ -633,12 +646,19 @@ def read_excel(path: Path, *, sheet: str | None = None) -> RowStream:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # zipfile/openpyxl errors for a non-xlsx file
         raise InputError(f"{path}: not a readable .xlsx workbook: {exc}", code="E205") from None
+    if sheet and sheet not in wb.sheetnames:
+        wb.close()
+        raise InputError(
+            f"{path}: no sheet {sheet!r}; sheets: {', '.join(map(repr, wb.sheetnames))}", code="E205"
+        )
     ws = wb[sheet] if sheet else wb.worksheets[0]
     it = ws.iter_rows(values_only=True)
     header: list[str] = []
     for row in it:
         if any(v is not None and str(v).strip() for v in row):
-            header = [str(v).strip() if v is not None else f"column_{i + 1}" for i, v in enumerate(row)]
+            header = unique_names(
+                [str(v).strip() if v is not None else f"column_{i + 1}" for i, v in enumerate(row)]
+            )
             break
     n = len(header)
 

@@ -89,7 +89,7 @@ def _open_parquet(path: Path, source: SourceConfig) -> RowStream:
 
 
 def _open_excel(path: Path, source: SourceConfig) -> RowStream:
-    return read_excel(path)
+    return read_excel(path, sheet=source.sheet)
 
 
 CSV = FileFormat("csv", _open_csv, generic_profile)

@@ -43,7 +43,7 @@ from pathlib import Path
 
 from voc.config import SourceConfig
 from voc.errors import InputError
-from voc.ingest.files import RowStream, read_csv
+from voc.ingest.files import RowStream, read_csv, unique_names
 from voc.ingest.filesource import FileFormat
 from voc.ingest.mapping import Profile
 from voc.schema import Kind, RatingScale
@@ -249,7 +249,6 @@ def surveymonkey_columns(headers: list[list[str]]) -> list[str]:
     top = headers[0]
     sub = headers[1] if len(headers) > 1 else []
     keys: list[str] = []
-    seen: set[str] = set()
     last = ""
     for i, t in enumerate(top):
         t = t.strip()
@@ -259,12 +258,8 @@ def surveymonkey_columns(headers: list[list[str]]) -> list[str]:
             key = t if s.lower() in _SM_PLAIN_SUBS else f"{t} - {s}"
         else:
             key = f"{last} - {s}" if s else f"column_{i + 1}"
-        base, n = key, 2
-        while key in seen:
-            key, n = f"{base} ({n})", n + 1
-        seen.add(key)
         keys.append(key)
-    return keys
+    return unique_names(keys)
 
 
 def _open_surveymonkey(path: Path, source: SourceConfig) -> RowStream:
