@@ -519,9 +519,16 @@ FOREIGN: dict[str, dict[str, tuple[str, ...]]] = {
         "praise_staff": (
             "Le service client a été très réactif et aimable.",
             "Merci à {agent} pour son aide précieuse.",
+            "Conseiller patient et compétent, problème réglé en un appel.",
         ),
-        "double_charge": ("J'ai été prélevé deux fois ce mois-ci, merci de me rembourser.",),
-        "login_2fa": ("Je ne reçois jamais le code de vérification par SMS.",),
+        "double_charge": (
+            "J'ai été prélevé deux fois ce mois-ci, merci de me rembourser.",
+            "La facture de {amount} ne correspond pas à mon abonnement.",
+        ),
+        "login_2fa": (
+            "Je ne reçois jamais le code de vérification par SMS.",
+            "Impossible de me connecter depuis {weekday}, le code expire avant d'arriver.",
+        ),
     },
     "de": {
         "delivery_delay": (
@@ -536,24 +543,45 @@ FOREIGN: dict[str, dict[str, tuple[str, ...]]] = {
             "Sehr einfach zu bedienen, klare Empfehlung.",
             "Einrichtung in fünf Minuten erledigt, top!",
         ),
-        "praise_staff": ("Der Support war freundlich und hat mir schnell geholfen.",),
+        "praise_staff": (
+            "Der Support war freundlich und hat mir schnell geholfen.",
+            "Vielen Dank an {agent}, super Service!",
+        ),
         "double_charge": (
             "Mir wurde das Abo doppelt abgebucht.",
             "Die Rechnung ist falsch, bitte korrigieren.",
         ),
-        "battery_life": ("Der Akku hält nur wenige Tage.",),
-        "support_wait": ("Ich warte seit einer Woche auf eine Antwort vom Support.",),
+        "battery_life": (
+            "Der Akku hält nur wenige Tage.",
+            "Seit dem Update ist der Akku nach {hours} Stunden leer.",
+        ),
+        "support_wait": (
+            "Ich warte seit einer Woche auf eine Antwort vom Support.",
+            "Niemand antwortet auf mein Ticket, das ist inakzeptabel.",
+        ),
     },
     "es": {
         "delivery_delay": (
             "Hice el pedido hace {days} días y todavía no ha llegado.",
             "El envío tardó muchísimo.",
         ),
-        "app_crash": ("La aplicación se cierra sola desde la última actualización.",),
+        "app_crash": (
+            "La aplicación se cierra sola desde la última actualización.",
+            "Desde la versión {version} la app se cuelga al abrirla.",
+        ),
         "praise_ease": ("Muy fácil de usar, me encanta.", "La aplicación es sencilla y funciona perfecto."),
-        "praise_staff": ("El equipo de soporte fue muy amable y resolvió todo rápido.",),
-        "login_2fa": ("No me llega el código de verificación y no puedo entrar.",),
-        "refund_delay": ("Sigo esperando el reembolso después de {weeks}.",),
+        "praise_staff": (
+            "El equipo de soporte fue muy amable y resolvió todo rápido.",
+            "Gracias a {agent} por la paciencia y la ayuda.",
+        ),
+        "login_2fa": (
+            "No me llega el código de verificación y no puedo entrar.",
+            "Llevo {days} días sin poder iniciar sesión.",
+        ),
+        "refund_delay": (
+            "Sigo esperando el reembolso después de {days} días.",
+            "Me prometieron el reembolso hace tiempo y nada.",
+        ),
     },
 }
 FOREIGN_CLOSERS: dict[str, tuple[str, ...]] = {

@@ -62,7 +62,7 @@ class Writer:
         if account and account.company:
             context["company"] = account.company
         if EMERGING.key in item.themes:
-            context["version"] = rng.choice(("5.2", "5.2", "5.2.0", "5.2", "latest", "new 5.2"))
+            context["version"] = rng.choice(("5.2", "5.2", "5.2.0", "v5.2"))
         self.slots = Slots(rng, context)
         self.out = Written()
 
