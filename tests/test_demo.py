@@ -447,7 +447,12 @@ def test_ingesting_the_demo_accounts_for_every_planted_row(tmp_path: Path) -> No
         assert counts.stored + counts.duplicates == manifest.items[name] + manifest.duplicates[name], name
     store = open_store(cfg, read_only=True)
     try:
-        stored = store.query("select count(*) as n from items")["n"].iloc[0]
+        items = store.query("select id, source, url from items")
     finally:
         store.close()
-    assert stored == manifest.total_items == 600
+    assert len(items) == manifest.total_items == 600
+    # every truth row finds its stored item, and no two share one
+    from voc.demo.truth import attach_item_ids, load_truth
+
+    truth = attach_item_ids(load_truth(manifest.truth_file), items, cfg)
+    assert truth["item_id"].notna().all() and truth["item_id"].is_unique
