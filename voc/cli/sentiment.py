@@ -1,3 +1,96 @@
-"""CLI commands for the sentiment stage (registered on the apps in voc.cli.app)."""
+"""CLI commands for the sentiment stage: `voc train sentiment` and `voc eval sentiment`."""
 
 from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from voc.cli.app import ConfigOpt, console, eval_app, load, train_app
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+
+
+@train_app.command("sentiment")
+def train_sentiment_cmd(
+    config: ConfigOpt = None,
+    from_ratings: Annotated[
+        bool, typer.Option("--from-ratings", help="adapt the active model to the store's rated reviews/surveys")
+    ] = False,
+    data_dir: Annotated[Path, typer.Option(help="labelled datasets (airline tweets, SST-2)")] = Path("../shared/data"),
+    out: Annotated[Path, typer.Option(help="where the trained model is written")] = Path("models/sentiment"),
+    epochs: Annotated[int, typer.Option(help="training epochs")] = 3,
+    split: Annotated[int, typer.Option(help="frozen lower layers (the rest are fine-tuned)")] = 4,
+    sst_max: Annotated[int, typer.Option(help="SST-2 training phrases sampled")] = 15000,
+    sst_min_words: Annotated[int, typer.Option(help="shortest SST-2 phrase used, in words")] = 4,
+    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    cache_dir: Annotated[Path | None, typer.Option(help="cache of frozen-layer states (reused across runs)")] = None,
+    holdout: Annotated[float, typer.Option(help="--from-ratings: share of rated items held out")] = 0.2,
+) -> None:
+    """Train the default sentiment model (offline; ~30-60 min on 2 cores), or adapt it with --from-ratings."""
+    _logging()
+    if from_ratings:
+        from voc.store import open_store
+        from voc.train.ratings import adapt_from_ratings
+
+        cfg = load(config)
+        with open_store(cfg) as store:
+            res = adapt_from_ratings(store, cfg, holdout=holdout, epochs=epochs, seed=seed)
+        console.print(f"rated items: {res.n_train} train, {res.n_holdout} hold-out")
+        console.print(f"before: accuracy {res.before['accuracy']:.3f}  macro-F1 {res.before['macro_f1']:.3f}")
+        console.print(f"after:  accuracy {res.after['accuracy']:.3f}  macro-F1 {res.after['macro_f1']:.3f}")
+        if res.replaced:
+            console.print(f"[green]the adapted model is better and is now active:[/] {res.model_dir}")
+            console.print(f"(named in {res.model_dir.parent / 'ACTIVE'}; delete that file to go back)")  # type: ignore[union-attr]
+        else:
+            console.print("[yellow]the adapted model is not better on the hold-out; the active model is unchanged[/]")
+        return
+    from voc.train.sentiment import TrainOptions, train_sentiment
+
+    opts = TrainOptions(
+        data_dir=data_dir, out_dir=out, epochs=epochs, split=split, sst_max=sst_max, sst_min_words=sst_min_words,
+        seed=seed, cache_dir=cache_dir,
+    )  # fmt: skip
+    res = train_sentiment(opts)
+    console.print(f"wrote {out} in {res['seconds']['total']:.0f} s")
+    console.print(f"validation (from train): {json.dumps(res['val'])}; airline with biases {res['val_airline_with_bias']}")
+
+
+@eval_app.command("sentiment")
+def eval_sentiment_cmd(
+    data: Annotated[Path, typer.Option(help="CSV or TSV with a text and a label column")],
+    text_col: Annotated[str, typer.Option(help="text column")] = "text",
+    label_col: Annotated[str, typer.Option(help="label column: negative/neutral/positive, or 0/1")] = "label",
+    config: ConfigOpt = None,
+    model: Annotated[str | None, typer.Option(help="model to measure (default: sentiment.model)")] = None,
+    split: Annotated[str, typer.Option(help="auto (test split when --id-col exists) | all | test")] = "auto",
+    id_col: Annotated[str, typer.Option(help="id column the fixed test split hashes")] = "tweet_id",
+    limit: Annotated[int | None, typer.Option(help="score only the first N rows")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="also write the results as JSON")] = None,
+) -> None:
+    """Accuracy, macro-F1 and confusion matrix of the active model and of VADER on the same rows."""
+    from voc.eval.metrics import format_confusion
+    from voc.eval.sentiment import evaluate_sentiment
+
+    cfg = load(config)
+    out = evaluate_sentiment(
+        data, text_col, label_col, model_ref=model or cfg.sentiment.model, root=str(cfg.root), split=split,
+        id_col=id_col, limit=limit,
+    )  # fmt: skip
+    console.print(f"[bold]{out['data']}[/]: {out['note']}" + (" (binary: neutral -> more likely side)" if out["binary"] else ""))
+    for r in out["results"]:
+        console.print(
+            f"\n[bold]{r.system}[/]  n={r.n}  accuracy [bold]{r.accuracy:.3f}[/]  macro-F1 [bold]{r.macro_f1:.3f}[/]"
+            f"  ({r.texts_per_s:.0f} texts/s)"
+        )
+        console.print("per-class F1: " + ", ".join(f"{k} {v:.3f}" for k, v in r.per_class_f1.items()))
+        console.print(format_confusion(r.confusion, r.labels))
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        payload = {**{k: v for k, v in out.items() if k != "results"}, "results": [r.as_dict() for r in out["results"]]}
+        json_out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")

@@ -12,6 +12,13 @@ class SentimentConfig(BaseModel):
 
     model: str = Field(
         default="default",
-        description="'default' = the project's model in models/sentiment, a local path, or a hub id",
+        description="'default' = the project's model in models/sentiment (or the adapted model its ACTIVE file "
+        "names), a local model folder, or a hub id",
     )
-    batch_size: int = 64
+    batch_size: int = Field(default=64, ge=1)
+    chunk_items: int = Field(default=2000, ge=1, description="items scored and written per transaction")
+    share_embeddings: bool = Field(
+        default=True,
+        description="with the default model, also write the theme embeddings of each sentence to the "
+        "embeddings cache from the same encoder pass (exact vectors only)",
+    )

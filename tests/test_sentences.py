@@ -1,0 +1,55 @@
+"""Sentence and clause splitting (spaCy senter + contrastive cuts)."""
+
+from __future__ import annotations
+
+import pytest
+
+from voc.nlp.sentences import Span, split_texts
+
+pytestmark = pytest.mark.model
+
+
+def _check_offsets(text: str, spans: list[Span]) -> None:
+    for s in spans:
+        assert text[s.start : s.end] == s.text
+    starts = [s.start for s in spans]
+    assert starts == sorted(starts)
+
+
+def test_sentences_and_offsets() -> None:
+    text = "The app crashed twice today. Support answered quickly! Will the fix ship soon?"
+    [spans] = list(split_texts([text]))
+    assert [s.text for s in spans] == [
+        "The app crashed twice today.",
+        "Support answered quickly!",
+        "Will the fix ship soon?",
+    ]
+    _check_offsets(text, spans)
+
+
+def test_contrast_splits_praise_from_complaint() -> None:
+    text = "the staff were lovely but my refund is three weeks late"
+    [spans] = list(split_texts([text]))
+    assert [s.text for s in spans] == ["the staff were lovely", "but my refund is three weeks late"]
+    _check_offsets(text, spans)
+    [whole] = list(split_texts([text], clauses=False))
+    assert [s.text for s in whole] == [text]
+
+
+def test_short_clause_stays_with_its_neighbour() -> None:
+    [spans] = list(split_texts(["Fine but slow."]))
+    assert [s.text for s in spans] == ["Fine but slow."]
+
+
+def test_empty_and_blank_text() -> None:
+    assert list(split_texts(["", "   ", None])) == [[], [], []]  # type: ignore[list-item]
+
+
+def test_order_is_kept_and_long_text_is_fully_covered() -> None:
+    long = " ".join(f"Sentence number {i} talks about the delivery delay." for i in range(300))
+    texts = ["First one.", long, "Last one."]
+    out = list(split_texts(texts))
+    assert out[0][0].text == "First one." and out[2][0].text == "Last one."
+    assert len(out[1]) == 300
+    _check_offsets(long, out[1])
+    assert sum(len(s.text) for s in out[1]) + 299 == len(long)  # nothing dropped but the joining spaces

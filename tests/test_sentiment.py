@@ -1,0 +1,199 @@
+"""Sentiment logic that needs no model: aggregation, windows, labels, splits, metrics, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from voc.errors import InputError, ModelError
+from voc.eval.metrics import accuracy, confusion, format_confusion, macro_f1, nmi
+from voc.eval.sentiment import model_labels, vader_labels
+from voc.nlp.sentiment import (
+    LABELS,
+    _label_order,
+    active_model_dir,
+    aggregate,
+    load_sentiment_model,
+    normalize_text,
+    token_windows,
+    tokens_change_when_normalized,
+)
+from voc.train.data import dedupe, normalise_labels, split_test, split_validation
+from voc.train.ratings import weak_label
+from voc.train.sentiment import class_weights, length_batches, tune_biases
+
+POS = [0.02, 0.08, 0.90]
+NEG = [0.92, 0.05, 0.03]
+NEU = [0.10, 0.80, 0.10]
+
+
+def test_aggregate_all_positive() -> None:
+    res = aggregate(np.array([POS, POS]), [30, 40])
+    assert res.label == "positive"
+    assert res.mixed is False
+    assert 0.8 < res.score <= 1.0
+    assert 0.0 < res.confidence <= 1.0
+
+
+def test_aggregate_mixed_praise_and_complaint_counts_as_complaint() -> None:
+    # "the staff were lovely" / "but my refund is three weeks late"
+    res = aggregate(np.array([POS, NEG]), [21, 33])
+    assert res.mixed is True
+    assert res.label == "negative"
+    assert res.score < 0
+
+
+def test_aggregate_negative_outweighs_polite_neutral_sentences() -> None:
+    res = aggregate(np.array([NEU, NEU, NEG]), [40, 40, 30])
+    assert res.label == "negative"
+    assert res.mixed is False
+
+
+def test_aggregate_weak_opinions_are_not_mixed() -> None:
+    mild_pos, mild_neg = [0.2, 0.4, 0.4], [0.45, 0.4, 0.15]
+    assert aggregate(np.array([mild_pos, mild_neg]), [20, 20]).mixed is False
+
+
+def test_aggregate_no_sentences_is_neutral_with_zero_confidence() -> None:
+    res = aggregate(np.zeros((0, 3)), [])
+    assert (res.label, res.score, res.confidence, res.mixed) == ("neutral", 0.0, 0.0, False)
+
+
+def test_aggregate_score_in_range() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        p = rng.dirichlet(np.ones(3), size=rng.integers(1, 6))
+        res = aggregate(p, rng.integers(1, 200, size=len(p)))
+        assert -1.0 <= res.score <= 1.0
+        assert res.label in LABELS
+
+
+def test_token_windows_cover_everything_without_truncation() -> None:
+    ids = list(range(1000))
+    wins = token_windows(ids, size=126, stride=94)
+    assert all(len(w) <= 126 for w in wins)
+    assert sorted(set().union(*map(set, wins))) == ids
+    assert wins[0][0] == 0 and wins[-1][-1] == 999
+    assert token_windows([1, 2, 3], 126, 94) == [[1, 2, 3]]
+    assert token_windows([], 126, 94) == [[]]
+
+
+def test_normalize_text() -> None:
+    assert normalize_text("@united  my bag\nis lost http://t.co/x") == "@user my bag is lost http"
+    assert normalize_text("") == ""
+    assert tokens_change_when_normalized("mail me@x.com? no: @delta")
+    assert not tokens_change_when_normalized("the refund is late")
+
+
+def test_hub_label_mapping() -> None:
+    assert _label_order({0: "LABEL_0", 1: "LABEL_1", 2: "LABEL_2"}) == [0, 1, 2]
+    assert _label_order({0: "positive", 1: "negative", 2: "neutral"}) == [1, 2, 0]
+    assert _label_order({0: "NEGATIVE", 1: "POSITIVE"}) == [0, -1, 1]
+    with pytest.raises(ModelError, match="cannot map"):
+        _label_order({0: "joy", 1: "anger"})
+
+
+def test_missing_model_path_is_a_clear_error(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-model"
+    with pytest.raises(ModelError) as err:
+        load_sentiment_model(str(missing))
+    assert str(missing) in str(err.value)
+    assert "sentiment.model" in str(err.value)
+    with pytest.raises(ModelError, match="does not exist"):
+        load_sentiment_model("./models/typo")
+
+
+def test_folder_without_config_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match=r"no config\.json"):
+        load_sentiment_model(str(tmp_path))
+
+
+def test_missing_default_model_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOC_SENTIMENT_MODEL_DIR", str(tmp_path / "gone"))
+    load_sentiment_model.cache_clear()
+    try:
+        with pytest.raises(ModelError, match="default sentiment model is missing"):
+            load_sentiment_model("default")
+    finally:
+        load_sentiment_model.cache_clear()
+
+
+def test_active_marker_selects_adapted_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shipped = tmp_path / "shipped"
+    monkeypatch.setenv("VOC_SENTIMENT_MODEL_DIR", str(shipped))
+    assert active_model_dir(tmp_path) == shipped
+    adapted = tmp_path / "models" / "sentiment-adapted"
+    (adapted / "ratings-1").mkdir(parents=True)
+    (adapted / "ACTIVE").write_text("ratings-1\n")
+    assert active_model_dir(tmp_path) == shipped  # named folder has no model yet
+    (adapted / "ratings-1" / "config.json").write_text("{}")
+    assert active_model_dir(tmp_path) == adapted / "ratings-1"
+
+
+def test_weak_labels_from_ratings() -> None:
+    assert [weak_label(r, "stars") for r in (1, 2, 3, 4, 5)] == ["negative"] * 2 + ["neutral"] + ["positive"] * 2
+    assert [weak_label(r, "nps") for r in (0, 6, 7, 8, 9, 10)] == ["negative"] * 2 + ["neutral"] * 2 + ["positive"] * 2
+    assert weak_label(3, "csat") == "neutral"
+    assert weak_label(None, "stars") is None
+    assert weak_label(4, None) is None
+
+
+def test_test_split_is_fixed_disjoint_and_deduplicated() -> None:
+    df = pd.DataFrame(
+        {
+            "id": [str(i) for i in range(400)] + ["5", "399x"],
+            "text": [f"text {i}" for i in range(400)] + ["dup id", "Text 3 "],
+        }
+    )
+    train, test = split_test(df, "id", "text")
+    assert len(train) + len(test) == 400  # the repeated id and the repeated text are gone
+    assert not set(train["id"]) & set(test["id"])
+    assert 0.12 < len(test) / 400 < 0.28
+    _train2, test2 = split_test(df.sample(frac=1.0, random_state=1), "id", "text")
+    assert set(test2["id"]) == set(test["id"])  # the split depends on the id only, not on row order
+    fit, val = split_validation(train, "id")
+    assert len(fit) + len(val) == len(train) and not set(fit["id"]) & set(val["id"])
+    assert len(dedupe(df, None, "text")) == 401
+
+
+def test_label_normalisation() -> None:
+    out = normalise_labels(pd.Series(["0", "1", "Negative", "neutral", " POSITIVE", "-1"]))
+    assert out.tolist() == ["negative", "positive", "negative", "neutral", "positive", "negative"]
+    with pytest.raises(InputError, match="unknown sentiment label"):
+        normalise_labels(pd.Series(["meh"]))
+
+
+def test_metrics() -> None:
+    y = ["negative", "negative", "neutral", "positive"]
+    p = ["negative", "neutral", "neutral", "positive"]
+    assert accuracy(y, p) == 0.75
+    assert macro_f1(y, p, labels=list(LABELS)) == pytest.approx((2 / 3 + 2 / 3 + 1) / 3)
+    m = confusion(y, p, list(LABELS))
+    assert m.tolist() == [[1, 1, 0], [0, 1, 0], [0, 0, 1]]
+    assert "negative" in format_confusion(m, list(LABELS))
+    assert nmi([0, 0, 1, 1], [1, 1, 0, 0]) == pytest.approx(1.0)
+    with pytest.raises(ValueError):
+        accuracy([1], [1, 2])
+
+
+def test_vader_and_binary_mapping() -> None:
+    assert vader_labels(np.array([0.5, 0.01, -0.3]), binary=False) == ["positive", "neutral", "negative"]
+    assert vader_labels(np.array([0.0, -0.01]), binary=True) == ["positive", "negative"]
+    probs = np.array([[0.3, 0.5, 0.2], [0.1, 0.6, 0.3]])
+    assert model_labels(probs, binary=True) == ["negative", "positive"]
+    assert model_labels(probs, binary=False) == ["neutral", "neutral"]
+
+
+def test_training_helpers() -> None:
+    y = np.array([0] * 60 + [1] * 25 + [2] * 15)
+    w = class_weights(y)
+    assert w[2] > w[1] > w[0]
+    assert w[y].mean() == pytest.approx(1.0)
+    batches = length_batches(np.arange(100) % 17, 8, np.random.default_rng(0))
+    assert sorted(np.concatenate(batches).tolist()) == list(range(100))
+    logits = np.array([[2.0, 1.8, 0.0], [2.0, 1.9, 0.0], [0.0, 0.0, 3.0]])
+    bias = tune_biases(logits, np.array([1, 1, 2]))
+    assert ((logits + bias).argmax(1) == [1, 1, 2]).all()

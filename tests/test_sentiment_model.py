@@ -1,0 +1,146 @@
+"""Sentiment models on real weights: loading kinds, long text, the shared encoder pass, the stage."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voc.config import default_config
+from voc.config.sentiment import SentimentConfig
+from voc.nlp.sentiment import LABELS, HFSentiment, TopLayersSentiment, load_sentiment_model
+
+pytestmark = pytest.mark.model
+
+LONG = " ".join(["The delivery was late again and nobody answered my emails about the missing parcel."] * 40)
+
+
+@pytest.fixture(scope="module")
+def top_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A voc-toplayers artifact with untrained top layers (plumbing only, not quality)."""
+    import torch
+
+    from voc.nlp.encoder import default_encoder_path
+    from voc.nlp.toplayers import TopClassifier, load_base
+
+    torch.manual_seed(0)
+    _tok, base = load_base(str(default_encoder_path()))
+    folder = tmp_path_factory.mktemp("top")
+    TopClassifier(base, 4, 3).save(folder, {"kind": "voc-toplayers", "labels": list(LABELS), "bias": [0, 0, 0]})
+    return folder
+
+
+@pytest.fixture(scope="module")
+def hf_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small sequence-classification model in HF format, saved from the packaged encoder (1 layer)."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from voc.nlp.encoder import default_encoder_path
+
+    src = str(default_encoder_path())
+    folder = tmp_path_factory.mktemp("hf")
+    model = AutoModelForSequenceClassification.from_pretrained(
+        src, num_labels=3, num_hidden_layers=1, id2label={0: "positive", 1: "negative", 2: "neutral"},
+        label2id={"positive": 0, "negative": 1, "neutral": 2},
+    )  # fmt: skip
+    model.save_pretrained(folder)
+    AutoTokenizer.from_pretrained(src).save_pretrained(folder)
+    return folder
+
+
+def test_local_hf_folder_loads_with_its_label_mapping(hf_model_dir: Path) -> None:
+    model = load_sentiment_model(str(hf_model_dir))
+    assert isinstance(model, HFSentiment)
+    assert model.order == [1, 2, 0]  # negative, neutral, positive columns of this model
+    pred = model.predict(["great service", "", "terrible"])
+    assert pred.probs.shape == (3, 3)
+    assert np.allclose(pred.probs.sum(1), 1.0, atol=1e-5)
+    assert all(lab in LABELS for lab in pred.labels)
+    assert ((pred.scores >= -1) & (pred.scores <= 1)).all()
+
+
+def test_long_text_is_windowed_not_truncated(hf_model_dir: Path) -> None:
+    model = load_sentiment_model(str(hf_model_dir))
+    model.max_length = 32
+    windows, owner = model._windows([LONG, "short"])
+    n_tokens = len(model.tok(LONG, add_special_tokens=False)["input_ids"])
+    assert n_tokens > 32 * 10
+    assert (owner == 0).sum() >= n_tokens // 30  # every token lands in some window
+    assert all(len(w) <= 32 for w in windows)
+    assert (owner == 1).sum() == 1
+    pred = model.predict([LONG, "short"])
+    assert pred.probs.shape == (2, 3)
+    model.max_length = 512
+
+
+def test_top_layers_model_and_shared_pass_match_the_encoder(top_model_dir: Path) -> None:
+    from voc.nlp.encoder import encode
+
+    model = load_sentiment_model(str(top_model_dir))
+    assert isinstance(model, TopLayersSentiment)
+    texts = ["the staff were lovely", "but my refund is three weeks late", "", LONG]
+    pred, vecs = model.predict_with_embeddings(texts)
+    assert np.allclose(pred.probs, model.predict(texts).probs, atol=1e-5)
+    assert np.allclose(vecs[:2], encode(texts[:2]), atol=1e-5)  # exactly the theme embedding
+    assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
+    _windows, owner = model._windows(texts)
+    assert (owner == 3).sum() > 1  # the long text was cut into windows
+
+
+def _records(texts: dict[str, str], when: datetime) -> list:
+    from voc.schema import FeedbackRecord
+
+    return [
+        FeedbackRecord(id=f"t:{k}", source="t", external_id=k, kind="review", created_at=when, updated_at=when,
+                       text=v, rating=4, rating_scale="stars")
+        for k, v in texts.items()
+    ]
+
+
+def test_stage_writes_tables_and_is_incremental(mem_store, top_model_dir: Path, tmp_path: Path) -> None:
+    from voc.nlp.stage import enrich_sentiment
+
+    cfg = default_config(tmp_path).model_copy(update={"sentiment": SentimentConfig(model=str(top_model_dir))})
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    texts = {"1": "The staff were lovely but my refund is three weeks late.", "2": "", "3": LONG, "4": "@acme ok http://x.y"}
+    mem_store.commit_batch("t", _records(texts, t0), [])
+    out = enrich_sentiment(mem_store, cfg, progress=False)
+    assert out["items"] == 4
+    items = mem_store.query("SELECT * FROM item_sentiment ORDER BY item_id")
+    assert len(items) == 4 and set(items["label"]) <= set(LABELS)
+    assert items["score"].between(-1, 1).all()
+    sents = mem_store.query("SELECT * FROM sentences ORDER BY item_id, sent_idx")
+    scored = mem_store.query("SELECT * FROM sentence_sentiment")
+    assert len(sents) == len(scored) == out["sentences"]
+    assert sents.loc[sents.item_id == "t:1", "text"].tolist() == [
+        "The staff were lovely", "but my refund is three weeks late."
+    ]  # fmt: skip
+    assert (sents.item_id == "t:2").sum() == 0  # empty text: an item row, no sentences
+    assert items.set_index("item_id").loc["t:2", "confidence"] == 0.0
+    assert (sents.item_id == "t:3").sum() == 40  # long text: every sentence kept
+    # The same pass filled the themes' embedding cache (only texts the model saw unchanged).
+    cached = mem_store.query("SELECT count(*) AS n FROM embeddings")["n"][0]
+    assert cached == out["shared_embeddings"] > 0
+    assert enrich_sentiment(mem_store, cfg, progress=False)["items"] == 0  # idempotent
+    later = datetime(2026, 2, 1, tzinfo=UTC)
+    mem_store.commit_batch("t", _records({"1": "Great."}, later), [])
+    again = enrich_sentiment(mem_store, cfg, progress=False)
+    assert again["items"] == 1
+    assert mem_store.query("SELECT count(*) AS n FROM sentences WHERE item_id = 't:1'")["n"][0] == 1
+
+
+def test_shipped_default_model_mixed_review() -> None:
+    from voc.nlp.stage import score_texts
+
+    model = load_sentiment_model("default")
+    assert isinstance(model, TopLayersSentiment)
+    _spans, probs, items, _ = score_texts(
+        model, ["the staff were lovely but my refund is three weeks late", "Thank you, the crew was fantastic!",
+                "My bag is lost and nobody answers the phone."]
+    )  # fmt: skip
+    assert [LABELS[i] for i in probs[0].argmax(1)] == ["positive", "negative"]
+    assert items[0].mixed and items[0].label == "negative"
+    assert items[1].label == "positive" and not items[1].mixed
+    assert items[2].label == "negative"

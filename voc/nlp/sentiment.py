@@ -1,0 +1,384 @@
+"""Sentence and item sentiment: model loading, prediction, aggregation.
+
+A sentiment model maps texts to probabilities over negative|neutral|positive.
+Two kinds load behind one interface (`SentimentModel.predict`):
+
+- the project's own model (`models/sentiment/`, kind `voc-toplayers`): fine-tuned
+  top layers + head on top of the packaged all-MiniLM-L6-v2, whose frozen lower
+  layers can be shared with the theme embeddings (see `predict_with_embeddings`);
+- any Hugging Face sequence-classification folder or hub id (e.g. a RoBERTa
+  sentiment model), with its label names read from the model's config.
+
+Texts longer than the model's window are cut into overlapping token windows
+whose probabilities are averaged (weighted by window length): nothing is
+truncated silently. `aggregate` turns a text's sentence results into an item
+result; a confident positive next to a confident negative is `mixed`, and
+the item counts as negative, because a complaint in a polite message is
+still a complaint.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from voc.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+LABELS: tuple[str, str, str] = ("negative", "neutral", "positive")
+NEG, NEU, POS = 0, 1, 2
+
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_HANDLE = re.compile(r"(?<!\w)@\w{1,30}")
+_SPACE = re.compile(r"\s+")
+
+# A sentence counts as strongly positive/negative for `mixed` at |score| >= this.
+STRONG = 0.5
+# Negative sentences weigh this much more than others in the item average.
+NEGATIVE_WEIGHT = 2.0
+
+MODEL_ENV = "VOC_SENTIMENT_MODEL_DIR"
+
+
+def normalize_text(text: str) -> str:
+    """What the model sees: URLs and @handles replaced by placeholders, spaces collapsed.
+
+    Handles name the brand being addressed, not an opinion; keeping them would
+    let the model learn one company's base rate instead of the wording.
+    """
+    text = _URL.sub("http", text or "")
+    text = _HANDLE.sub("@user", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def tokens_change_when_normalized(text: str) -> bool:
+    """True when `normalize_text` changes what a WordPiece tokenizer sees (a URL or @handle)."""
+    return bool(_URL.search(text) or _HANDLE.search(text))
+
+
+# -- results ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Predictions:
+    """Per-text results, arrays aligned with the input texts."""
+
+    probs: np.ndarray  # [n, 3] over LABELS
+
+    @property
+    def labels(self) -> list[str]:
+        return [LABELS[i] for i in self.probs.argmax(1)] if len(self.probs) else []
+
+    @property
+    def scores(self) -> np.ndarray:
+        """p(positive) - p(negative), in [-1, 1]."""
+        return (self.probs[:, POS] - self.probs[:, NEG]).astype(np.float32) if len(self.probs) else np.zeros(0)
+
+    @property
+    def confidences(self) -> np.ndarray:
+        """Probability of the predicted label."""
+        return self.probs.max(1).astype(np.float32) if len(self.probs) else np.zeros(0)
+
+
+@dataclass(frozen=True)
+class ItemSentiment:
+    """The sentiment of a whole item, aggregated from its sentences."""
+
+    label: str
+    score: float
+    confidence: float
+    mixed: bool
+
+
+def aggregate(probs: np.ndarray, lengths: Sequence[int] | np.ndarray) -> ItemSentiment:
+    """Item sentiment from its sentences' probabilities [n, 3] and lengths (characters).
+
+    Sentences are weighted by confidence and sqrt(length) (a long sentence says
+    more, but not linearly more), negative sentences by NEGATIVE_WEIGHT more.
+    `mixed` = a sentence with score >= STRONG and one with score <= -STRONG;
+    a mixed item is labelled negative. No sentences: neutral, confidence 0.
+    """
+    probs = np.asarray(probs, dtype=np.float64).reshape(-1, len(LABELS))
+    if len(probs) == 0:
+        return ItemSentiment("neutral", 0.0, 0.0, False)
+    scores = probs[:, POS] - probs[:, NEG]
+    conf = probs.max(1)
+    w = conf * np.sqrt(np.maximum(np.asarray(lengths, dtype=np.float64), 1.0))
+    w = w * np.where(probs.argmax(1) == NEG, NEGATIVE_WEIGHT, 1.0)
+    item = (probs * w[:, None]).sum(0) / w.sum()
+    mixed = bool((scores >= STRONG).any() and (scores <= -STRONG).any())
+    label = "negative" if mixed else LABELS[int(item.argmax())]
+    score = float(np.clip(item[POS] - item[NEG], -1.0, 1.0))
+    confidence = float(item[LABELS.index(label)])
+    return ItemSentiment(label, round(score, 6), round(confidence, 6), mixed)
+
+
+# -- token windows (long text) ------------------------------------------------------------
+def token_windows(ids: Sequence[int], size: int, stride: int) -> list[list[int]]:
+    """Overlapping windows of at most `size` token ids covering all of `ids` (one for short input)."""
+    if len(ids) <= size:
+        return [list(ids)]
+    out: list[list[int]] = []
+    start = 0
+    while True:
+        out.append(list(ids[start : start + size]))
+        if start + size >= len(ids):
+            return out
+        start += stride
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(1, keepdims=True))
+    return e / e.sum(1, keepdims=True)
+
+
+# -- models ---------------------------------------------------------------------------------
+class SentimentModel:
+    """Base class: `predict(texts)` -> Predictions. Subclasses implement `_window_logits`."""
+
+    name: str = "sentiment"
+    max_length: int = 128
+    batch_size: int = 64
+
+    def __init__(self, tokenizer: Any) -> None:
+        self.tok = tokenizer
+
+    def _windows(self, texts: Sequence[str]) -> tuple[list[list[int]], np.ndarray]:
+        """Model inputs (with special tokens) for every window, and the owning text of each."""
+        # The special tokens around a single text ([CLS] .. [SEP], <s> .. </s>), read off an empty input.
+        empty = list(self.tok("", add_special_tokens=True)["input_ids"])
+        head, tail = empty[:1], empty[1:]
+        body = self.max_length - len(empty)
+        enc = self.tok([normalize_text(t) for t in texts], add_special_tokens=False, truncation=False)["input_ids"]
+        windows: list[list[int]] = []
+        owner: list[int] = []
+        for i, ids in enumerate(enc):
+            for w in token_windows(ids, body, max(1, body * 3 // 4)):
+                windows.append(head + w + tail)
+                owner.append(i)
+        return windows, np.asarray(owner, dtype=np.int64)
+
+    def _batches(self, windows: list[list[int]]) -> Any:
+        import torch
+
+        pad = self.tok.pad_token_id or 0
+        order = np.argsort([len(w) for w in windows], kind="stable")
+        for s in range(0, len(order), self.batch_size):
+            idx = order[s : s + self.batch_size]
+            width = max(len(windows[i]) for i in idx)
+            ids = np.full((len(idx), width), pad, dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for r, i in enumerate(idx):
+                ids[r, : len(windows[i])] = windows[i]
+                mask[r, : len(windows[i])] = 1
+            yield idx, torch.from_numpy(ids), torch.from_numpy(mask)
+
+    def _window_logits(self, ids: Any, mask: Any) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _combine(self, probs_w: np.ndarray, owner: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
+        """Average window probabilities per text, weighted by window length."""
+        out = np.zeros((n, len(LABELS)), dtype=np.float64)
+        np.add.at(out, owner, probs_w * weights[:, None])
+        tot = np.zeros(n)
+        np.add.at(tot, owner, weights)
+        return (out / np.maximum(tot, 1e-9)[:, None]).astype(np.float32)
+
+    def predict(self, texts: Sequence[str]) -> Predictions:
+        """Probabilities for each text (empty text gets neutral-ish model output, not an error)."""
+        import torch
+
+        if not texts:
+            return Predictions(np.zeros((0, len(LABELS)), dtype=np.float32))
+        windows, owner = self._windows(texts)
+        probs_w = np.zeros((len(windows), len(LABELS)), dtype=np.float32)
+        with torch.inference_mode():
+            for idx, ids, mask in self._batches(windows):
+                probs_w[idx] = _softmax(self._window_logits(ids, mask))
+        weights = np.asarray([len(w) for w in windows], dtype=np.float64)
+        return Predictions(self._combine(probs_w, owner, weights, len(texts)))
+
+
+class TopLayersSentiment(SentimentModel):
+    """The project's model: frozen MiniLM lower layers + fine-tuned top layers and head."""
+
+    def __init__(self, folder: Path, name: str = "voc-default") -> None:
+        from voc.nlp.encoder import default_encoder_path
+        from voc.nlp.toplayers import TopClassifier, load_base
+
+        self.folder = folder
+        self.meta = json.loads((folder / "config.json").read_text())
+        if self.meta.get("labels") != list(LABELS):
+            raise ModelError(f"{folder}/config.json: labels must be {list(LABELS)}, got {self.meta.get('labels')}")
+        tok, base = load_base(str(default_encoder_path()))
+        super().__init__(tok)
+        self.base = base
+        self.split = int(self.meta["split"])
+        self.max_length = 128
+        self.top = TopClassifier.load(folder, base, len(LABELS))
+        self.bias = np.asarray(self.meta.get("bias", [0.0, 0.0, 0.0]), dtype=np.float32)
+        self.name = name
+
+    def _window_logits(self, ids: Any, mask: Any) -> np.ndarray:
+        from voc.nlp.toplayers import Batch, lower_states
+
+        h = lower_states(self.base, Batch(np.arange(len(ids)), ids, mask), self.split)
+        return self.top(h, mask).numpy() + self.bias
+
+    def predict_with_embeddings(self, texts: Sequence[str]) -> tuple[Predictions, np.ndarray]:
+        """Sentiment and the theme embedding (all-MiniLM-L6-v2, L2-normalised) from ONE lower-layer pass.
+
+        The embedding runs the encoder's original top layers on the shared
+        states; it equals `voc.nlp.encoder.encode(normalize_text(t))` for texts
+        within 128 tokens (longer texts: the mean of their windows' vectors).
+        """
+        import torch
+
+        from voc.nlp.toplayers import Batch, lower_states, mean_pool, run_layers
+
+        if not texts:
+            return self.predict(texts), np.zeros((0, self.base.config.hidden_size), dtype=np.float32)
+        windows, owner = self._windows(texts)
+        probs_w = np.zeros((len(windows), len(LABELS)), dtype=np.float32)
+        vec_w = np.zeros((len(windows), self.base.config.hidden_size), dtype=np.float32)
+        with torch.inference_mode():
+            for idx, ids, mask in self._batches(windows):
+                h = lower_states(self.base, Batch(idx, ids, mask), self.split)
+                probs_w[idx] = _softmax(self.top(h, mask).numpy() + self.bias)
+                full = run_layers(self.base.encoder.layer[self.split :], self.base, h, mask)
+                vec_w[idx] = mean_pool(full, mask).numpy()
+        weights = np.asarray([len(w) for w in windows], dtype=np.float64)
+        probs = self._combine(probs_w, owner, weights, len(texts))
+        vecs = np.zeros((len(texts), vec_w.shape[1]), dtype=np.float64)
+        np.add.at(vecs, owner, vec_w * weights[:, None])
+        vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+        return Predictions(probs), vecs.astype(np.float32)
+
+
+def _label_order(id2label: dict[Any, str]) -> list[int]:
+    """For a HF model's id2label, the column index of negative, neutral, positive (-1 if absent)."""
+    names = {int(k): str(v).lower() for k, v in id2label.items()}
+    n = len(names)
+    if all(v.startswith("label_") for v in names.values()):
+        # Unnamed labels (e.g. cardiffnlp/twitter-roberta-base-sentiment): the usual order.
+        if n == 3:
+            return [0, 1, 2]
+        if n == 2:
+            return [0, -1, 1]
+    found = []
+    for want in ("neg", "neu", "pos"):
+        hits = [k for k, v in names.items() if v.startswith(want)]
+        found.append(hits[0] if hits else -1)
+    if found[NEG] < 0 or found[POS] < 0:
+        raise ModelError(
+            f"cannot map the model's labels {sorted(names.values())} to negative/neutral/positive; "
+            "use a model whose config names them (id2label)",
+            code="E405",
+        )
+    return found
+
+
+class HFSentiment(SentimentModel):
+    """Any `AutoModelForSequenceClassification` folder or hub id with sentiment labels."""
+
+    def __init__(self, path: str, name: str | None = None) -> None:
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        try:
+            tok = AutoTokenizer.from_pretrained(path)
+            self.model = AutoModelForSequenceClassification.from_pretrained(path)
+        except Exception as exc:
+            raise ModelError(f"cannot load sentiment model {path!r}: {exc}", code="E403") from exc
+        super().__init__(tok)
+        self.model.eval()
+        self.order = _label_order(self.model.config.id2label)
+        self.max_length = min(int(getattr(tok, "model_max_length", 512) or 512), 512)
+        self.name = name or path
+
+    def _window_logits(self, ids: Any, mask: Any) -> np.ndarray:
+        raw = self.model(input_ids=ids, attention_mask=mask).logits.numpy()
+        out = np.full((len(raw), len(LABELS)), -1e4, dtype=np.float32)  # absent class: never predicted
+        for j, col in enumerate(self.order):
+            if col >= 0:
+                out[:, j] = raw[:, col]
+        return out
+
+
+# -- resolving `sentiment.model` --------------------------------------------------------------
+def default_model_dir() -> Path:
+    """The shipped model: `models/sentiment/` of the checkout (or $VOC_SENTIMENT_MODEL_DIR)."""
+    if os.environ.get(MODEL_ENV):
+        return Path(os.environ[MODEL_ENV])
+    import voc
+
+    return Path(voc.__file__).resolve().parents[1] / "models" / "sentiment"
+
+
+ADAPTED_DIR = Path("models") / "sentiment-adapted"
+
+
+def active_model_dir(root: str | Path | None = None) -> Path:
+    """The folder `sentiment.model = "default"` means.
+
+    `voc train sentiment --from-ratings` writes adapted models under
+    `<root>/models/sentiment-adapted/<name>/` and names the one in use in
+    `<root>/models/sentiment-adapted/ACTIVE`; delete that file to go back to
+    the shipped model.
+    """
+    if root is not None:
+        marker = Path(root) / ADAPTED_DIR / "ACTIVE"
+        if marker.exists():
+            name = marker.read_text(encoding="utf-8").strip()
+            target = marker.parent / name
+            if name and (target / "config.json").exists():
+                return target
+            log.warning("sentiment: %s names %r, which has no model; using the shipped model", marker, name)
+    return default_model_dir()
+
+
+def _looks_like_path(ref: str) -> bool:
+    return ref.startswith((".", "/", "~")) or "\\" in ref or ref.count("/") > 1
+
+
+@lru_cache(maxsize=4)
+def load_sentiment_model(ref: str = "default", root: str | None = None) -> SentimentModel:
+    """Load 'default' (the project's model), a local folder, or a hub id; cached per process.
+
+    Relative paths resolve against `root` (the config's project root) when given.
+    """
+    if ref in ("", "default"):
+        folder = active_model_dir(root)
+        if not (folder / "config.json").exists():
+            raise ModelError(
+                f"the default sentiment model is missing at {folder} (no config.json); restore models/sentiment "
+                f"from the repository, set ${MODEL_ENV}, or train one with `voc train sentiment`",
+                code="E406",
+            )
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        shipped = folder == default_model_dir()
+        return TopLayersSentiment(folder, name="voc-default" if shipped else f"voc-adapted:{folder.name}")
+    p = Path(ref).expanduser()
+    if not p.is_absolute() and root is not None and (Path(root) / p).exists():
+        p = Path(root) / p
+    if p.exists():
+        cfg = p / "config.json"
+        if not cfg.exists():
+            raise ModelError(f"sentiment model folder {p} has no config.json; give a saved model folder", code="E407")
+        if json.loads(cfg.read_text()).get("kind") == "voc-toplayers":
+            return TopLayersSentiment(p, name=f"voc:{p.name}")
+        return HFSentiment(str(p), name=str(p))
+    if _looks_like_path(ref):
+        raise ModelError(
+            f"sentiment model path {ref!r} does not exist; set sentiment.model to 'default', "
+            "an existing model folder, or a hub id like 'org/name'",
+            code="E402",
+        )
+    return HFSentiment(ref, name=ref)

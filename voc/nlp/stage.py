@@ -1,0 +1,156 @@
+"""The sentiment stage: split stored items into sentences and score them (store in, store out).
+
+Incremental and idempotent: an item is (re)scored only when it has no row in
+`item_sentiment`, when its text changed (content hash), or when the active
+model changed. Tables written:
+
+- `sentences(item_id, sent_idx, text, start_char, end_char)`
+- `sentence_sentiment(item_id, sent_idx, label, score, confidence, model)`
+- `item_sentiment(item_id, label, score, confidence, mixed, model, content_hash)`
+
+With the default model, the same encoder pass also fills the themes'
+embeddings cache for the sentences (see `SentimentConfig.share_embeddings`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from voc.nlp.sentiment import (
+    SentimentModel,
+    TopLayersSentiment,
+    aggregate,
+    load_sentiment_model,
+    tokens_change_when_normalized,
+)
+
+log = logging.getLogger(__name__)
+
+# The encoder truncates at this many tokens; a shared vector is exact only below it.
+_ENCODER_MAX_TOKENS = 128
+
+
+def _todo(store: Any, model_name: str) -> pd.DataFrame:
+    """Items with no sentiment, changed text, or sentiment from another model."""
+    if not store.table_exists("item_sentiment"):
+        return store.query("SELECT id, text, content_hash FROM items ORDER BY created_at, id")
+    return store.query(
+        "SELECT i.id, i.text, i.content_hash FROM items i LEFT JOIN item_sentiment s ON s.item_id = i.id "
+        "WHERE s.item_id IS NULL OR s.content_hash IS DISTINCT FROM i.content_hash OR s.model IS DISTINCT FROM ? "
+        "ORDER BY i.created_at, i.id",
+        [model_name],
+    )
+
+
+def score_texts(
+    model: SentimentModel, texts: list[str], *, with_embeddings: bool = False
+) -> tuple[list[list[Any]], list[np.ndarray], list[Any], np.ndarray | None]:
+    """Split texts into sentences and score them (pure apart from the model).
+
+    Returns, per text, its spans and its sentence probabilities, the item
+    results, and (with the default model and `with_embeddings`) the theme
+    embeddings of all sentences in order.
+    """
+    from voc.nlp.sentences import split_texts
+
+    spans = list(split_texts(texts))
+    flat = [s.text for ss in spans for s in ss]
+    vecs = None
+    if with_embeddings and isinstance(model, TopLayersSentiment):
+        pred, vecs = model.predict_with_embeddings(flat)
+    else:
+        pred = model.predict(flat)
+    per_text: list[np.ndarray] = []
+    items = []
+    pos = 0
+    for ss in spans:
+        p = pred.probs[pos : pos + len(ss)]
+        per_text.append(p)
+        items.append(aggregate(p, [len(s.text) for s in ss]))
+        pos += len(ss)
+    return spans, per_text, items, vecs
+
+
+def _share_embeddings(store: Any, config: Any, model: TopLayersSentiment, texts: list[str], vecs: np.ndarray) -> int:
+    """Write exact theme embeddings to the cache: only texts the model saw unchanged and untruncated."""
+    from voc.themes.cache import cached_embeddings
+
+    keep = [
+        i
+        for i, t in enumerate(texts)
+        if not tokens_change_when_normalized(t) and len(model.tok(t)["input_ids"]) <= _ENCODER_MAX_TOKENS
+    ]
+    if not keep:
+        return 0
+    lookup = {texts[i]: vecs[i] for i in keep}
+    kept = list(lookup)
+    cached_embeddings(store, kept, config.encoder.model, lambda missing: np.stack([lookup[t] for t in missing]))
+    return len(kept)
+
+
+def enrich_sentiment(store: Any, config: Any, *, progress: bool = True) -> dict[str, Any]:
+    """Score every item that needs it; returns {'items', 'sentences', 'seconds', 'model'}."""
+    from voc.pipeline.progress import progress_bar
+
+    t0 = time.perf_counter()
+    model = load_sentiment_model(config.sentiment.model, str(config.root))
+    model.batch_size = config.sentiment.batch_size
+    todo = _todo(store, model.name)
+    share = (
+        config.sentiment.share_embeddings
+        and isinstance(model, TopLayersSentiment)
+        and config.encoder.model in ("", "default")
+        and config.encoder.max_seq_length >= _ENCODER_MAX_TOKENS
+    )
+    n_items = n_sent = n_shared = 0
+    step = config.sentiment.chunk_items
+    with progress_bar(progress) as bar:
+        task = bar.add_task("sentiment", total=len(todo), note="")
+        for start in range(0, len(todo), step):
+            chunk = todo.iloc[start : start + step]
+            ids = chunk["id"].tolist()
+            spans, probs, items, vecs = score_texts(model, chunk["text"].fillna("").tolist(), with_embeddings=share)
+            sent_rows, score_rows, item_rows = [], [], []
+            for item_id, ss, p, res, h in zip(ids, spans, probs, items, chunk["content_hash"].tolist(), strict=True):
+                for k, (s, row) in enumerate(zip(ss, p, strict=True)):
+                    sent_rows.append((item_id, k, s.text, s.start, s.end))
+                    lab = int(row.argmax())
+                    score_rows.append((item_id, k, ("negative", "neutral", "positive")[lab],
+                                       float(row[2] - row[0]), float(row[lab]), model.name))  # fmt: skip
+                item_rows.append((item_id, res.label, res.score, res.confidence, res.mixed, model.name, h))
+            sentences = pd.DataFrame(sent_rows, columns=["item_id", "sent_idx", "text", "start_char", "end_char"])
+            scores = pd.DataFrame(
+                score_rows, columns=["item_id", "sent_idx", "label", "score", "confidence", "model"]
+            )
+            item_df = pd.DataFrame(
+                item_rows, columns=["item_id", "label", "score", "confidence", "mixed", "model", "content_hash"]
+            )
+            sentences = sentences.astype({"sent_idx": "int32", "start_char": "int32", "end_char": "int32"})
+            scores = scores.astype({"sent_idx": "int32", "score": "float32", "confidence": "float32"})
+            item_df = item_df.astype({"score": "float32", "confidence": "float32", "mixed": "bool"})
+            with store.transaction():
+                # A re-scored item may now have fewer sentences: drop its old rows first.
+                store.con.register("_sent_ids", pd.DataFrame({"item_id": ids}))
+                try:
+                    for table in ("sentences", "sentence_sentiment"):
+                        if store.table_exists(table):
+                            store.execute(f"DELETE FROM {table} WHERE item_id IN (SELECT item_id FROM _sent_ids)")
+                finally:
+                    store.con.unregister("_sent_ids")
+                store.write_frame("sentences", sentences, key=["item_id", "sent_idx"])
+                store.write_frame("sentence_sentiment", scores, key=["item_id", "sent_idx"])
+                store.write_frame("item_sentiment", item_df, key=["item_id"])
+            if share and vecs is not None and len(sentences):
+                n_shared += _share_embeddings(store, config, model, sentences["text"].tolist(), vecs)
+            n_items += len(chunk)
+            n_sent += len(sentences)
+            bar.update(task, advance=len(chunk), note=f"{n_sent:,} sentences")
+    seconds = time.perf_counter() - t0
+    log.info("sentiment: scored %s items (%s sentences) in %.1f s", f"{n_items:,}", f"{n_sent:,}", seconds)
+    return {"items": n_items, "sentences": n_sent, "seconds": round(seconds, 2), "model": model.name,
+            "shared_embeddings": n_shared}  # fmt: skip

@@ -1,0 +1,116 @@
+"""Labelled data for training and measuring sentiment, and the fixed splits.
+
+The datasets live outside the repository (`../shared/data`); this module only
+reads them. Split rules are defined once here and used by both training and
+`voc eval`, so the airline test split can never leak into training.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+
+from voc.errors import InputError
+from voc.nlp.sentiment import LABELS
+
+LABEL_INDEX = {lab: i for i, lab in enumerate(LABELS)}
+
+AIRLINE_FILE = Path("twitter_us_airline_sentiment/Tweets.csv")
+SST2_TRAIN = Path("sst2/train.tsv")
+SST2_DEV = Path("sst2/dev.tsv")
+
+TEST_FRACTION = 0.2
+
+
+def hash_fraction(key: object, salt: str = "") -> float:
+    """A stable number in [0, 1) from a key (same on every machine and Python)."""
+    digest = hashlib.sha1(f"{salt}{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def dedupe(df: pd.DataFrame, id_col: str | None, text_col: str) -> pd.DataFrame:
+    """Drop repeated ids and repeated texts (keep the first), so no text sits on both sides of a split."""
+    if id_col is not None:
+        df = df.drop_duplicates(subset=[id_col], keep="first")
+    key = df[text_col].astype(str).str.strip().str.lower()
+    return df.loc[~key.duplicated(keep="first")]
+
+
+def is_test(ids: pd.Series, fraction: float = TEST_FRACTION) -> pd.Series:
+    """The fixed test split: a hash of the id below `fraction`."""
+    return ids.map(lambda v: hash_fraction(v) < fraction).astype(bool)
+
+
+def split_test(df: pd.DataFrame, id_col: str, text_col: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(train, test) after removing duplicates; test is 20% by a hash of `id_col`."""
+    df = dedupe(df, id_col, text_col)
+    mask = is_test(df[id_col])
+    return df.loc[~mask].reset_index(drop=True), df.loc[mask].reset_index(drop=True)
+
+
+def split_validation(df: pd.DataFrame, key_col: str, fraction: float = 0.1) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(fit, validation) carved from a TRAIN frame with a differently salted hash."""
+    mask = df[key_col].map(lambda v: hash_fraction(v, salt="val:") < fraction).astype(bool)
+    return df.loc[~mask].reset_index(drop=True), df.loc[mask].reset_index(drop=True)
+
+
+def read_labelled(path: Path, text_col: str, label_col: str) -> pd.DataFrame:
+    """Read a CSV/TSV with a text and a label column; errors name the file and the columns."""
+    if not path.exists():
+        raise InputError(f"labelled data {path} does not exist; pass --data with an existing CSV/TSV", code="E201")
+    if path.suffix == ".tsv":
+        df = pd.read_csv(path, sep="\t", quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
+    else:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in (text_col, label_col) if c not in df.columns]
+    if missing:
+        raise InputError(
+            f"{path}: no column(s) {missing}; the file has {list(df.columns)}. Use --text-col / --label-col.",
+            code="E202",
+        )
+    return df
+
+
+def normalise_labels(values: pd.Series) -> pd.Series:
+    """Map label spellings to negative|neutral|positive (0/1 as in SST-2, -1/0/1, names)."""
+    mapping = {
+        "negative": "negative", "neg": "negative", "0": "negative", "-1": "negative",
+        "neutral": "neutral", "neu": "neutral",
+        "positive": "positive", "pos": "positive", "1": "positive",
+    }  # fmt: skip
+    out = values.astype(str).str.strip().str.lower().map(mapping)
+    bad = values[out.isna()].unique()[:5]
+    if len(bad):
+        raise InputError(
+            f"unknown sentiment label(s) {list(bad)}; expected negative/neutral/positive, 0/1 or -1/0/1", code="E203"
+        )
+    return out
+
+
+def load_airline(data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Airline tweets as (train, test) frames with columns text, label, weight, id."""
+    path = data_dir / AIRLINE_FILE
+    df = read_labelled(path, "text", "airline_sentiment")
+    df = df.rename(columns={"airline_sentiment": "label", "tweet_id": "id"})
+    df["weight"] = pd.to_numeric(df["airline_sentiment_confidence"], errors="coerce").fillna(1.0)
+    train, test = split_test(df, "id", "text")
+    cols = ["id", "text", "label", "weight"]
+    return train[cols], test[cols]
+
+
+def load_sst2(data_dir: Path, split: str = "train") -> pd.DataFrame:
+    """SST-2 as a frame with text, label (negative|positive), weight, id (row number)."""
+    path = data_dir / (SST2_TRAIN if split == "train" else SST2_DEV)
+    df = read_labelled(path, "sentence", "label")
+    out = pd.DataFrame(
+        {
+            "id": [f"sst{split}:{i}" for i in range(len(df))],
+            "text": df["sentence"].str.strip(),
+            "label": normalise_labels(df["label"]),
+            "weight": 1.0,
+        }
+    )
+    return dedupe(out, None, "text").reset_index(drop=True)

