@@ -109,6 +109,8 @@ def test_bad_parameters_raise_config_errors(tmp_path: Path) -> None:
         generate_demo(tmp_path, n_items=10)
     with pytest.raises(ConfigError, match="weeks=2"):
         generate_demo(tmp_path, n_items=400, weeks=2)
+    with pytest.raises(ConfigError, match=r"2026-11-20 is a Friday.*2026-11-22"):
+        generate_demo(tmp_path, n_items=400, end=date(2026, 11, 20))
 
 
 # --- counts and formats ------------------------------------------------------------

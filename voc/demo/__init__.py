@@ -20,13 +20,14 @@ import logging
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from voc.demo.rows import DemoData, Planted, build_demo_data
 from voc.demo.themes import ALL_THEMES, EMERGING, FILE_KIND, FILES
 from voc.demo.writers import MANIFEST_FILE, TRUTH_FILE, file_bytes, json_bytes, truth_bytes, write_bytes
+from voc.errors import ConfigError
 
 __all__ = ["DEFAULT_END", "DemoManifest", "build_demo_data", "demo_file_bytes", "generate_demo"]
 
@@ -54,6 +55,8 @@ class DemoManifest:
     bytes: dict[str, int]
     planted: list[Planted]
     themes: dict[str, str]  # theme key -> label
+    theme_stages: dict[str, str]  # theme key -> customer-journey stage
+    theme_polarity: dict[str, str]  # theme key -> negative | positive | neutral
     emerging_theme: str  # its label
     emerging_key: str
     emerging_weeks: list[date]  # week starts (Mondays) in which it appears
@@ -105,6 +108,12 @@ def generate_demo(
     """
     t0 = time.perf_counter()
     end = end or DEFAULT_END
+    if end.weekday() != 6:
+        sunday = end + timedelta(days=6 - end.weekday())
+        raise ConfigError(
+            f"demo end date {end} is a {end:%A}; weeks run Monday to Sunday, so pass a Sunday such as {sunday}",
+            code="E190",
+        )
     out_dir = Path(out_dir)
     data = build_demo_data(seed, n_items, weeks, end)
     sizes: dict[str, int] = {}
@@ -135,6 +144,8 @@ def generate_demo(
         bytes=sizes,
         planted=data.planted,
         themes={t.key: t.label for t in ALL_THEMES},
+        theme_stages={t.key: t.stage for t in ALL_THEMES},
+        theme_polarity={t.key: t.polarity for t in ALL_THEMES},
         emerging_theme=EMERGING.label,
         emerging_key=EMERGING.key,
         emerging_weeks=[cal.week_start(cal.weeks - 2), cal.week_start(cal.weeks - 1)],
