@@ -359,3 +359,24 @@ def test_excel_named_sheet(tmp_path: Path) -> None:
     assert r.text == "from the second sheet"
     with pytest.raises(InputError, match=r"no sheet 'Nope'.*'Summary', 'Responses'"):
         read_all(tmp_path, "s.xlsx", format="excel", sheet="Nope")
+
+
+def test_crlf_line_endings_with_quoted_newline(tmp_path: Path) -> None:
+    (tmp_path / "w.csv").write_bytes(
+        b'id,text,created_at\r\n1,"two\r\nlines",2026-01-05\r\n2,plain,2026-01-06\r\n'
+    )
+    recs = records(read_all(tmp_path, "w.csv"))
+    assert [(r.external_id, r.text) for r in recs] == [("1", "two\r\nlines"), ("2", "plain")]
+
+
+def test_configured_column_that_is_absent_is_an_input_error(tmp_path: Path) -> None:
+    (tmp_path / "c.csv").write_text(HEADER + "1,hi,2026-01-05,3\n")
+    with pytest.raises(InputError, match=r"'Stars' \(for rating\)"):
+        read_all(tmp_path, "c.csv", columns=ColumnMap(rating="Stars"))
+
+
+def test_zendesk_api_without_api_table_is_a_config_error(tmp_path: Path) -> None:
+    from voc.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"no \[sources\.api\]"):
+        make_connector(SourceConfig(name="z", format="zendesk_api"), VocConfig(root=tmp_path))
