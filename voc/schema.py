@@ -112,9 +112,26 @@ class FeedbackRecord(BaseModel):
         return self
 
     def content_hash(self) -> str:
-        """Hash of everything that matters for 'has this record changed?'."""
-        payload = self.model_dump(mode="json", exclude={"input_file", "input_row", "flags"})
-        return hashlib.sha1(json.dumps(payload, sort_keys=True).encode("utf-8")).hexdigest()
+        """Hash of everything that matters for 'has this record changed?'.
+
+        Built from the field values directly rather than `model_dump(mode="json")`,
+        which costs several times more on the ingest hot path.
+        """
+        d = self.__dict__
+        parts = [
+            "" if d[name] is None else (d[name].isoformat() if isinstance(d[name], datetime) else str(d[name]))
+            for name in _HASHED_FIELDS
+        ]
+        if d["metadata"]:
+            parts.append(json.dumps(d["metadata"], sort_keys=True, default=str))
+        return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+# Provenance (input_file/row) and flags are not content: a re-export of the
+# same record from another file is the same record.
+_HASHED_FIELDS = [
+    name for name in FeedbackRecord.model_fields if name not in {"input_file", "input_row", "flags", "metadata"}
+]
 
 
 # Columns of the `items` table, in order. Lists and dicts are stored as JSON text.

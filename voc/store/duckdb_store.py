@@ -103,17 +103,18 @@ def _check_ident(name: str) -> str:
 
 
 def _records_frame(records: Sequence[FeedbackRecord], hashes: Sequence[str], now: datetime) -> pd.DataFrame:
-    rows = []
-    for rec, h in zip(records, hashes, strict=True):
-        d = rec.model_dump()
-        d["kind"] = rec.kind.value
-        d["rating_scale"] = rec.rating_scale.value if rec.rating_scale else None
-        d["metadata"] = json.dumps(rec.metadata, default=str, ensure_ascii=False) if rec.metadata else None
-        d["flags"] = json.dumps(rec.flags) if rec.flags else None
-        d["content_hash"] = h
-        d["ingested_at"] = now
-        rows.append(d)
-    df = pd.DataFrame(rows, columns=ITEM_COLUMNS)
+    # Column-wise construction: several times faster than a list of model_dump() dicts.
+    dicts = [r.__dict__ for r in records]
+    data: dict[str, list[Any]] = {}
+    for col in ITEM_COLUMNS[:-2]:
+        data[col] = [d[col] for d in dicts]
+    data["kind"] = [k.value if k is not None else None for k in data["kind"]]
+    data["rating_scale"] = [s.value if s is not None else None for s in data["rating_scale"]]
+    data["metadata"] = [json.dumps(m, default=str, ensure_ascii=False) if m else None for m in data["metadata"]]
+    data["flags"] = [json.dumps(f) if f else None for f in data["flags"]]
+    data["content_hash"] = list(hashes)
+    data["ingested_at"] = [now] * len(dicts)
+    df = pd.DataFrame(data, columns=ITEM_COLUMNS)
     for col in ("created_at", "updated_at", "ingested_at"):
         df[col] = pd.to_datetime(df[col], utc=True)
     for col in ("rating", "revenue"):
