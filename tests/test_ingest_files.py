@@ -380,3 +380,26 @@ def test_zendesk_api_without_api_table_is_a_config_error(tmp_path: Path) -> None
 
     with pytest.raises(ConfigError, match=r"no \[sources\.api\]"):
         make_connector(SourceConfig(name="z", format="zendesk_api"), VocConfig(root=tmp_path))
+
+
+def test_runaway_quote_is_cut_off_and_the_rest_is_read(tmp_path: Path, monkeypatch) -> None:
+    from voc.ingest import files
+
+    monkeypatch.setattr(files, "MAX_RECORD_LINES", 5)
+    monkeypatch.setattr(files, "MAX_RECORD_BYTES", 10_000)
+    good = "".join(f"{i},row {i},2026-01-05,3\n" for i in range(2, 12))
+    (tmp_path / "q.csv").write_text(HEADER + '1,"never closed,2026-01-05,3\n' + good)
+    chunks = read_all(tmp_path, "q.csv")
+    assert [r.external_id for r in records(chunks)] == [str(i) for i in range(2, 12)]
+    (bad,) = quarantined(chunks)
+    assert bad.reason == "bad_row" and bad.input_row == 0 and "line 2" in bad.detail
+
+
+def test_long_jsonl_lines_are_not_cut(tmp_path: Path, monkeypatch) -> None:
+    from voc.ingest import files
+
+    monkeypatch.setattr(files, "MAX_RECORD_BYTES", 50)
+    (tmp_path / "l.jsonl").write_text(
+        "".join(json.dumps({"id": i, "text": "x" * 200, "created_at": "2026-01-05"}) + "\n" for i in range(3))
+    )
+    assert len(records(read_all(tmp_path, "l.jsonl", format="jsonl"))) == 3

@@ -147,8 +147,9 @@ class LineSource:
     of one record, which gives line numbers and the raw text for quarantine.
     """
 
-    def __init__(self, fh: IO[bytes], encoding: str) -> None:
+    def __init__(self, fh: IO[bytes], encoding: str, *, guard: bool = True) -> None:
         self.encoding = encoding
+        self.guard = guard  # raise RecordTooLong past MAX_RECORD_LINES / MAX_RECORD_BYTES
         self.lineno = 0
         self.pending: deque[Line] = deque()
         self.consumed: list[Line] = []
@@ -193,7 +194,7 @@ class LineSource:
         line = self.pending.popleft() if self.pending else next(self._lines)
         self.consumed.append(line)
         self._bytes += len(line.text)
-        if len(self.consumed) > MAX_RECORD_LINES or self._bytes > MAX_RECORD_BYTES:
+        if self.guard and (len(self.consumed) > MAX_RECORD_LINES or self._bytes > MAX_RECORD_BYTES):
             raise RecordTooLong
         return line.text
 
@@ -205,7 +206,7 @@ class LineSource:
         self.pending.extendleft(reversed(lines))
 
 
-def _open_lines(path: Path, encoding: str | None) -> tuple[LineSource, IO[bytes]]:
+def _open_lines(path: Path, encoding: str | None, *, guard: bool = True) -> tuple[LineSource, IO[bytes]]:
     fh = path.open("rb")
     sample = fh.read(SAMPLE_BYTES)
     fh.seek(0)
@@ -218,7 +219,7 @@ def _open_lines(path: Path, encoding: str | None) -> tuple[LineSource, IO[bytes]
             f"{path}: unknown encoding {enc!r}; use a Python codec name such as utf-8 or cp1252", code="E202"
         ) from None
     log.debug("ingest: %s read as %s", path, enc)
-    return LineSource(fh, enc), fh
+    return LineSource(fh, enc, guard=guard), fh
 
 
 def open_text(path: Path, encoding: str | None = None) -> IO[str]:
@@ -335,7 +336,10 @@ def read_csv(
             except StopIteration:
                 break
             except RecordTooLong:
-                error = f"a quoted field never ends (ran past {MAX_RECORD_LINES} lines or {MAX_RECORD_BYTES} bytes)"
+                error = (
+                    f"record runs past {MAX_RECORD_LINES} lines or {MAX_RECORD_BYTES // 2**20} MB "
+                    "(a quoted field that never ends?)"
+                )
                 rec = []
             except csv.Error as exc:
                 error = f"csv: {exc}"
@@ -391,11 +395,11 @@ def read_csv(
 
 def read_jsonl(path: Path, *, encoding: str | None = None) -> RowStream:
     """Stream JSON lines (NDJSON): one object per line; a bad line is one `bad_row`."""
-    lines, fh = _open_lines(path, encoding)
+    lines, fh = _open_lines(path, encoding, guard=False)  # no quoting across lines: no runaway records
 
     def rows() -> Iterator[RawRow]:
         index = 0
-        for text in _plain_lines(lines):
+        for text in lines:
             (line,) = lines.take()
             stripped = text.strip()
             if not stripped:
@@ -431,17 +435,6 @@ def read_jsonl(path: Path, *, encoding: str | None = None) -> RowStream:
             index += 1
 
     return RowStream(rows=rows(), columns=None, encoding=lines.encoding, _closers=[fh.close])
-
-
-def _plain_lines(lines: LineSource) -> Iterator[str]:
-    # JSON lines have no quoting across lines, so the record-length guard does not apply.
-    while True:
-        try:
-            yield next(lines)
-        except StopIteration:
-            return
-        except RecordTooLong:  # pragma: no cover - take() after every line keeps it short
-            continue
 
 
 class _JsonStream:
