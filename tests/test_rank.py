@@ -112,7 +112,7 @@ def test_breakdown_sums_to_score_and_explains_the_order():
     for e in entries:
         assert sum(e.breakdown.values()) == pytest.approx(e.score, abs=0.011)
         assert e.status == "steady" and e.growth == pytest.approx(1.0)
-    assert entries[0].breakdown["negative_volume"] == pytest.approx(35.0)
+    assert entries[0].breakdown["negative_volume"] == pytest.approx(30.0)
     assert entries[2].breakdown["negative_volume"] == 0 and entries[2].share_negative == 0
     assert [e.rank for e in entries] == [1, 2, 3]
 

@@ -13,14 +13,14 @@ class PriorityWeights(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     negative_volume: float = Field(
-        default=35, ge=0, description="log-scaled items with a negative mention of the theme, vs the largest such theme"
+        default=30, ge=0, description="log-scaled items with a negative mention of the theme, vs the largest such theme"
     )
     customers: float = Field(default=10, ge=0, description="log-scaled unique customers affected, vs the largest theme")
     negative_share: float = Field(default=15, ge=0, description="share of the theme's items that are negative")
     growth: float = Field(default=15, ge=0, description="significant growth against the trailing baseline")
     score_impact: float = Field(default=10, ge=0, description="NPS / CSAT points the theme costs, vs the worst theme")
     revenue: float = Field(default=10, ge=0, description="revenue at risk, vs the largest")
-    severity: float = Field(default=15, ge=0, description="share of items with cancel/churn/legal/safety signals")
+    severity: float = Field(default=10, ge=0, description="share of items with cancel/churn/legal/safety signals")
 
 
 class RoutingRule(BaseModel):
