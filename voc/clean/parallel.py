@@ -4,19 +4,17 @@ The pool is created once per process and reused: forking per batch and
 loading the language detector in every child (~1 s) would cost more than
 cleaning saves. The detector is loaded in the parent before the first fork,
 so forked children inherit it. Whether this pays depends on the record size:
-records travel to the children and back pickled; `bench/bench_clean.py`
-measures it against the in-process path.
+the text fields travel to the children and the decisions back, pickled;
+`bench/bench_clean.py` measures it against the in-process path.
 """
 
 from __future__ import annotations
 
 import atexit
 import multiprocessing as mp
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
 from voc.config.core import CleanConfig
-from voc.schema import FeedbackRecord
 
 _POOL: ProcessPoolExecutor | None = None
 _POOL_WORKERS = 0
@@ -48,17 +46,24 @@ def _pool(workers: int, cfg: CleanConfig) -> ProcessPoolExecutor:
     return _POOL
 
 
-def clean_parallel(records: list[FeedbackRecord], cfg: CleanConfig, clean_chunk: Callable):
-    """Split `records` into one contiguous slice per worker; results come back in input order."""
-    from voc.clean.pipeline import CleanStats
+def _clean_slice(fields: list[tuple], cfg: CleanConfig) -> list:
+    from voc.clean.pipeline import clean_fields
 
+    return [clean_fields(text, title, metadata, language, cfg) for text, title, metadata, language in fields]
+
+
+def clean_fields_parallel(fields: list[tuple], cfg: CleanConfig) -> list:
+    """`clean_fields` over (text, title, metadata, language) tuples, one contiguous slice per worker.
+
+    Only these plain values travel to the children and only the `Cleaned`
+    decisions come back: pickling whole pydantic records both ways cost more
+    than the cleaning saved. Results keep input order.
+    """
     workers = cfg.workers
-    size = -(-len(records) // workers)
-    slices = [records[i : i + size] for i in range(0, len(records), size)]
+    size = -(-len(fields) // workers)
+    slices = [fields[i : i + size] for i in range(0, len(fields), size)]
     pool = _pool(workers, cfg)
     results: list = []
-    stats = CleanStats()
-    for out, part_stats in pool.map(clean_chunk, slices, [cfg] * len(slices)):
-        results.extend(out)
-        stats.merge(part_stats)
-    return results, stats
+    for part in pool.map(_clean_slice, slices, [cfg] * len(slices)):
+        results.extend(part)
+    return results

@@ -21,7 +21,6 @@ DEFAULT_PHONE_REGIONS: tuple[str, ...] = ("US", "GB", "DE", "FR")
 _EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}\b"
 )
-_DIGIT = re.compile(r"\d")
 # Seven or more digit-ish characters in a row: every card, phone, IBAN and IPv4
 # address has such a run, most review texts do not.
 _DIGIT_RUN = re.compile(r"\d[\d \-.()/]{5,}\d")
@@ -176,15 +175,23 @@ def redact(
         return text, counts
     if "@" in text:
         text = _sub_validated(_EMAIL, text, "[EMAIL]", lambda m, t: True, counts)
-    if _DIGIT.search(text) is not None:
+    # An IPv6 address has "::" or seven colons.
+    if ":" in text and ("::" in text or text.count(":") >= 7):
+        text = _sub_validated(
+            _IPV6, text, "[IP]", lambda m, t: ":" in m.group() and _is_ip(m.group()), counts
+        )
+    runs = _DIGIT_RUN.findall(text)
+    if runs:
+        # Each validator's regex scans the whole text; run it only when some
+        # digit run could hold that type (cards >= 13 digits, IBANs and phones
+        # >= 7-8, IPv4 three dots). Most texts have no run and stop here.
         regions = tuple(phone_regions)
-        if ":" in text:
-            text = _sub_validated(
-                _IPV6, text, "[IP]", lambda m, t: ":" in m.group() and _is_ip(m.group()), counts
-            )
-        if _DIGIT_RUN.search(text) is not None:
+        most = max(len(_NON_DIGIT.sub("", r)) for r in runs)
+        if most >= 8:
             text = _sub_validated(_IBAN, text, "[IBAN]", lambda m, t: _is_iban(m.group()), counts)
+        if most >= 13:
             text = _sub_validated(_CARD, text, "[CARD]", lambda m, t: _is_card(m.group()), counts)
+        if any(r.count(".") >= 3 for r in runs):
             text = _sub_validated(
                 _IPV4,
                 text,
@@ -194,6 +201,7 @@ def redact(
                 ),
                 counts,
             )
+        if most >= 7:
             text = _sub_validated(
                 _PHONE,
                 text,

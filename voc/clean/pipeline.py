@@ -14,7 +14,7 @@ import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from voc.clean.html import html_to_text, looks_like_html
 from voc.clean.language import UNDETERMINED, detect_language
@@ -111,27 +111,131 @@ def _repair(text: str, cfg: CleanConfig, flags: list[str], *, replies: bool) -> 
     return normalize_whitespace(text)
 
 
-def _quarantine(
-    record: FeedbackRecord, cfg: CleanConfig, reason: str, detail: str, stats: CleanStats | None
-) -> QuarantineRow:
+class Cleaned(NamedTuple):
+    """What cleaning decided for one record's fields (plain data, cheap to pickle).
+
+    `reason` is None for a kept record; otherwise the quarantine reason, and
+    `update` then holds the redacted raw fields for the quarantine row.
+    """
+
+    reason: str | None
+    detail: str
+    update: dict[str, Any]
+    flags: list[str]
+    pii: dict[str, int]
+
+
+def _redacted_raw(
+    text: str, title: str | None, metadata: dict[str, Any], cfg: CleanConfig, reason: str, detail: str
+) -> Cleaned:
     # Raw PII must not reach the quarantine table either: redact what is kept.
+    if not cfg.redact_pii:
+        return Cleaned(reason, detail, {}, [], {})
     counts: Counter = Counter()
-    update: dict[str, Any] = {"text": _redact_value(record.text, cfg, counts)}
-    if record.title:
-        update["title"] = _redact_value(record.title, cfg, counts)
-    if record.metadata:
-        update["metadata"] = _redact_value(record.metadata, cfg, counts)
-    safe = record.model_copy(update=update) if cfg.redact_pii else record
+    update: dict[str, Any] = {"text": _redact_value(text, cfg, counts)}
+    if title:
+        update["title"] = _redact_value(title, cfg, counts)
+    if metadata:
+        update["metadata"] = _redact_value(metadata, cfg, counts)
+    return Cleaned(reason, detail, update, [], dict(counts))
+
+
+def clean_fields(
+    text: str, title: str | None, metadata: dict[str, Any], language: str | None, cfg: CleanConfig
+) -> Cleaned:
+    """Clean the text fields of one record; the pure core of `clean_record` (no pydantic)."""
+    ratio = garbage_ratio(text)
+    if ratio > cfg.binary_garbage_ratio:
+        detail = (
+            f"{ratio:.0%} of {len(text):,} characters are control or replacement characters "
+            f"(limit clean.binary_garbage_ratio={cfg.binary_garbage_ratio:g}); is the file's encoding right?"
+        )
+        return _redacted_raw(text, title, metadata, cfg, "binary_garbage", detail)
+    flags: list[str] = []
+    new_text = _repair(text, cfg, flags, replies=True)
+    if not new_text:
+        return _redacted_raw(
+            text, title, metadata, cfg, "empty_after_cleaning", "text is empty after cleaning"
+        )
+    if len(new_text) < cfg.min_text_chars:
+        detail = (
+            f"{len(new_text)} characters after cleaning, fewer than clean.min_text_chars={cfg.min_text_chars}"
+        )
+        return _redacted_raw(text, title, metadata, cfg, "too_short", detail)
+    update: dict[str, Any] = {}
+
+    language = language or None
+    if language is None and cfg.detect_language:
+        language, _ = detect_language(
+            new_text,
+            backend=cfg.language_detector,
+            languages=tuple(cfg.languages),
+            min_chars=cfg.language_min_chars,
+            min_confidence=cfg.language_min_confidence,
+            short_confidence=cfg.language_short_confidence,
+        )
+        update["language"] = language
+    if language and language != UNDETERMINED and not language.lower().startswith("en"):
+        flags.append(_F_NON_EN)
+
+    new_title = title
+    if title:
+        new_title = _repair(title, cfg, flags, replies=False) or None
+
+    pii: dict[str, int] = {}
+    if cfg.redact_pii:
+        new_text, counts = redact(new_text, phone_regions=cfg.phone_regions, names=cfg.redact_names)
+        if new_title:
+            new_title = _redact_value(new_title, cfg, counts)
+        if metadata:
+            new_metadata = _redact_value(metadata, cfg, counts)
+            if new_metadata != metadata:
+                update["metadata"] = new_metadata
+        if counts:
+            flags.append(_F_PII)
+            pii = dict(counts)
+
+    new_text, cut = truncate(new_text, cfg.max_text_chars)
+    if new_title:
+        new_title, cut_title = truncate(new_title, cfg.max_text_chars)
+        cut = cut or cut_title
+    if cut:
+        flags.append(_F_TRUNC)
+
+    if new_text != text:
+        update["text"] = new_text
+    if new_title != title:
+        update["title"] = new_title
+    return Cleaned(None, "", update, flags, pii)
+
+
+def apply_cleaned(
+    record: FeedbackRecord, cleaned: Cleaned, stats: CleanStats | None = None
+) -> FeedbackRecord | QuarantineRow:
+    """Turn a `Cleaned` decision into a new record or a quarantine row (the input is not mutated)."""
+    if cleaned.reason is not None:
+        if stats is not None:
+            stats.quarantined[cleaned.reason] += 1
+        safe = record.model_copy(update=cleaned.update) if cleaned.update else record
+        return QuarantineRow(
+            source=record.source,
+            input_file=record.input_file,
+            input_row=record.input_row,
+            reason=cleaned.reason,
+            detail=cleaned.detail,
+            raw=safe.model_dump_json(),
+        )
+    update = cleaned.update
+    if cleaned.flags:
+        update = {**update, "flags": list(dict.fromkeys([*record.flags, *cleaned.flags]))}
     if stats is not None:
-        stats.quarantined[reason] += 1
-    return QuarantineRow(
-        source=record.source,
-        input_file=record.input_file,
-        input_row=record.input_row,
-        reason=reason,
-        detail=detail,
-        raw=safe.model_dump_json(),
-    )
+        stats.kept += 1
+        for flag in dict.fromkeys(cleaned.flags):
+            stats.flags[flag] += 1
+        # Counter.update() pays an ABC isinstance check per call; this is per record.
+        for kind, n in cleaned.pii.items():
+            stats.pii[kind] += n
+    return record.model_copy(update=update) if update else record.model_copy()
 
 
 def clean_record(
@@ -143,91 +247,8 @@ def clean_record(
     every change, or a `QuarantineRow` (reason `binary_garbage`,
     `empty_after_cleaning` or `too_short`) whose raw JSON is already redacted.
     """
-    ratio = garbage_ratio(record.text)
-    if ratio > cfg.binary_garbage_ratio:
-        return _quarantine(
-            record,
-            cfg,
-            "binary_garbage",
-            f"{ratio:.0%} of {len(record.text):,} characters are control or replacement characters "
-            f"(limit clean.binary_garbage_ratio={cfg.binary_garbage_ratio:g}); is the file's encoding right?",
-            stats,
-        )
-    flags: list[str] = []
-    text = _repair(record.text, cfg, flags, replies=True)
-    if not text:
-        return _quarantine(record, cfg, "empty_after_cleaning", "text is empty after cleaning", stats)
-    if len(text) < cfg.min_text_chars:
-        return _quarantine(
-            record,
-            cfg,
-            "too_short",
-            f"{len(text)} characters after cleaning, fewer than clean.min_text_chars={cfg.min_text_chars}",
-            stats,
-        )
-    update: dict[str, Any] = {}
-
-    language = record.language or None
-    if language is None and cfg.detect_language:
-        language, _ = detect_language(
-            text,
-            backend=cfg.language_detector,
-            languages=tuple(cfg.languages),
-            min_chars=cfg.language_min_chars,
-            min_confidence=cfg.language_min_confidence,
-            short_confidence=cfg.language_short_confidence,
-        )
-        update["language"] = language
-    if language and language != UNDETERMINED and not language.lower().startswith("en"):
-        flags.append(_F_NON_EN)
-
-    title = record.title
-    if title:
-        title = _repair(title, cfg, flags, replies=False) or None
-
-    pii: Counter | None = None
-    if cfg.redact_pii:
-        text, pii = redact(text, phone_regions=cfg.phone_regions, names=cfg.redact_names)
-        if title:
-            title = _redact_value(title, cfg, pii)
-        if record.metadata:
-            metadata = _redact_value(record.metadata, cfg, pii)
-            if metadata != record.metadata:
-                update["metadata"] = metadata
-        if pii:
-            flags.append(_F_PII)
-
-    text, cut = truncate(text, cfg.max_text_chars)
-    if title:
-        title, cut_title = truncate(title, cfg.max_text_chars)
-        cut = cut or cut_title
-    if cut:
-        flags.append(_F_TRUNC)
-
-    if text != record.text:
-        update["text"] = text
-    if title != record.title:
-        update["title"] = title
-    if flags:
-        update["flags"] = list(dict.fromkeys([*record.flags, *flags]))
-    if stats is not None:
-        stats.kept += 1
-        for flag in dict.fromkeys(flags):
-            stats.flags[flag] += 1
-        if pii:
-            # Counter.update() pays an ABC isinstance check per call; this is per record.
-            for kind, n in pii.items():
-                stats.pii[kind] += n
-    return record.model_copy(update=update) if update else record.model_copy()
-
-
-def _clean_chunk(
-    records: list[FeedbackRecord], cfg: CleanConfig
-) -> tuple[list[FeedbackRecord | QuarantineRow], CleanStats]:
-    stats = CleanStats()
-    out = [clean_record(r, cfg, stats) for r in records]
-    stats.records = len(records)
-    return out, stats
+    cleaned = clean_fields(record.text, record.title, record.metadata, record.language, cfg)
+    return apply_cleaned(record, cleaned, stats)
 
 
 def clean_records(
@@ -243,12 +264,15 @@ def clean_records(
     counts (see `CleanStats.summary`).
     """
     t0 = time.perf_counter()
+    batch_stats = CleanStats(records=len(records))
     if cfg.workers > 1 and len(records) >= cfg.parallel_min_records:
-        from voc.clean.parallel import clean_parallel
+        from voc.clean.parallel import clean_fields_parallel
 
-        results, batch_stats = clean_parallel(records, cfg, _clean_chunk)
+        fields = [(r.text, r.title, r.metadata, r.language) for r in records]
+        decisions = clean_fields_parallel(fields, cfg)
+        results = [apply_cleaned(r, c, batch_stats) for r, c in zip(records, decisions, strict=True)]
     else:
-        results, batch_stats = _clean_chunk(records, cfg)
+        results = [clean_record(r, cfg, batch_stats) for r in records]
     batch_stats.seconds = time.perf_counter() - t0
     kept: list[FeedbackRecord] = []
     quarantined: list[QuarantineRow] = []
