@@ -403,3 +403,9 @@ def test_long_jsonl_lines_are_not_cut(tmp_path: Path, monkeypatch) -> None:
         "".join(json.dumps({"id": i, "text": "x" * 200, "created_at": "2026-01-05"}) + "\n" for i in range(3))
     )
     assert len(records(read_all(tmp_path, "l.jsonl", format="jsonl"))) == 3
+
+
+def test_a_binary_file_named_csv_is_an_input_error(tmp_path: Path) -> None:
+    (tmp_path / "z.csv").write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00" + bytes(range(256)))
+    with pytest.raises(InputError, match=r"binary data.*not a text/CSV file"):
+        read_all(tmp_path, "z.csv")

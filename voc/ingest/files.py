@@ -301,7 +301,13 @@ def read_csv(
     try:
         for _ in range(header_rows):
             row = next(reader, None)
-            lines.take()
+            if any(ln.problem == "binary_garbage" for ln in lines.take()):
+                fh.close()
+                raise InputError(
+                    f"{path}: the header holds binary data: this is not a text/CSV file "
+                    "(a spreadsheet or archive renamed .csv?)",
+                    code="E203",
+                )
             if row is None:
                 break
             headers.append(row)
