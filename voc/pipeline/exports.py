@@ -53,3 +53,36 @@ def write_quarantine_csv(store: DuckDBStore, path: Path) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(path, index=False)
     return len(df)
+
+
+def themes_frame(store: DuckDBStore) -> pd.DataFrame:
+    """One row per registered theme with its group, size, share negative, dates and mapping."""
+    if not store.table_exists("themes"):
+        return pd.DataFrame(columns=THEMES_CSV_COLUMNS)
+    mapping = store.table_exists("theme_mapping")
+    sql = (
+        "SELECT t.theme_id AS id, t.label, t.keywords, t.group_label AS \"group\", t.size, t.share_negative, "
+        "t.first_seen, t.last_seen, t.status"
+        + (", m.journey_stage, m.pillar FROM themes t LEFT JOIN theme_mapping m USING (theme_id)" if mapping
+           else " FROM themes t")
+        + " ORDER BY t.size DESC, t.theme_id"
+    )
+    df = store.query(sql)
+    for c in THEMES_CSV_COLUMNS:
+        if c not in df.columns:
+            df[c] = None
+    return df[THEMES_CSV_COLUMNS]
+
+
+THEMES_CSV_COLUMNS = [
+    "id", "label", "keywords", "group", "size", "share_negative", "first_seen", "last_seen", "status",
+    "journey_stage", "pillar",
+]
+
+
+def write_themes_csv(store: DuckDBStore, path: Path) -> int:
+    """Write themes.csv; returns the row count."""
+    df = themes_frame(store)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(path, index=False)
+    return len(df)

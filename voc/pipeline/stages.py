@@ -30,6 +30,16 @@ def run_stages(store: DuckDBStore, config: VocConfig, out_dir: Path, *, progress
         return out
 
     from voc.nlp.stage import enrich_sentiment
+    from voc.pipeline.exports import write_themes_csv
+    from voc.rank.stage import build_backlog
+    from voc.report.stage import write_report
+    from voc.taxonomy.stage import map_taxonomy
+    from voc.themes.stage import update_themes
 
     timed("sentiment", enrich_sentiment, store, config, progress=progress)
+    timed("themes", update_themes, store, config, progress=progress)
+    timed("taxonomy", map_taxonomy, store, config)
+    timed("themes.csv", write_themes_csv, store, out_dir / "themes.csv")
+    backlog = timed("backlog", build_backlog, store, config, out_dir, period=week)
+    timed("report", write_report, store, config, out_dir, week=week, backlog=backlog)
     return summaries
