@@ -409,3 +409,11 @@ def test_a_binary_file_named_csv_is_an_input_error(tmp_path: Path) -> None:
     (tmp_path / "z.csv").write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00" + bytes(range(256)))
     with pytest.raises(InputError, match=r"binary data.*not a text/CSV file"):
         read_all(tmp_path, "z.csv")
+
+
+def test_jsonl_kind_follows_a_rating_key(tmp_path: Path) -> None:
+    (tmp_path / "r.jsonl").write_text(
+        json.dumps({"text": "nice", "created_at": "2026-01-05", "stars": 4}) + "\n"
+    )
+    (r,) = records(read_all(tmp_path, "r.jsonl", format="jsonl"))
+    assert (r.kind.value, r.rating, r.rating_scale.value) == ("review", 4.0, "stars")

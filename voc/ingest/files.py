@@ -59,6 +59,7 @@ class RowStream:
 
     rows: Iterator[RawRow]
     columns: list[str] | None = None  # None for JSON, where keys live in each row
+    sample_keys: list[str] = field(default_factory=list)  # JSON lines: keys of the first object
     header_rows: list[list[str]] = field(default_factory=list)
     encoding: str | None = None
     _closers: list[Callable[[], Any]] = field(default_factory=list)
@@ -402,6 +403,7 @@ def read_csv(
 def read_jsonl(path: Path, *, encoding: str | None = None) -> RowStream:
     """Stream JSON lines (NDJSON): one object per line; a bad line is one `bad_row`."""
     lines, fh = _open_lines(path, encoding, guard=False)  # no quoting across lines: no runaway records
+    sample_keys = _first_object_keys(path, lines.encoding)
 
     def rows() -> Iterator[RawRow]:
         index = 0
@@ -440,7 +442,23 @@ def read_jsonl(path: Path, *, encoding: str | None = None) -> RowStream:
                         )
             index += 1
 
-    return RowStream(rows=rows(), columns=None, encoding=lines.encoding, _closers=[fh.close])
+    return RowStream(
+        rows=rows(), columns=None, sample_keys=sample_keys, encoding=lines.encoding, _closers=[fh.close]
+    )
+
+
+def _first_object_keys(path: Path, encoding: str) -> list[str]:
+    with path.open(encoding=encoding, errors="replace") as fh:
+        for n, line in enumerate(fh):
+            if n > 100:
+                break
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(obj, dict):
+                return list(obj)
+    return []
 
 
 class _JsonStream:

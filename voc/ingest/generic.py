@@ -4,7 +4,8 @@ With no ColumnMap entry for a field, a few usual column names are tried
 (case-insensitive): `text`, `body`, `comment`, `review`, ...; `created_at`,
 `date`, `timestamp`, .... JSON lines may name nested keys with dots
 (`"author.id"`). Kind defaults from the rating scale (nps/csat -> survey,
-stars -> review), else review when a rating column exists, else ticket.
+stars -> review), else review when a rating column exists (JSON lines: a
+rating key in the first object), else ticket.
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ def generic_profile(stream: RowStream, source: SourceConfig, shown: str) -> Prof
         has_rating = bool(profile.fields.get("rating"))
     else:
         profile.getter = get_dotted
-        has_rating = source.columns.rating is not None
+        keys = {k.lower() for k in stream.sample_keys}
+        has_rating = source.columns.rating is not None or any(c.lower() in keys for c in fields["rating"])
     profile.kind = _kind(source, has_rating)
     return profile
 
