@@ -43,6 +43,19 @@ INTROS: tuple[str, ...] = (
     "Writing in for my mother, who owns the device.",
 )
 
+# Case history that business customers add when they escalate (kept in order).
+ESCALATION: tuple[str, ...] = (
+    "For context, we first reported this on {date} (ticket #{ticket}).",
+    "We were told on {weekday} that engineering was looking into it, and have heard nothing since.",
+    "Our account manager has been copied on this thread.",
+    "This now affects {n_users} users across several of our sites.",
+    "Our operations director has asked me for a written update by the end of the week.",
+    "We are reviewing our renewal in the coming weeks and this will be part of that discussion.",
+    "Frankly, for a contract of our size we expected a faster response.",
+    "Please treat this as a priority escalation.",
+    "I'd appreciate a call with someone senior on your side.",
+)
+
 CLOSERS: tuple[str, ...] = (
     "Thanks,",
     "Thanks in advance,",

@@ -345,6 +345,8 @@ def write_ticket(rng: random.Random, item: PlannedItem) -> Written:
     paragraphs.append(" ".join(intro + body[:cut]))
     if body[cut:]:
         paragraphs.append(" ".join(body[cut:]))
+    if segment in ("enterprise", "mid-market") and item.polarity == "negative" and w.chance(0.2):
+        paragraphs.append(_escalation(w))
     if w.chance(0.18):
         paragraphs.append(_pii_sentence(w))
     if not formal:
@@ -364,6 +366,13 @@ def write_ticket(rng: random.Random, item: PlannedItem) -> Written:
         w.out.text = "\n\n".join(paragraphs)
     w.out.title = _subject(w, first, formal)
     return w.out
+
+
+def _escalation(w: Writer) -> str:
+    """A business customer's history of the case: what makes long tickets long."""
+    picks = w.rng.sample(range(len(generic.ESCALATION)), k=w.rng.choice((2, 3, 3, 4)))
+    w.out.templates += [f"generic.escalation.{i}" for i in picks]
+    return " ".join(w.fill(generic.ESCALATION[i]) for i in sorted(picks))
 
 
 def _subject(w: Writer, theme: str, formal: bool) -> str:
