@@ -61,6 +61,48 @@ def _write_report(out_dir: Path) -> Path:
     return path
 
 
+def _probe(path: Path) -> dict:
+    """Load any page the same way and return only what left it and what went wrong."""
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="needs the playwright package (pip install playwright)"
+    )
+    blocked: list[str] = []
+    errors: list[str] = []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            context = browser.new_context(offline=True)
+            context.route(
+                "**/*",
+                lambda r: (
+                    r.continue_()
+                    if r.request.url.startswith("file://")
+                    else (blocked.append(r.request.url), r.abort())
+                ),
+            )
+            page = context.new_page()
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(path.resolve().as_uri(), wait_until="load")
+            page.wait_for_timeout(200)
+        finally:
+            browser.close()
+    return {"blocked": blocked, "errors": errors}
+
+
+def test_the_harness_catches_leaks_and_errors(tmp_path: Path) -> None:
+    """The checks below are not vacuous: a page that reaches out or throws is caught."""
+    leaky = tmp_path / "leaky.html"
+    leaky.write_text(
+        '<!DOCTYPE html><html><body><img src="https://example.invalid/pixel.png">'
+        "<script>undefinedFunction()</script></body></html>",
+        encoding="utf-8",
+    )
+    seen = _probe(leaky)
+    assert any("example.invalid" in u for u in seen["blocked"]), seen
+    assert any("undefinedFunction" in e for e in seen["errors"]), seen
+
+
 def open_report(path: Path, screenshot: Path | None = None, width: int = 1366, height: int = 900) -> dict:
     """Open `path` offline; return console errors, page errors, blocked requests and chart boxes."""
     sync_api = pytest.importorskip(

@@ -123,11 +123,18 @@ def test_heatmap_accounts_for_every_pair(data) -> None:
 def test_accounts_at_risk_are_big_and_unhappy(data) -> None:
     av = data.accounts
     assert av is not None and av.at_risk
+    min_items = ReportConfig().at_risk_min_items
     for a in av.at_risk:
         assert a.revenue >= av.revenue_threshold and a.satisfaction < av.satisfaction_threshold
+        assert a.items >= min_items
     for a in av.accounts:
         if not a.at_risk:
-            assert a.revenue < av.revenue_threshold or a.satisfaction >= av.satisfaction_threshold
+            assert (
+                a.revenue < av.revenue_threshold
+                or a.satisfaction >= av.satisfaction_threshold
+                or a.items < min_items
+            )
+    assert [a.revenue for a in av.at_risk] == sorted((a.revenue for a in av.at_risk), reverse=True)
     assert av.revenue_at_risk == pytest.approx(sum(a.revenue for a in av.at_risk))
 
 
@@ -213,3 +220,11 @@ def test_real_backlog_models_are_accepted(tables) -> None:
     assert [a.title for a in d.alerts] == [a.title for a in alerts]
     if alerts:
         assert d.alerts[0].detail.startswith("Why:")
+
+
+def test_headline_names_the_most_negative_themes(data) -> None:
+    line = next(h for h in data.headline if h.kind == "negative_top")
+    worst = min(data.themes, key=lambda r: (-round(r.volume * (r.share_negative or 0)), r.label))
+    assert line.text.startswith(
+        f"Most negative items: “{worst.label}” ({round(worst.volume * worst.share_negative)})"
+    )

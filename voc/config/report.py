@@ -45,6 +45,9 @@ class ReportConfig(BaseModel):
         le=100.0,
         description="satisfaction index (0-100) below which an account is unhappy",
     )
+    at_risk_min_items: int = Field(
+        default=3, ge=1, description="an account needs this many items in the window to be flagged at risk"
+    )
     max_accounts_listed: int = Field(default=15, ge=1)
     base_url: str | None = Field(
         default=None, description="where report.html will be published; the digest links to it when set"

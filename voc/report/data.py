@@ -481,6 +481,7 @@ def _metric_sentence(m: Metric, trailing_weeks: int) -> str:
 
 def _headline(
     metrics: list[Metric],
+    themes: list[ThemeRow],
     top: list[ThemeRow],
     rising: list[ThemeRow],
     new: list[ThemeRow],
@@ -566,6 +567,13 @@ def _headline(
     if top:
         names = ", ".join(f"“{r.label}” ({r.volume})" for r in top[:3])
         out.append(HeadlineLine(kind="top", text=f"Most mentioned: {names}."))
+    hurting = sorted(
+        (r for r in themes if r.share_negative is not None and r.volume * r.share_negative >= 1),
+        key=lambda r: (-round(r.volume * (r.share_negative or 0)), r.label),
+    )[:3]
+    if hurting:
+        names = ", ".join(f"“{r.label}” ({round(r.volume * (r.share_negative or 0))})" for r in hurting)
+        out.append(HeadlineLine(kind="negative_top", text=f"Most negative items: {names}.", tone="bad"))
     if alerts:
         titles = "; ".join(a.title for a in alerts[:3])
         more = f" and {len(alerts) - 3} more" if len(alerts) > 3 else ""
@@ -641,8 +649,8 @@ def _sentiment_chart(it: pd.DataFrame, period: Period) -> TimeChart | None:
     return TimeChart(labels=period.history_labels, series=series, unit="pct")
 
 
-def _satisfaction(it: pd.DataFrame) -> pd.Series:
-    """Per item 0-100: the rating on its scale when there is one, else the sentiment score."""
+def _rated_satisfaction(it: pd.DataFrame) -> pd.Series:
+    """Per item 0-100 from its rating (stars/CSAT 1-5, NPS 0-10); NaN when unrated."""
     scale = it["rating_scale"].astype(object)
     r = it["rating"]
     sat = pd.Series(np.nan, index=it.index)
@@ -650,9 +658,20 @@ def _satisfaction(it: pd.DataFrame) -> pd.Series:
     sat[five] = (r[five] - 1.0) / 4.0 * 100.0
     nps = (scale == "nps") & r.notna()
     sat[nps] = r[nps] * 10.0
-    rest = sat.isna() & it["score"].notna()
-    sat[rest] = (it.loc[rest, "score"] + 1.0) * 50.0
     return sat.clip(0, 100)
+
+
+def _account_satisfaction(g: pd.DataFrame) -> float | None:
+    """An account's satisfaction: its ratings when it gave any, else the sentiment of what it wrote.
+
+    Ratings come first because tickets are complaints by nature: judged by
+    ticket sentiment alone, every account that asks for help looks unhappy.
+    """
+    rated = g["rated_sat"].dropna()
+    if len(rated):
+        return float(rated.mean())
+    scores = g["score"].dropna()
+    return float(((scores + 1.0) * 50.0).clip(0, 100).mean()) if len(scores) else None
 
 
 def _accounts(
@@ -663,10 +682,7 @@ def _accounts(
     if w.empty:
         return None
     w["customer_id"] = w["customer_id"].astype(str)
-    w["sat"] = _satisfaction(w)
-    w = w[w["sat"].notna()]
-    if w.empty:
-        return None
+    w["rated_sat"] = _rated_satisfaction(w)
     labels = {r.theme_id: r.label for r in rows}
     top_theme: dict[str, str] = {}
     if len(pairs):
@@ -679,6 +695,9 @@ def _accounts(
             }  # fmt: skip
     accounts: list[Account] = []
     for cid, g in w.groupby("customer_id"):
+        sat = _account_satisfaction(g)
+        if sat is None:
+            continue
         ws = g[g["label"].notna()]
         seg = g["segment"].dropna()
         accounts.append(
@@ -686,17 +705,24 @@ def _accounts(
                 customer_id=str(cid),
                 segment=_opt_str(seg.iloc[-1]) if len(seg) else None,
                 revenue=float(g["revenue"].max()),
-                satisfaction=float(g["sat"].mean()),
+                satisfaction=sat,
                 items=len(g),
                 share_negative=float((ws["label"] == "negative").mean()) if len(ws) else None,
                 top_theme=top_theme.get(str(cid)),
                 quote=_pick_quote(g, cfg.quote_chars),
             )
         )
+    if not accounts:
+        return None
     revs = np.array([a.revenue for a in accounts])
     threshold = float(np.quantile(revs, cfg.at_risk_revenue_quantile))
     for a in accounts:
-        a.at_risk = a.revenue >= threshold and a.satisfaction < cfg.at_risk_satisfaction
+        # One bad survey answer is not a pattern: flag only accounts with enough items behind them.
+        a.at_risk = (
+            a.revenue >= threshold
+            and a.satisfaction < cfg.at_risk_satisfaction
+            and a.items >= cfg.at_risk_min_items
+        )
     at_risk = sorted((a for a in accounts if a.at_risk), key=lambda a: (-a.revenue, a.satisfaction))
     return AccountsView(
         accounts=accounts,
@@ -894,7 +920,7 @@ def build_report_data(
         period=period,
         generated_at=now,
         metrics=metrics,
-        headline=_headline(metrics, top, rising, new, falling, alert_views, period),
+        headline=_headline(metrics, active, top, rising, new, falling, alert_views, period),
         volume_chart=_volume_chart(it, period),
         top_themes=top,
         rising=rising,

@@ -100,4 +100,5 @@ def render_html(data: ReportData, config: ReportConfig | None = None) -> str:
         quote_chars=cfg.quote_chars,
         max_accounts=cfg.max_accounts_listed,
         at_risk_quantile=cfg.at_risk_revenue_quantile,
+        at_risk_min_items=cfg.at_risk_min_items,
     )

@@ -62,8 +62,8 @@ def render_md(data: ReportData, config: ReportConfig | None = None, report_link:
         kpis.append(f"{m.label}: **{fmt.metric_value(m)}**" + (f" ({d})" if d else ""))
     if kpis:
         lines += [" · ".join(kpis) + " _(vs last week)_", ""]
-    for note in data.notes:
-        lines.append(f"_{md_escape(note)}_")
+    for note in data.notes:  # our own words: only make them inert as HTML
+        lines.append("_" + note.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "_")
     if data.notes:
         lines.append("")
 
