@@ -114,3 +114,12 @@ def test_url_template_and_fallback_columns() -> None:
     )
     assert rec.text == "fallback" and rec.url == "https://x.example/t/7"
     assert rec.created_at == datetime(2026, 1, 5, 13, 45, tzinfo=UTC)
+
+
+def test_odd_updated_at_and_revenue_are_kept_in_metadata_not_quarantined() -> None:
+    p = profile(fields={"text": ["text"], "created_at": ["date"], "updated_at": ["upd"], "revenue": ["arr"]})
+    rec = p.map(
+        {"text": "t", "date": "2026-01-05", "upd": "soon", "arr": "n/a"}, input_file=None, input_row=0
+    )
+    assert (rec.updated_at, rec.revenue) == (None, None)
+    assert rec.metadata == {"updated_at_unparsed": "soon", "revenue_unparsed": "n/a"}

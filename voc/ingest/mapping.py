@@ -329,14 +329,21 @@ class Profile:
         if created_at is None:
             col = "/".join(self.fields.get("created_at", [])) or "created_at"
             raise RowProblem("bad_date", f"created_at column {col!r} is empty")
-        updated_at = self._date(self._get(row, "updated_at"), "updated_at")
+        # updated_at and revenue only qualify a record: an odd value ("n/a") is kept
+        # in metadata rather than costing the row.
+        unparsed: dict[str, Any] = {}
+        updated_raw = self._get(row, "updated_at")
+        try:
+            updated_at = parse_datetime(updated_raw, self.date_format)
+        except (ValueError, OverflowError, OSError):
+            updated_at, unparsed["updated_at_unparsed"] = None, _jsonable(updated_raw)
 
         rating = self._rating(self._get(row, "rating"))
         revenue_raw = self._get(row, "revenue")
         try:
             revenue = parse_money(revenue_raw)
         except ValueError:
-            raise RowProblem("bad_revenue", f"revenue {revenue_raw!r} is not a number") from None
+            revenue, unparsed["revenue_unparsed"] = None, _jsonable(revenue_raw)
 
         external_id = as_id(self._get(row, "id")) if self.use_external_id else None
         url = as_text(self._get(row, "url"))
@@ -352,6 +359,7 @@ class Profile:
         if self.metadata_transform:
             metadata = self.metadata_transform(metadata, row)
         metadata.update(self.extra_metadata)
+        metadata.update(unparsed)
 
         try:
             return FeedbackRecord(
