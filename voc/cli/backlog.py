@@ -62,3 +62,103 @@ def eval_mapping(
     console.print("hardest intents: " + "; ".join(f"{n} {a:.2f} -> {p}" for n, a, p in res.worst_intents))
     if checkset.excluded:
         console.print("excluded: " + "; ".join(f"{k} ({v})" for k, v in checkset.excluded.items()))
+
+
+@app.command("backlog")
+def backlog_cmd(
+    config: ConfigOpt = None,
+    out: Annotated[Path | None, typer.Option(help="folder for the backlog files (default: report.out_dir)")] = None,
+    period: Annotated[str | None, typer.Option(help="period to rank, e.g. 2026-W47 (default: the one just ended)")] = None,
+    remap: Annotated[bool, typer.Option(help="map themes to stages and pillars again first")] = False,
+    top: Annotated[int, typer.Option(help="entries to print")] = 15,
+) -> None:
+    """Rank themes into the issue backlog (csv, json, md, Jira csv) and raise alerts."""
+    from voc.rank.stage import build_backlog
+    from voc.store import open_store
+    from voc.taxonomy.stage import map_taxonomy
+
+    _logging()
+    cfg = load(config)
+    out_dir = out or cfg.resolve(cfg.report.out_dir)
+    store = open_store(cfg)
+    try:
+        if remap or not store.table_exists("theme_mapping"):
+            map_taxonomy(store, cfg)
+        backlog = build_backlog(store, cfg, out_dir, period)
+    finally:
+        store.close()
+    table = Table(title=f"backlog {backlog.period}: {len(backlog.entries)} themes, {len(backlog.alerts)} alerts")
+    for col in ("#", "theme", "status", "score", "items (neg.)", "stage", "owner", "why"):
+        table.add_column(col, justify="right" if col in ("#", "score", "items (neg.)") else "left")
+    from voc.rank.writers import breakdown_text
+
+    for e in backlog.entries[:top]:
+        table.add_row(
+            str(e.rank), e.theme_label, e.status, f"{e.score:.1f}", f"{e.volume} ({e.negative_volume})",
+            e.journey_stage or "", e.owner or "", breakdown_text(e),
+        )
+    console.print(table)
+    console.print(f"wrote backlog.csv, backlog.json, backlog.md, backlog_jira.csv to {out_dir}")
+
+
+@alerts_app.command("mute")
+def alerts_mute(
+    theme_id: Annotated[str, typer.Argument(help="theme id (see backlog.csv)")],
+    reason: Annotated[str, typer.Option(help="why, for the next person who looks")] = "",
+    config: ConfigOpt = None,
+) -> None:
+    """Stop alerts for a theme until it is unmuted."""
+    from voc.alerts.deliver import mute
+    from voc.store import open_store
+
+    store = open_store(load(config))
+    try:
+        mute(store, theme_id, reason)
+    finally:
+        store.close()
+    console.print(f"muted {theme_id}")
+
+
+@alerts_app.command("unmute")
+def alerts_unmute(theme_id: Annotated[str, typer.Argument(help="theme id")], config: ConfigOpt = None) -> None:
+    """Allow alerts for a theme again."""
+    from voc.alerts.deliver import unmute
+    from voc.store import open_store
+
+    store = open_store(load(config))
+    try:
+        was = unmute(store, theme_id)
+    finally:
+        store.close()
+    console.print(f"unmuted {theme_id}" if was else f"{theme_id} was not muted")
+
+
+@alerts_app.command("list")
+def alerts_list(config: ConfigOpt = None, limit: Annotated[int, typer.Option(help="alerts to show")] = 20) -> None:
+    """Muted themes and the latest alerts with their delivery status (pending ones wait in the outbox)."""
+    from voc.alerts.deliver import MUTE_TABLE, SENT_TABLE, ensure_tables
+    from voc.store import open_store
+
+    store = open_store(load(config))
+    try:
+        ensure_tables(store)
+        mutes = store.query(f"SELECT theme_id, reason, muted_at FROM {MUTE_TABLE} ORDER BY muted_at")
+        sent = store.query(
+            f"SELECT key, channel, status, attempts, last_error, created_at FROM {SENT_TABLE} "
+            "ORDER BY created_at DESC LIMIT ?",
+            [limit],
+        )
+    finally:
+        store.close()
+    t = Table(title=f"muted themes ({len(mutes)})")
+    for col in ("theme", "reason", "since"):
+        t.add_column(col)
+    for r in mutes.itertuples():
+        t.add_row(r.theme_id, r.reason or "", str(r.muted_at)[:16])
+    console.print(t)
+    t = Table(title="latest alerts")
+    for col in ("alert", "channel", "status", "attempts", "last error"):
+        t.add_column(col)
+    for r in sent.itertuples():
+        t.add_row(r.key, r.channel, r.status, str(r.attempts), (r.last_error or "")[:80])
+    console.print(t)
