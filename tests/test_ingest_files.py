@@ -417,3 +417,14 @@ def test_jsonl_kind_follows_a_rating_key(tmp_path: Path) -> None:
     )
     (r,) = records(read_all(tmp_path, "r.jsonl", format="jsonl"))
     assert (r.kind.value, r.rating, r.rating_scale.value) == ("review", 4.0, "stars")
+
+
+def test_generic_aliases_are_not_fallbacks(tmp_path: Path) -> None:
+    # "text" is the text column; an empty text must not silently take "description" instead
+    (tmp_path / "a.csv").write_text("text,description,created_at\n,other column,2026-01-05\n")
+    chunks = read_all(tmp_path, "a.csv")
+    assert [q.reason for q in quarantined(chunks)] == ["missing_text"]
+    (tmp_path / "a.jsonl").write_text(
+        json.dumps({"text": "", "description": "other", "created_at": "2026-01-05"}) + "\n"
+    )
+    assert [q.reason for q in quarantined(read_all(tmp_path, "a.jsonl", format="jsonl"))] == ["missing_text"]

@@ -66,6 +66,7 @@ def generic_profile(stream: RowStream, source: SourceConfig, shown: str) -> Prof
         rating_scale=source.rating_scale,
         url_template=source.url_template,
         date_format=source.date_format,
+        first_match_only=True,
     ).override(source.columns)
     if stream.columns is not None:
         profile.bind(stream.columns, shown, source.columns)
@@ -73,6 +74,10 @@ def generic_profile(stream: RowStream, source: SourceConfig, shown: str) -> Prof
     else:
         profile.getter = get_dotted
         keys = {k.lower() for k in stream.sample_keys}
+        for name, candidates in profile.fields.items():  # the alias the data uses, as for a header
+            present = [c for c in candidates if c.split(".", 1)[0].lower() in keys]
+            if present:
+                profile.fields[name] = present[:1]
         has_rating = source.columns.rating is not None or any(c.lower() in keys for c in fields["rating"])
     profile.kind = _kind(source, has_rating)
     return profile

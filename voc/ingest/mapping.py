@@ -260,6 +260,8 @@ class Profile:
     extra_metadata: dict[str, Any] = field(default_factory=dict)
     metadata_transform: Callable[[dict[str, Any], Mapping[str, Any]], dict[str, Any]] | None = None
     bound: bool = False
+    # Generic files list aliases, not fallbacks: bind keeps only the first alias found.
+    first_match_only: bool = False
     _used: set[str] | None = field(default=None, repr=False)
 
     def override(self, columns: ColumnMap) -> Profile:
@@ -285,7 +287,7 @@ class Profile:
                     f"Set sources[].columns.{name} to the column that holds it.",
                     code="E201",
                 )
-            resolved[name] = found
+            resolved[name] = found[:1] if self.first_match_only else found
         self.fields = resolved
         self.bound = True
         self._used = None
