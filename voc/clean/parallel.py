@@ -47,13 +47,13 @@ def _pool(workers: int, cfg: CleanConfig) -> ProcessPoolExecutor:
 
 
 def _clean_slice(fields: list[tuple], cfg: CleanConfig) -> list:
-    from voc.clean.pipeline import clean_fields
+    from voc.clean.pipeline import clean_fields_batch
 
-    return [clean_fields(text, title, metadata, language, cfg) for text, title, metadata, language in fields]
+    return clean_fields_batch(fields, cfg)
 
 
 def clean_fields_parallel(fields: list[tuple], cfg: CleanConfig) -> list:
-    """`clean_fields` over (text, title, metadata, language) tuples, one contiguous slice per worker.
+    """`clean_fields_batch` over (text, title, metadata, language) tuples, one contiguous slice per worker.
 
     Only these plain values travel to the children and only the `Cleaned`
     decisions come back: pickling whole pydantic records both ways cost more

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from voc.clean.html import html_to_text, looks_like_html
-from voc.clean.language import UNDETERMINED, detect_language
+from voc.clean.language import UNDETERMINED, detect_languages
 from voc.clean.pii import redact
 from voc.clean.replies import strip_replies
 from voc.clean.unicode import garbage_ratio, repair_unicode
@@ -140,10 +140,21 @@ def _redacted_raw(
     return Cleaned(reason, detail, update, [], dict(counts))
 
 
-def clean_fields(
+class _Prepared(NamedTuple):
+    """A record's fields after repair, waiting for the batched language step."""
+
+    text: str
+    title: str | None
+    metadata: dict[str, Any]
+    language: str | None
+    new_text: str
+    flags: list[str]
+
+
+def _prepare(
     text: str, title: str | None, metadata: dict[str, Any], language: str | None, cfg: CleanConfig
-) -> Cleaned:
-    """Clean the text fields of one record; the pure core of `clean_record` (no pydantic)."""
+) -> _Prepared | Cleaned:
+    """Garbage test, repair steps and the empty/short checks: a quarantine decision or the repaired text."""
     ratio = garbage_ratio(text)
     if ratio > cfg.binary_garbage_ratio:
         detail = (
@@ -162,34 +173,33 @@ def clean_fields(
             f"{len(new_text)} characters after cleaning, fewer than clean.min_text_chars={cfg.min_text_chars}"
         )
         return _redacted_raw(text, title, metadata, cfg, "too_short", detail)
-    update: dict[str, Any] = {}
+    return _Prepared(text, title, metadata, language or None, new_text, flags)
 
-    language = language or None
-    if language is None and cfg.detect_language:
-        language, _ = detect_language(
-            new_text,
-            backend=cfg.language_detector,
-            languages=tuple(cfg.languages),
-            min_chars=cfg.language_min_chars,
-            min_confidence=cfg.language_min_confidence,
-            short_confidence=cfg.language_short_confidence,
-        )
-        update["language"] = language
+
+def _finish(p: _Prepared, detected: str | None, cfg: CleanConfig) -> Cleaned:
+    """Language flag, title, redaction and truncation for one prepared record."""
+    update: dict[str, Any] = {}
+    flags = p.flags
+    language = p.language
+    if language is None and detected is not None:
+        language = detected
+        update["language"] = detected
     if language and language != UNDETERMINED and not language.lower().startswith("en"):
         flags.append(_F_NON_EN)
 
-    new_title = title
-    if title:
-        new_title = _repair(title, cfg, flags, replies=False) or None
+    new_text = p.new_text
+    new_title = p.title
+    if new_title:
+        new_title = _repair(new_title, cfg, flags, replies=False) or None
 
     pii: dict[str, int] = {}
     if cfg.redact_pii:
         new_text, counts = redact(new_text, phone_regions=cfg.phone_regions, names=cfg.redact_names)
         if new_title:
             new_title = _redact_value(new_title, cfg, counts)
-        if metadata:
-            new_metadata = _redact_value(metadata, cfg, counts)
-            if new_metadata != metadata:
+        if p.metadata:
+            new_metadata = _redact_value(p.metadata, cfg, counts)
+            if new_metadata != p.metadata:
                 update["metadata"] = new_metadata
         if counts:
             flags.append(_F_PII)
@@ -202,11 +212,46 @@ def clean_fields(
     if cut:
         flags.append(_F_TRUNC)
 
-    if new_text != text:
+    if new_text != p.text:
         update["text"] = new_text
-    if new_title != title:
+    if new_title != p.title:
         update["title"] = new_title
     return Cleaned(None, "", update, flags, pii)
+
+
+def clean_fields_batch(
+    fields: list[tuple[str, str | None, dict[str, Any], str | None]], cfg: CleanConfig
+) -> list[Cleaned]:
+    """Clean (text, title, metadata, language) tuples; the pure core of `clean_records` (no pydantic).
+
+    Three passes so that language detection runs as one batch (see
+    `detect_languages` for why that is 2x cheaper than interleaving it).
+    """
+    prepared = [_prepare(text, title, metadata, language, cfg) for text, title, metadata, language in fields]
+    detected: list[str | None] = [None] * len(prepared)
+    if cfg.detect_language:
+        todo = [i for i, p in enumerate(prepared) if isinstance(p, _Prepared) and p.language is None]
+        if todo:
+            found = detect_languages(
+                [prepared[i].new_text for i in todo],  # type: ignore[union-attr]
+                backend=cfg.language_detector,
+                languages=tuple(cfg.languages),
+                min_chars=cfg.language_min_chars,
+                min_confidence=cfg.language_min_confidence,
+                short_confidence=cfg.language_short_confidence,
+            )
+            for i, (code, _) in zip(todo, found, strict=True):
+                detected[i] = code
+    return [
+        p if isinstance(p, Cleaned) else _finish(p, d, cfg) for p, d in zip(prepared, detected, strict=True)
+    ]
+
+
+def clean_fields(
+    text: str, title: str | None, metadata: dict[str, Any], language: str | None, cfg: CleanConfig
+) -> Cleaned:
+    """Clean the text fields of one record (see `clean_fields_batch`)."""
+    return clean_fields_batch([(text, title, metadata, language)], cfg)[0]
 
 
 def apply_cleaned(
@@ -265,14 +310,14 @@ def clean_records(
     """
     t0 = time.perf_counter()
     batch_stats = CleanStats(records=len(records))
+    fields = [(r.text, r.title, r.metadata, r.language) for r in records]
     if cfg.workers > 1 and len(records) >= cfg.parallel_min_records:
         from voc.clean.parallel import clean_fields_parallel
 
-        fields = [(r.text, r.title, r.metadata, r.language) for r in records]
         decisions = clean_fields_parallel(fields, cfg)
-        results = [apply_cleaned(r, c, batch_stats) for r, c in zip(records, decisions, strict=True)]
     else:
-        results = [clean_record(r, cfg, batch_stats) for r in records]
+        decisions = clean_fields_batch(fields, cfg)
+    results = [apply_cleaned(r, c, batch_stats) for r, c in zip(records, decisions, strict=True)]
     batch_stats.seconds = time.perf_counter() - t0
     kept: list[FeedbackRecord] = []
     quarantined: list[QuarantineRow] = []
