@@ -217,13 +217,13 @@ def accounts_scatter(view: AccountsView, *, width: int = 620, height: int = 300)
             f'<line x1="{_n(x0)}" x2="{_n(x0 + w)}" y1="{_n(sy(t))}" y2="{_n(sy(t))}" stroke="#eef2f7"/>'
             f'<text x="{_n(x0 - 6)}" y="{_n(sy(t) + 4)}" text-anchor="end" class="tick">{t}</text>'
         )
-    k = lo
-    while k <= hi + 1e-9:
-        r = 10**k
-        parts.append(
-            f'<text x="{_n(sx(r))}" y="{_n(y0 + h + 14)}" text-anchor="middle" class="tick">{escape(fmt.money(r))}</text>'
-        )
-        k += 0.5
+    for k in range(math.floor(lo), math.ceil(hi) + 1):
+        for r in (10.0**k, 3 * 10.0**k):  # round money ticks: $1k, $3k, $10k, $30k ...
+            if lo - 1e-9 <= math.log10(r) <= hi + 1e-9:
+                parts.append(
+                    f'<text x="{_n(sx(r))}" y="{_n(y0 + h + 14)}" text-anchor="middle" class="tick">'
+                    f"{escape(fmt.money(r))}</text>"
+                )
     parts.append(
         f'<text x="{_n(x0 + w / 2)}" y="{_n(height - 4)}" text-anchor="middle" class="axis">revenue (log scale)</text>'
         f'<text transform="translate(12 {_n(y0 + h / 2)}) rotate(-90)" text-anchor="middle" class="axis">'

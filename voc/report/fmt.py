@@ -95,7 +95,8 @@ def money(x: float | None) -> str:
         return "–"
     for div, suf in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if abs(x) >= div:
-            return f"${x / div:.1f}{suf}"
+            v = x / div
+            return f"${v:.0f}{suf}" if v >= 100 or v == round(v) else f"${v:.1f}{suf}"
     return f"${x:,.0f}"
 
 
