@@ -155,7 +155,7 @@ def test_backlog_for_another_week_is_not_trusted(tables) -> None:
     backlog = make_backlog(tables, period="2026-W40")
     for e in backlog["entries"]:
         e["status"] = "resolved"
-    d = _build(tables, backlog=backlog)
+    d = _build(tables, backlog=backlog, week=REPORT_WEEK)
     assert any("2026-W40" in n for n in d.notes)
     assert all(r.status_source == "computed" for r in d.themes)
 
@@ -228,3 +228,16 @@ def test_headline_names_the_most_negative_themes(data) -> None:
     assert line.text.startswith(
         f"Most negative items: “{worst.label}” ({round(worst.volume * worst.share_negative)})"
     )
+
+
+def test_fresh_export_in_the_running_week_is_reported() -> None:
+    # All data in the current week (W48): report on it rather than on an empty W47.
+    assert default_week([WEEK_START + timedelta(weeks=1)], NOW) == WEEK_START + timedelta(weeks=1)
+
+
+def test_report_follows_the_backlog_week(tables) -> None:
+    d = _build(tables, backlog=make_backlog(tables, period="2026-W46"))
+    assert d.period.label == "2026-W46"
+    assert not any("not used" in n for n in d.notes)
+    d = _build(tables, backlog={"period": "none", "entries": [], "alerts": []})
+    assert d.period.label == REPORT_WEEK and d.backlog == []

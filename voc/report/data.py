@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from voc.config.report import ReportConfig
-from voc.errors import StageError
+from voc.errors import InputError, StageError
 from voc.report import fmt
 from voc.report.models import (
     Account,
@@ -227,6 +227,14 @@ def _backlog_parts(backlog: Any) -> tuple[list[BacklogEntryView] | None, list[An
         entries.append(BacklogEntryView.model_validate(d))
     entries.sort(key=lambda e: e.rank)
     return entries, alerts, _opt_str(period)
+
+
+def _looks_like_week(label: str) -> bool:
+    try:
+        parse_week(label)
+    except InputError:
+        return False
+    return True
 
 
 def _alert_view(a: Any) -> AlertView:
@@ -867,6 +875,11 @@ def build_report_data(
     it = _prepare_items(items, sentiment)
     notes: list[str] = []
 
+    entries, backlog_alerts, backlog_period = _backlog_parts(backlog)
+    if backlog_period in ("none", "all"):
+        backlog_period = None  # the ranking stage's "no period" / "everything": nothing to compare
+    if week is None and backlog_period and _looks_like_week(backlog_period):
+        week = backlog_period  # report on the week the backlog ranked, so the two agree
     start = parse_week(week) if week else default_week(it["week"].unique().tolist(), now)
     history = [start - timedelta(weeks=k) for k in range(cfg.history_weeks - 1, -1, -1)]
     period = Period(
@@ -890,7 +903,6 @@ def build_report_data(
     if rows and not _has(theme_mapping, "theme_id"):
         missing.append("journey stages and pillars")
 
-    entries, backlog_alerts, backlog_period = _backlog_parts(backlog)
     if entries is not None:
         if backlog_period and backlog_period not in (period.label, str(period.start)):
             notes.append(

@@ -51,13 +51,16 @@ def default_week(weeks_with_data: Iterable[date], now: datetime) -> date:
     """The week just ended: last week by the calendar, unless the data stops earlier.
 
     Data that runs into the current (unfinished) week reports on the previous
-    week; data that ended long ago (a historical export) reports on its last week.
+    week; data that ended long ago (a historical export) reports on its last
+    week; data only in the running week (a fresh export) reports on that week
+    rather than on nothing. Same rule as the backlog's `default_period`.
     """
     current = monday_of(now)
     weeks = sorted(set(weeks_with_data))
     if not weeks:
         return current - timedelta(days=7)
     latest = weeks[-1]
-    if latest >= current:
-        return current - timedelta(days=7)
-    return latest
+    if latest < current:
+        return latest
+    prev = current - timedelta(days=7)
+    return prev if prev in weeks else latest
