@@ -162,3 +162,24 @@ def alerts_list(config: ConfigOpt = None, limit: Annotated[int, typer.Option(hel
     for r in sent.itertuples():
         t.add_row(r.key, r.channel, r.status, str(r.attempts), (r.last_error or "")[:80])
     console.print(t)
+
+
+@eval_app.command("airline-backlog")
+def eval_airline_backlog(
+    out: Annotated[Path, typer.Argument(help="the `voc analyze` output folder of the airline tweets")],
+    data: Annotated[Path, typer.Option(help="shared data folder")] = DEFAULT_DATA,
+    top: Annotated[int, typer.Option(help="backlog entries to look at")] = 8,
+) -> None:
+    """Match the top backlog entries to the tweets' held-out true complaint reasons; print the matching."""
+    from voc.eval.backlog import load_and_match
+
+    res = load_and_match(out, data, top_entries=top)
+    table = Table(title=f"top {top} backlog entries vs true negative reasons (by their example records)")
+    for col in ("#", "theme", "items", "examples' true reasons", "matched"):
+        table.add_column(col)
+    for m in res.entries:
+        reasons = ", ".join(f"{r} {n}" for r, n in m.reasons.most_common(4)) or "(none negative)"
+        table.add_row(str(m.rank), m.theme_label, str(m.volume), reasons, m.matched or "-")
+    console.print(table)
+    console.print("largest true reasons: " + ", ".join(f"{r} ({n})" for r, n in res.top_reasons))
+    console.print(f"found {res.score}: {', '.join(res.found) or '-'}; missing: {', '.join(res.missing) or '-'}")

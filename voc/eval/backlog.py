@@ -1,0 +1,94 @@
+"""`voc eval airline-backlog`: does the backlog find the airline tweets' true complaint reasons?
+
+The Twitter US airline sentiment data carries a hand-labelled
+`negativereason` per negative tweet. It is held out: run `voc analyze` on
+the tweets (the reason columns dropped, or at least never read), then this
+check reads the backlog's entries and, for each of the top entries, the
+true reasons of its example records (the verbatims and example ids, looked
+up by tweet id). An entry matches the reason that is the plurality among
+its examples; the measurement is how many of the 5 largest true reasons
+(excluding "Can't Tell") are matched by at least one of the top 8 entries.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from voc.errors import InputError
+from voc.rank.backlog import Backlog
+
+EXCLUDED_REASON = "Can't Tell"
+
+
+@dataclass
+class EntryMatch:
+    """One backlog entry and the true reasons behind its examples."""
+
+    rank: int
+    theme_label: str
+    volume: int
+    examples: int
+    reasons: Counter
+    matched: str | None
+    verbatims: list[str]
+
+
+@dataclass
+class AirlineResult:
+    """The matching of the top entries to the largest true reasons."""
+
+    top_reasons: list[tuple[str, int]]
+    entries: list[EntryMatch]
+    found: list[str]
+    missing: list[str]
+
+    @property
+    def score(self) -> str:
+        return f"{len(self.found)}/{len(self.top_reasons)}"
+
+
+def tweet_id(item_id: str) -> str:
+    """The tweet id in an item id `source:tweet_id`."""
+    return item_id.split(":", 1)[-1]
+
+
+def match_backlog(backlog: Backlog, tweets: pd.DataFrame, top_entries: int = 8, top_reasons: int = 5) -> AirlineResult:
+    """Match the top backlog entries to the largest true negative reasons via their example records."""
+    if "negativereason" not in tweets.columns or "tweet_id" not in tweets.columns:
+        raise InputError("Tweets.csv needs tweet_id and negativereason columns for this check", code="E273")
+    reason_of = dict(zip(tweets["tweet_id"].astype(str), tweets["negativereason"], strict=True))
+    counts = tweets["negativereason"].dropna()
+    counts = counts[counts != EXCLUDED_REASON].value_counts()
+    largest = [(str(r), int(n)) for r, n in counts.head(top_reasons).items()]
+    matches = []
+    for e in backlog.entries[:top_entries]:
+        ids = list(dict.fromkeys([v.item_id for v in e.verbatims] + list(e.example_ids)))
+        reasons = Counter(
+            str(reason_of.get(tweet_id(i))) for i in ids if isinstance(reason_of.get(tweet_id(i)), str)
+        )
+        usable = Counter({r: n for r, n in reasons.items() if r != EXCLUDED_REASON})
+        matched = usable.most_common(1)[0][0] if usable else None
+        matches.append(
+            EntryMatch(e.rank, e.theme_label, e.volume, len(ids), reasons, matched, [v.text for v in e.verbatims])
+        )
+    hit = {m.matched for m in matches}
+    found = [r for r, _ in largest if r in hit]
+    missing = [r for r, _ in largest if r not in hit]
+    return AirlineResult(largest, matches, found, missing)
+
+
+def load_and_match(out_dir: Path, data_dir: Path, top_entries: int = 8) -> AirlineResult:
+    """Read `out_dir/backlog.json` and the shared Tweets.csv, and match them."""
+    path = out_dir / "backlog.json"
+    if not path.exists():
+        raise InputError(f"{path} does not exist; run `voc analyze` on the tweets first", code="E274")
+    tweets_path = data_dir / "twitter_us_airline_sentiment" / "Tweets.csv"
+    if not tweets_path.exists():
+        raise InputError(f"{tweets_path} is missing; point --data at the shared data folder", code="E270")
+    backlog = Backlog.model_validate_json(path.read_text(encoding="utf-8"))
+    tweets = pd.read_csv(tweets_path, usecols=["tweet_id", "negativereason"], dtype={"tweet_id": str})
+    return match_backlog(backlog, tweets, top_entries=top_entries)
