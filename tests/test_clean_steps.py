@@ -74,7 +74,22 @@ def test_entities_only() -> None:
     assert html_to_text("Fish &amp; chips &eacute;") == "Fish & chips é"
 
 
-@pytest.mark.parametrize("text", ["price < 5 and rating > 3", "I <3 this app", "AT&T was slow", "plain"])
+def test_table_cells_are_separated() -> None:
+    html = "<table><tr><td>Plan</td><td>Pro</td></tr><tr><td>Seats</td><td>5</td></tr></table>"
+    assert normalize_whitespace(html_to_text(html)) == "Plan Pro\nSeats 5"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "price < 5 and rating > 3",
+        "I <3 this app",
+        "AT&T was slow",
+        "plain",
+        "press <Enter> to save",
+        "Dear <your name>",
+    ],
+)
 def test_plain_text_is_not_html(text: str) -> None:
     assert not looks_like_html(text)
 

@@ -12,9 +12,17 @@ from __future__ import annotations
 import html as _html
 import re
 
-_TAG = re.compile(
-    r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>|<!--.*?-->|<!DOCTYPE[^>]*>", re.DOTALL | re.IGNORECASE
+# Known tag names only: "press <Enter>" or "<your name>" in a plain-text ticket
+# is not markup, and parsing it as such would delete those words.
+_TAG_NAMES = (
+    "a|abbr|article|b|blockquote|body|br|button|center|code|col|colgroup|dd|div|dl|dt|em|font|footer|form|"
+    "h[1-6]|head|header|hr|html|i|img|input|label|li|link|meta|nav|noscript|ol|p|pre|s|section|small|span|"
+    "strike|strong|style|sub|sup|svg|script|table|tbody|td|template|tfoot|th|thead|title|tr|tt|u|ul"
 )
+_TAG = re.compile(
+    rf"</?(?:{_TAG_NAMES})(?:\s[^<>]*)?/?>|<!--.*?-->|<!DOCTYPE[^>]*>", re.DOTALL | re.IGNORECASE
+)
+_CELL_END = re.compile(r"</t[dh]\s*>", re.IGNORECASE)
 _ENTITY = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});")
 _WS = re.compile(r"\s+")
 # Where a browser starts a new line (br, li, tr) or a new paragraph (blocks).
@@ -45,6 +53,7 @@ def html_to_text(text: str) -> str:
     markup = _WS.sub(" ", text)
     markup = _LINE_BREAK.sub(lambda m: m.group(0) + "\n", markup)
     markup = _PARA_BREAK.sub(lambda m: m.group(0) + "\n\n", markup)
+    markup = _CELL_END.sub(lambda m: m.group(0) + " ", markup)
     tree = LexborHTMLParser(markup)
     tree.strip_tags(_DROP)
     root = tree.body if tree.body is not None else tree.root
