@@ -307,9 +307,9 @@ def _doc_rows(path: Path, key: str | None = "tickets") -> list:
 
 @pytest.mark.parametrize("block", [1, 7, 1 << 20])
 def test_json_document_streams_across_buffer_refills(tmp_path: Path, monkeypatch, block: int) -> None:
-    from voc.ingest.files import _JsonStream
+    from voc.ingest.jsondoc import JsonStream
 
-    monkeypatch.setattr(_JsonStream, "BLOCK", block)
+    monkeypatch.setattr(JsonStream, "BLOCK", block)
     doc = {
         "count": 123456789,
         "next_page": None,
@@ -383,10 +383,10 @@ def test_zendesk_api_without_api_table_is_a_config_error(tmp_path: Path) -> None
 
 
 def test_runaway_quote_is_cut_off_and_the_rest_is_read(tmp_path: Path, monkeypatch) -> None:
-    from voc.ingest import files
+    from voc.ingest import encoding
 
-    monkeypatch.setattr(files, "MAX_RECORD_LINES", 5)
-    monkeypatch.setattr(files, "MAX_RECORD_BYTES", 10_000)
+    monkeypatch.setattr(encoding, "MAX_RECORD_LINES", 5)
+    monkeypatch.setattr(encoding, "MAX_RECORD_BYTES", 10_000)
     good = "".join(f"{i},row {i},2026-01-05,3\n" for i in range(2, 12))
     (tmp_path / "q.csv").write_text(HEADER + '1,"never closed,2026-01-05,3\n' + good)
     chunks = read_all(tmp_path, "q.csv")
@@ -396,9 +396,9 @@ def test_runaway_quote_is_cut_off_and_the_rest_is_read(tmp_path: Path, monkeypat
 
 
 def test_long_jsonl_lines_are_not_cut(tmp_path: Path, monkeypatch) -> None:
-    from voc.ingest import files
+    from voc.ingest import encoding
 
-    monkeypatch.setattr(files, "MAX_RECORD_BYTES", 50)
+    monkeypatch.setattr(encoding, "MAX_RECORD_BYTES", 50)
     (tmp_path / "l.jsonl").write_text(
         "".join(json.dumps({"id": i, "text": "x" * 200, "created_at": "2026-01-05"}) + "\n" for i in range(3))
     )

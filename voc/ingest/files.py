@@ -6,37 +6,49 @@ row that is broken at this level (wrong field count, bad JSON, undecodable
 bytes, binary junk) comes out as a `RawRow` with a reason code instead of
 data, so the connector quarantines it and carries on.
 
-Encoding (text formats): `source.encoding` when set; else a BOM (utf-8-sig,
-utf-16 LE/BE, which is what Google Play's reviews CSV uses), utf-16 without
-BOM recognised by its NUL pattern, utf-8 when the first 64 KB decode, and
-cp1252 (latin-1 for its five undefined bytes) otherwise. ASCII-compatible
-encodings are decoded line by line, so a later line that is not valid in
-the chosen encoding becomes one `bad_encoding` row rather than an exception.
+Text formats are decoded by `encoding.py` (detection from the first 64 KB,
+line-by-line decoding so one bad line is one `bad_encoding` row); the
+`{"tickets": [...]}` JSON document is streamed by `jsondoc.py`.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import json
 import logging
-import re
-from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from voc.errors import InputError
+from voc.ingest import encoding as textenc
+from voc.ingest.encoding import (
+    SAMPLE_BYTES,
+    Line,
+    RecordTooLong,
+    detect_encoding,
+    open_lines,
+    open_text,
+)
+from voc.ingest.jsondoc import JsonStream, iter_array
+
+__all__ = [
+    "RawRow",
+    "RowStream",
+    "detect_encoding",
+    "is_json_lines",
+    "open_text",
+    "read_csv",
+    "read_excel",
+    "read_json_document",
+    "read_jsonl",
+    "read_parquet",
+]
 
 log = logging.getLogger(__name__)
 
-SAMPLE_BYTES = 64 * 1024
-# An unbalanced quote makes csv swallow the rest of the file into one field;
-# past these limits we stop, quarantine the line that opened it, and re-read the rest.
-MAX_RECORD_LINES = 2000
-MAX_RECORD_BYTES = 8 * 1024 * 1024
 _CSV_FIELD_LIMIT = 16 * 1024 * 1024
 _DELIMITERS = (",", ";", "\t", "|")
 
@@ -74,160 +86,6 @@ class RowStream:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-# -- encoding ------------------------------------------------------------------
-
-
-def detect_encoding(sample: bytes) -> str:
-    """Pick an encoding from the first bytes of a file (see module docstring)."""
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    if len(sample) >= 4:
-        even, odd = sample[0::2], sample[1::2]
-        if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.1 * len(even):
-            return "utf-16-le"
-        if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.1 * len(odd):
-            return "utf-16-be"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        sample.decode("cp1252")
-        return "cp1252"
-    except UnicodeDecodeError:
-        return "latin-1"
-
-
-def _is_ascii_compatible(encoding: str) -> bool:
-    name = codecs.lookup(encoding).name
-    return not name.startswith(("utf-16", "utf-32", "utf_16", "utf_32"))
-
-
-_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_CONTROL_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
-
-
-def _binary_bytes(line: bytes) -> bool:
-    if b"\x00" in line:
-        return True
-    if len(line) < 8 or not _CONTROL_BYTES.search(line):
-        return False
-    return len(_CONTROL_BYTES.findall(line)) / len(line) > 0.3
-
-
-def _binary_text(line: str) -> bool:
-    if "\x00" in line:
-        return True
-    if len(line) < 8 or not _CONTROL_TEXT.search(line):
-        return False
-    return len(_CONTROL_TEXT.findall(line)) / len(line) > 0.3
-
-
-@dataclass
-class Line:
-    number: int  # 1-based
-    text: str
-    problem: str | None = None  # "bad_encoding" | "binary_garbage"
-    raw: bytes | None = None
-
-
-class RecordTooLong(Exception):
-    """The csv parser has consumed more lines than a sane record has."""
-
-
-class LineSource:
-    """Physical lines of a text file, decoded one at a time, with push-back.
-
-    `take()` returns the lines consumed since the last `take()`: csv.reader
-    pulls lines lazily, so between two records these are exactly the lines
-    of one record, which gives line numbers and the raw text for quarantine.
-    """
-
-    def __init__(self, fh: IO[bytes], encoding: str, *, guard: bool = True) -> None:
-        self.encoding = encoding
-        self.guard = guard  # raise RecordTooLong past MAX_RECORD_LINES / MAX_RECORD_BYTES
-        self.lineno = 0
-        self.pending: deque[Line] = deque()
-        self.consumed: list[Line] = []
-        self._bytes = 0
-        if _is_ascii_compatible(encoding):
-            name = codecs.lookup(encoding).name
-            if name == "utf-8-sig":
-                self.encoding = "utf-8"
-                if fh.read(3) != codecs.BOM_UTF8:
-                    fh.seek(0)
-            self._lines: Iterator[Line] = self._byte_lines(fh)
-        else:
-            text = io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline="")
-            self._lines = self._text_lines(text)
-
-    def _byte_lines(self, fh: IO[bytes]) -> Iterator[Line]:
-        strict_fallback = codecs.lookup(self.encoding).name == "cp1252"
-        for raw in fh:
-            self.lineno += 1
-            problem = None
-            try:
-                text = raw.decode(self.encoding)
-            except UnicodeDecodeError:
-                if strict_fallback:  # cp1252 leaves five bytes undefined; latin-1 has them all
-                    text = raw.decode("latin-1")
-                else:
-                    text = raw.decode(self.encoding, errors="replace")
-                    problem = "bad_encoding"
-            if _binary_bytes(raw) or (problem and _binary_text(text)):
-                problem = "binary_garbage"
-            yield Line(self.lineno, text, problem, raw if problem else None)
-
-    def _text_lines(self, fh: io.TextIOWrapper) -> Iterator[Line]:
-        for text in fh:
-            self.lineno += 1
-            yield Line(self.lineno, text, "binary_garbage" if _binary_text(text) else None)
-
-    def __iter__(self) -> LineSource:
-        return self
-
-    def __next__(self) -> str:
-        line = self.pending.popleft() if self.pending else next(self._lines)
-        self.consumed.append(line)
-        self._bytes += len(line.text)
-        if self.guard and (len(self.consumed) > MAX_RECORD_LINES or self._bytes > MAX_RECORD_BYTES):
-            raise RecordTooLong
-        return line.text
-
-    def take(self) -> list[Line]:
-        lines, self.consumed, self._bytes = self.consumed, [], 0
-        return lines
-
-    def push_back(self, lines: list[Line]) -> None:
-        self.pending.extendleft(reversed(lines))
-
-
-def _open_lines(path: Path, encoding: str | None, *, guard: bool = True) -> tuple[LineSource, IO[bytes]]:
-    fh = path.open("rb")
-    sample = fh.read(SAMPLE_BYTES)
-    fh.seek(0)
-    enc = encoding or detect_encoding(sample)
-    try:
-        codecs.lookup(enc)
-    except LookupError:
-        fh.close()
-        raise InputError(
-            f"{path}: unknown encoding {enc!r}; use a Python codec name such as utf-8 or cp1252", code="E202"
-        ) from None
-    log.debug("ingest: %s read as %s", path, enc)
-    return LineSource(fh, enc, guard=guard), fh
-
-
-def open_text(path: Path, encoding: str | None = None) -> IO[str]:
-    """Open a text file for a quick look (e.g. its header) with the encoding `read_csv` would use."""
-    with path.open("rb") as fh:
-        sample = fh.read(SAMPLE_BYTES)
-    return path.open(encoding=encoding or detect_encoding(sample), errors="replace", newline="")
 
 
 # -- CSV -------------------------------------------------------------------------
@@ -282,7 +140,7 @@ def read_csv(
     not counted.
     """
     csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
-    lines, fh = _open_lines(path, encoding)
+    lines, fh = open_lines(path, encoding)
     closers: list[Callable[[], Any]] = [fh.close]
     try:
         first = next(lines, None)
@@ -344,7 +202,8 @@ def read_csv(
                 break
             except RecordTooLong:
                 error = (
-                    f"record runs past {MAX_RECORD_LINES} lines or {MAX_RECORD_BYTES // 2**20} MB "
+                    f"record runs past {textenc.MAX_RECORD_LINES} lines or "
+                    f"{textenc.MAX_RECORD_BYTES // 2**20} MB "
                     "(a quoted field that never ends?)"
                 )
                 rec = []
@@ -402,7 +261,7 @@ def read_csv(
 
 def read_jsonl(path: Path, *, encoding: str | None = None) -> RowStream:
     """Stream JSON lines (NDJSON): one object per line; a bad line is one `bad_row`."""
-    lines, fh = _open_lines(path, encoding, guard=False)  # no quoting across lines: no runaway records
+    lines, fh = open_lines(path, encoding, guard=False)  # no quoting across lines: no runaway records
     sample_keys = _first_object_keys(path, lines.encoding)
 
     def rows() -> Iterator[RawRow]:
@@ -461,124 +320,10 @@ def _first_object_keys(path: Path, encoding: str) -> list[str]:
     return []
 
 
-class _JsonStream:
-    """Incremental reader of one JSON document's top-level array, element by element.
-
-    The standard library has no streaming JSON parser (and ijson is not a
-    dependency), but `JSONDecoder.raw_decode` parses one value at an offset:
-    the buffer is refilled whenever a value runs past its end, so memory
-    holds one element (plus a block), not the whole document.
-    """
-
-    BLOCK = 1 << 20
-    MAX_ELEMENT = 64 * 1024 * 1024
-
-    def __init__(self, fh: IO[str], path: Path) -> None:
-        self.fh = fh
-        self.path = path
-        self.buf = ""
-        self.pos = 0
-        self.eof = False
-        self.decoder = json.JSONDecoder()
-
-    def _fill(self, size: int) -> bool:
-        if self.eof:
-            return False
-        block = self.fh.read(size)
-        if not block:
-            self.eof = True
-            return False
-        self.buf = self.buf[self.pos :] + block
-        self.pos = 0
-        return True
-
-    def peek(self) -> str:
-        """The next non-whitespace character ('' at the end)."""
-        while True:
-            while self.pos < len(self.buf) and self.buf[self.pos] in " \t\r\n":
-                self.pos += 1
-            if self.pos < len(self.buf):
-                return self.buf[self.pos]
-            if not self._fill(self.BLOCK):
-                return ""
-
-    def expect(self, ch: str) -> None:
-        got = self.peek()
-        if got != ch:
-            raise InputError(
-                f"{self.path}: not valid JSON: expected {ch!r}, found {got or 'end of file'!r}", code="E204"
-            )
-        self.pos += 1
-
-    def value(self) -> Any:
-        self.peek()
-        size = self.BLOCK
-        while True:
-            try:
-                obj, end = self.decoder.raw_decode(self.buf, self.pos)
-            except json.JSONDecodeError as exc:
-                # Incomplete or invalid: only the end of the file (or an absurd size) tells which.
-                if len(self.buf) - self.pos > self.MAX_ELEMENT or not self._fill(size):
-                    raise InputError(f"{self.path}: not valid JSON: {exc}", code="E204") from None
-                size *= 2
-                continue
-            # A number that ends the buffer may continue in the next block.
-            if end == len(self.buf) and isinstance(obj, int | float) and self._fill(size):
-                continue
-            self.pos = end
-            return obj
-
-    def elements(self) -> Iterator[Any]:
-        """Elements of the array whose '[' was just consumed."""
-        if self.peek() == "]":
-            self.pos += 1
-            return
-        while True:
-            yield self.value()
-            nxt = self.peek()
-            self.pos += 1
-            if nxt == "]":
-                return
-            if nxt != ",":
-                raise InputError(
-                    f"{self.path}: not valid JSON: expected ',' or ']' in the array, found {nxt or 'end of file'!r}",
-                    code="E204",
-                )
-
-
-def _document_elements(stream: _JsonStream, key: str | None) -> Iterator[Any]:
-    first = stream.peek()
-    if first == "[":
-        stream.pos += 1
-        yield from stream.elements()
-        return
-    if first != "{":
-        raise InputError(
-            f"{stream.path}: expected a JSON array or object, found {first or 'an empty file'!r}", code="E204"
-        )
-    stream.pos += 1
-    seen: list[str] = []
-    while stream.peek() not in ("}", ""):
-        name = stream.value()
-        stream.expect(":")
-        if name == key and stream.peek() == "[":
-            stream.pos += 1
-            yield from stream.elements()
-            return
-        seen.append(str(name))
-        stream.value()  # another top-level value (count, next_page, ...): skip it
-        if stream.peek() == ",":
-            stream.pos += 1
-    found = ", ".join(repr(k) for k in seen[:20])
-    raise InputError(
-        f"{stream.path}: expected a {key!r} array at the top level; keys found: {found}", code="E204"
-    )
-
-
 def read_json_document(path: Path, *, key: str | None = None, encoding: str | None = None) -> RowStream:
     """Stream a JSON document: a top-level array, or an object whose `key` holds the array.
 
-    Elements are parsed one at a time (see `_JsonStream`), so the document
+    Elements are parsed one at a time (see `JsonStream`), so the document
     can be larger than memory. A non-object element is one `bad_row`; a
     document that is not valid JSON stops with an `InputError` when the
     reader reaches the break (JSON cannot be resynchronised after one).
@@ -588,7 +333,7 @@ def read_json_document(path: Path, *, key: str | None = None, encoding: str | No
     fh.seek(0)
     enc = encoding or detect_encoding(sample)
     text = io.TextIOWrapper(fh, encoding=enc, errors="replace")
-    stream = _JsonStream(text, path)
+    stream = JsonStream(text, path)
     first = stream.peek()
     if first not in ("[", "{"):
         text.close()
@@ -597,7 +342,7 @@ def read_json_document(path: Path, *, key: str | None = None, encoding: str | No
         )
 
     def rows() -> Iterator[RawRow]:
-        for index, obj in enumerate(_document_elements(stream, key)):
+        for index, obj in enumerate(iter_array(stream, key)):
             if isinstance(obj, dict):
                 yield RawRow(index, obj, obj)
             else:
