@@ -49,8 +49,11 @@ _PII = [
     "",
     "",
 ]
-_FOREIGN = ["Le colis est arrivé en retard et abîmé.", "Die App stürzt ständig ab, sehr ärgerlich.",
-            "El reembolso todavía no ha llegado."]
+_FOREIGN = [
+    "Le colis est arrivé en retard et abîmé.",
+    "Die App stürzt ständig ab, sehr ärgerlich.",
+    "El reembolso todavía no ha llegado.",
+]
 
 
 def make_csv(path: Path, rows: int, seed: int = 1) -> None:
@@ -67,23 +70,45 @@ def make_csv(path: Path, rows: int, seed: int = 1) -> None:
                 if rnd.random() < 0.3:
                     text += f" {rnd.choice(_OPEN)} {rnd.choice(_THING)} {rnd.choice(_PROBLEM)}."
             day = 1 + i % 28
-            w.writerow([f"r{i}", f"2026-0{1 + i % 9}-{day:02d} {i % 24:02d}:{i % 60:02d}:00", 1 + rnd.randrange(5),
-                        "Review", text, f"c{rnd.randrange(rows // 5 + 1)}"])
+            w.writerow(
+                [
+                    f"r{i}",
+                    f"2026-0{1 + i % 9}-{day:02d} {i % 24:02d}:{i % 60:02d}:00",
+                    1 + rnd.randrange(5),
+                    "Review",
+                    text,
+                    f"c{rnd.randrange(rows // 5 + 1)}",
+                ]
+            )
 
 
 def _config(csv_path: Path, store_path: Path):
     from voc.config import config_from_dict
 
-    return config_from_dict({
-        "root": str(csv_path.parent),
-        "store": {"path": str(store_path)},
-        "sources": [{
-            "name": "bench", "format": "csv", "kind": "review", "path": str(csv_path), "rating_scale": "stars",
-            "chunk_rows": 10000,
-            "columns": {"id": "review_id", "created_at": "date", "rating": "stars", "title": "title", "text": "body",
-                        "customer_id": "customer"},
-        }],
-    })
+    return config_from_dict(
+        {
+            "root": str(csv_path.parent),
+            "store": {"path": str(store_path)},
+            "sources": [
+                {
+                    "name": "bench",
+                    "format": "csv",
+                    "kind": "review",
+                    "path": str(csv_path),
+                    "rating_scale": "stars",
+                    "chunk_rows": 10000,
+                    "columns": {
+                        "id": "review_id",
+                        "created_at": "date",
+                        "rating": "stars",
+                        "title": "title",
+                        "text": "body",
+                        "customer_id": "customer",
+                    },
+                }
+            ],
+        }
+    )
 
 
 def _run_mode(mode: str, csv_path: Path, store_path: Path) -> dict:
@@ -123,8 +148,13 @@ def _run_mode(mode: str, csv_path: Path, store_path: Path) -> dict:
         raise ValueError(mode)
     seconds = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"mode": mode, "rows": rows, "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds),
-            "peak_rss_mb": round(peak_mb)}
+    return {
+        "mode": mode,
+        "rows": rows,
+        "seconds": round(seconds, 2),
+        "rows_per_s": round(rows / seconds),
+        "peak_rss_mb": round(peak_mb),
+    }
 
 
 def main() -> None:
@@ -146,7 +176,9 @@ def main() -> None:
         store = tmp / f"{mode}.duckdb"
         out = subprocess.run(
             [sys.executable, __file__, "--mode", mode, "--csv", str(csv_path), "--store", str(store)],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
     base = results[0]["seconds"]
@@ -154,13 +186,19 @@ def main() -> None:
     print(f"\ningest benchmark: {args.rows:,}-row CSV, redaction + language detection on\n")
     print(f"{'mode':<18}{'seconds':>9}{'rows/s':>10}{'peak RSS MB':>13}{'x baseline time':>17}")
     for r in results:
-        print(f"{r['mode']:<18}{r['seconds']:>9.1f}{r['rows_per_s']:>10,}{r['peak_rss_mb']:>13,}{r['seconds'] / base:>17.1f}")
+        print(
+            f"{r['mode']:<18}{r['seconds']:>9.1f}{r['rows_per_s']:>10,}{r['peak_rss_mb']:>13,}{r['seconds'] / base:>17.1f}"
+        )
     conn, clean = results[1]["seconds"], results[2]["seconds"] - results[1]["seconds"]
     store_s = full["seconds"] - results[2]["seconds"]
-    print(f"\nwhere the time goes (full ingest {full['seconds']:.1f} s): connector+mapping {conn:.1f} s, "
-          f"cleaning {clean:.1f} s, store {store_s:.1f} s")
-    print(f"target >= 10,000 rows/s: {'met' if full['rows_per_s'] >= 10_000 else 'NOT met'} ({full['rows_per_s']:,}); "
-          f"peak RSS < 1 GB: {'met' if full['peak_rss_mb'] < 1024 else 'NOT met'} ({full['peak_rss_mb']:,} MB)")
+    print(
+        f"\nwhere the time goes (full ingest {full['seconds']:.1f} s): connector+mapping {conn:.1f} s, "
+        f"cleaning {clean:.1f} s, store {store_s:.1f} s"
+    )
+    print(
+        f"target >= 10,000 rows/s: {'met' if full['rows_per_s'] >= 10_000 else 'NOT met'} ({full['rows_per_s']:,}); "
+        f"peak RSS < 1 GB: {'met' if full['peak_rss_mb'] < 1024 else 'NOT met'} ({full['peak_rss_mb']:,} MB)"
+    )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "ingest.json").write_text(json.dumps({"rows": args.rows, "results": results}, indent=2))
 

@@ -50,7 +50,10 @@ def test_library_errors_become_one_line_and_exit_1(tmp_path: Path) -> None:
     bad = tmp_path / "voc.toml"
     bad.write_text("[clean]\nredact_pi = true\n")
     proc = subprocess.run(
-        [sys.executable, "-m", "voc", "status", "--config", str(bad)], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "voc", "status", "--config", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 1
     assert "E101" in proc.stderr and "clean.redact_pi" in proc.stderr

@@ -17,10 +17,17 @@ HEADER = "review_id,date,stars,body\n"
 
 def make_config(root: Path, path: str = "reviews*.csv", **source_kw) -> VocConfig:
     src = {
-        "name": "reviews", "format": "csv", "kind": "review", "path": path, "rating_scale": "stars", "chunk_rows": 3,
+        "name": "reviews",
+        "format": "csv",
+        "kind": "review",
+        "path": path,
+        "rating_scale": "stars",
+        "chunk_rows": 3,
         "columns": {"id": "review_id", "created_at": "date", "rating": "stars", "text": "body"},
     } | source_kw
-    return config_from_dict({"root": str(root), "store": {"path": "voc.duckdb", "lock_timeout_s": 1}, "sources": [src]})
+    return config_from_dict(
+        {"root": str(root), "store": {"path": "voc.duckdb", "lock_timeout_s": 1}, "sources": [src]}
+    )
 
 
 def write(path: Path, rows: list[str], header: str = HEADER, encoding: str = "utf-8") -> None:
@@ -122,7 +129,9 @@ def test_very_long_text_is_truncated_and_flagged(tmp_path: Path) -> None:
 def test_interrupted_ingest_resumes_without_loss_or_duplicates(tmp_path: Path) -> None:
     from voc.pipeline.ingest import ingest_source
 
-    rows = [f'r{i},2026-03-{1 + i % 28:02d},{1 + i % 5},"feedback number {i} about delivery"' for i in range(20)]
+    rows = [
+        f'r{i},2026-03-{1 + i % 28:02d},{1 + i % 5},"feedback number {i} about delivery"' for i in range(20)
+    ]
     write(tmp_path / "reviews.csv", rows)
     cfg = make_config(tmp_path)
     with open_store(cfg) as store:
@@ -144,15 +153,27 @@ def test_a_failing_source_does_not_stop_the_others(tmp_path: Path, monkeypatch: 
 
     write(tmp_path / "good.csv", ['r1,2026-03-02,1,"App crashes"'])
     write(tmp_path / "bad.csv", [f'r{i},2026-03-02,1,"text {i}"' for i in range(10)])
-    cfg = config_from_dict({
-        "root": str(tmp_path), "store": {"path": "voc.duckdb"},
-        "sources": [
-            {"name": "bad", "format": "csv", "path": "bad.csv", "chunk_rows": 4,
-             "columns": {"id": "review_id", "created_at": "date", "text": "body"}},
-            {"name": "good", "format": "csv", "path": "good.csv",
-             "columns": {"id": "review_id", "created_at": "date", "text": "body"}},
-        ],
-    })
+    cfg = config_from_dict(
+        {
+            "root": str(tmp_path),
+            "store": {"path": "voc.duckdb"},
+            "sources": [
+                {
+                    "name": "bad",
+                    "format": "csv",
+                    "path": "bad.csv",
+                    "chunk_rows": 4,
+                    "columns": {"id": "review_id", "created_at": "date", "text": "body"},
+                },
+                {
+                    "name": "good",
+                    "format": "csv",
+                    "path": "good.csv",
+                    "columns": {"id": "review_id", "created_at": "date", "text": "body"},
+                },
+            ],
+        }
+    )
     real = job.make_connector
 
     class Breaks:
@@ -165,7 +186,9 @@ def test_a_failing_source_does_not_stop_the_others(tmp_path: Path, monkeypatch: 
                     raise OSError("connection reset while reading bad.csv")
                 yield chunk
 
-    monkeypatch.setattr(job, "make_connector", lambda s, c: Breaks(real(s, c)) if s.name == "bad" else real(s, c))
+    monkeypatch.setattr(
+        job, "make_connector", lambda s, c: Breaks(real(s, c)) if s.name == "bad" else real(s, c)
+    )
     result = ingest(cfg, progress=False)
     assert result.status == "partial"
     by = {r.source: r for r in result.sources}

@@ -17,8 +17,14 @@ from voc.store import DuckDBStore
 def rec(ext: str, text: str = "the app crashes", updated: datetime | None = None, **kw) -> FeedbackRecord:
     created = datetime(2026, 3, 2, 10, tzinfo=UTC)
     return FeedbackRecord(
-        id=stable_id("src", ext, text, created), source="src", external_id=ext, kind="review",
-        created_at=created, updated_at=updated, text=text, **kw,
+        id=stable_id("src", ext, text, created),
+        source="src",
+        external_id=ext,
+        kind="review",
+        created_at=created,
+        updated_at=updated,
+        text=text,
+        **kw,
     )
 
 
@@ -43,7 +49,9 @@ def test_duplicate_ids_within_a_batch(mem_store: DuckDBStore) -> None:
 def test_newer_version_updates_and_stale_conflict_is_quarantined(mem_store: DuckDBStore) -> None:
     t0 = datetime(2026, 3, 2, 10, tzinfo=UTC)
     mem_store.commit_batch("src", [rec("1", "late delivery", updated=t0)], [])
-    newer = mem_store.commit_batch("src", [rec("1", "late delivery, now solved", updated=t0 + timedelta(days=1))], [])
+    newer = mem_store.commit_batch(
+        "src", [rec("1", "late delivery, now solved", updated=t0 + timedelta(days=1))], []
+    )
     assert (newer.updated, newer.quarantined) == (1, 0)
     assert mem_store.query("SELECT text FROM items")["text"].tolist() == ["late delivery, now solved"]
     stale = mem_store.commit_batch("src", [rec("1", "an older edit", updated=t0)], [])

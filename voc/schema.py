@@ -108,7 +108,9 @@ class FeedbackRecord(BaseModel):
                 raise ValueError("rating given without rating_scale")
             lo, hi = RATING_RANGES[self.rating_scale]
             if not lo <= self.rating <= hi:
-                raise ValueError(f"rating {self.rating:g} outside {self.rating_scale.value} range {lo:g}-{hi:g}")
+                raise ValueError(
+                    f"rating {self.rating:g} outside {self.rating_scale.value} range {lo:g}-{hi:g}"
+                )
         return self
 
     def content_hash(self) -> str:
@@ -119,7 +121,9 @@ class FeedbackRecord(BaseModel):
         """
         d = self.__dict__
         parts = [
-            "" if d[name] is None else (d[name].isoformat() if isinstance(d[name], datetime) else str(d[name]))
+            ""
+            if d[name] is None
+            else (d[name].isoformat() if isinstance(d[name], datetime) else str(d[name]))
             for name in _HASHED_FIELDS
         ]
         if d["metadata"]:
@@ -130,7 +134,9 @@ class FeedbackRecord(BaseModel):
 # Provenance (input_file/row) and flags are not content: a re-export of the
 # same record from another file is the same record.
 _HASHED_FIELDS = [
-    name for name in FeedbackRecord.model_fields if name not in {"input_file", "input_row", "flags", "metadata"}
+    name
+    for name in FeedbackRecord.model_fields
+    if name not in {"input_file", "input_row", "flags", "metadata"}
 ]
 
 

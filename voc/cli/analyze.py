@@ -26,14 +26,26 @@ def _print_files(title: str, files: dict[str, Path]) -> None:
 def analyze(
     path: Annotated[Path, typer.Argument(help="an export file: CSV/TSV, JSONL, Parquet or Excel")],
     out: Annotated[Path, typer.Option("--out", "-o", help="output folder")] = Path("out/analyze"),
-    text_col: Annotated[str | None, typer.Option(help="column with the feedback text (guessed when absent)")] = None,
-    id_col: Annotated[str | None, typer.Option(help="column with a stable record id (content hash when absent)")] = None,
-    date_col: Annotated[str | None, typer.Option(help="column with the creation date (guessed when absent)")] = None,
+    text_col: Annotated[
+        str | None, typer.Option(help="column with the feedback text (guessed when absent)")
+    ] = None,
+    id_col: Annotated[
+        str | None, typer.Option(help="column with a stable record id (content hash when absent)")
+    ] = None,
+    date_col: Annotated[
+        str | None, typer.Option(help="column with the creation date (guessed when absent)")
+    ] = None,
     rating_col: Annotated[str | None, typer.Option(help="column with stars / NPS / CSAT")] = None,
-    rating_scale: Annotated[RatingScale | None, typer.Option(help="stars (1-5), nps (0-10) or csat (1-5)")] = None,
+    rating_scale: Annotated[
+        RatingScale | None, typer.Option(help="stars (1-5), nps (0-10) or csat (1-5)")
+    ] = None,
     kind: Annotated[Kind, typer.Option(help="ticket, review or survey")] = Kind.review,
-    format: Annotated[str | None, typer.Option(help="file format or named export (guessed from the suffix)")] = None,
-    store: Annotated[Path | None, typer.Option(help="keep the store here (default: a throw-away one)")] = None,
+    format: Annotated[
+        str | None, typer.Option(help="file format or named export (guessed from the suffix)")
+    ] = None,
+    store: Annotated[
+        Path | None, typer.Option(help="keep the store here (default: a throw-away one)")
+    ] = None,
     config: ConfigOpt = None,
     quiet: Annotated[bool, typer.Option(help="no progress bars")] = False,
 ) -> None:
@@ -43,8 +55,13 @@ def analyze(
     _setup_logging()
     cfg = load(config) if config else None
     opts = AnalyzeOptions(
-        text_col=text_col, id_col=id_col, date_col=date_col, rating_col=rating_col,
-        rating_scale=rating_scale, kind=kind, format=format,
+        text_col=text_col,
+        id_col=id_col,
+        date_col=date_col,
+        rating_col=rating_col,
+        rating_scale=rating_scale,
+        kind=kind,
+        format=format,
     )
     result = analyze_file(path, out, opts, config=cfg, store_path=store, progress=not quiet)
     c = result.counts
@@ -58,8 +75,12 @@ def analyze(
 @app.command()
 def run(
     config: ConfigOpt = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="output folder (default report.out_dir)")] = None,
-    week: Annotated[str | None, typer.Option(help="report week as YYYY-Www (default: the last full week)")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="output folder (default report.out_dir)")
+    ] = None,
+    week: Annotated[
+        str | None, typer.Option(help="report week as YYYY-Www (default: the last full week)")
+    ] = None,
     quiet: Annotated[bool, typer.Option(help="no progress bars")] = False,
 ) -> None:
     """Run the whole job in-process: ingest every source, analyse, write backlog and report."""

@@ -22,7 +22,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 train_app = typer.Typer(help="Train models (not part of CI).", no_args_is_help=True)
-eval_app = typer.Typer(help="Measure models on labelled data; prints the baseline in the same run.", no_args_is_help=True)
+eval_app = typer.Typer(
+    help="Measure models on labelled data; prints the baseline in the same run.", no_args_is_help=True
+)
 app.add_typer(train_app, name="train")
 app.add_typer(eval_app, name="eval")
 

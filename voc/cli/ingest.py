@@ -55,7 +55,9 @@ def demo(
     for name, rows in manifest.rows.items():
         table.add_row(name, f"{rows:,}")
     console.print(table)
-    console.print("next: [bold]voc ingest -c config/demo.toml[/] then [bold]voc status -c config/demo.toml[/]")
+    console.print(
+        "next: [bold]voc ingest -c config/demo.toml[/] then [bold]voc status -c config/demo.toml[/]"
+    )
 
 
 @app.command()
@@ -78,8 +80,13 @@ def ingest(
         c = r.counts
         style = "green" if r.status == "ok" else "red"
         table.add_row(
-            r.source, f"[{style}]{r.status}[/]", f"{c.read:,}", f"{c.stored:,}", f"{c.duplicates:,}",
-            f"{c.quarantined:,}", f"{r.seconds:.1f}",
+            r.source,
+            f"[{style}]{r.status}[/]",
+            f"{c.read:,}",
+            f"{c.stored:,}",
+            f"{c.duplicates:,}",
+            f"{c.quarantined:,}",
+            f"{r.seconds:.1f}",
         )
     console.print(table)
     for r in result.sources:
@@ -114,7 +121,9 @@ def status(config: ConfigOpt = None) -> None:
         src.add_row(row.source, row.kind, f"{row.items:,}", str(row.first)[:10], str(row.last)[:10])
     console.print(src)
     if len(rep.per_week):
-        wk = rep.per_week.pivot_table(index="week", columns="kind", values="items", aggfunc="sum", fill_value=0)
+        wk = rep.per_week.pivot_table(
+            index="week", columns="kind", values="items", aggfunc="sum", fill_value=0
+        )
         week_table = Table(title="items per week (week starting Monday)")
         week_table.add_column("week")
         for k in wk.columns:
@@ -135,7 +144,14 @@ def status(config: ConfigOpt = None) -> None:
             r.add_column(col)
         for row in rep.runs.itertuples(index=False):
             r.add_row(
-                str(row.started_at)[:19], row.job, row.target or "", row.status, f"{row.rows_read:,}",
-                f"{row.stored:,}", f"{row.duplicates:,}", f"{row.quarantined:,}", (row.error or "")[:60],
+                str(row.started_at)[:19],
+                row.job,
+                row.target or "",
+                row.status,
+                f"{row.rows_read:,}",
+                f"{row.stored:,}",
+                f"{row.duplicates:,}",
+                f"{row.quarantined:,}",
+                (row.error or "")[:60],
             )
         console.print(r)

@@ -83,7 +83,12 @@ def _format_loc(loc: tuple[Any, ...], data: dict[str, Any]) -> str:
     for item in loc:
         if isinstance(item, int):
             label = str(item)
-            if isinstance(node, list) and item < len(node) and isinstance(node[item], dict) and "name" in node[item]:
+            if (
+                isinstance(node, list)
+                and item < len(node)
+                and isinstance(node[item], dict)
+                and "name" in node[item]
+            ):
                 label = f"{item}:{node[item]['name']}"
             parts[-1] = f"{parts[-1]}[{label}]" if parts else f"[{label}]"
             node = node[item] if isinstance(node, list) and item < len(node) else None
@@ -107,15 +112,23 @@ def _read_file(path: Path) -> dict[str, Any]:
     except Exception as exc:  # the parser's own message says where
         raise ConfigError(f"{path}: cannot parse: {exc}", code="E103") from exc
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: top level must be a table/mapping, got {type(data).__name__}", code="E103")
+        raise ConfigError(
+            f"{path}: top level must be a table/mapping, got {type(data).__name__}", code="E103"
+        )
     return data
 
 
-def config_from_dict(data: dict[str, Any], *, origin: str = "<config>", root: Path | None = None) -> VocConfig:
+def config_from_dict(
+    data: dict[str, Any], *, origin: str = "<config>", root: Path | None = None
+) -> VocConfig:
     """Validate a config mapping; errors name `origin` and the bad key."""
     data = dict(data)
     if root is not None:
-        data["root"] = str(root / data.get("root", ".")) if not Path(data.get("root", ".")).is_absolute() else data["root"]
+        data["root"] = (
+            str(root / data.get("root", "."))
+            if not Path(data.get("root", ".")).is_absolute()
+            else data["root"]
+        )
     try:
         return VocConfig.model_validate(data)
     except ValidationError as exc:

@@ -36,10 +36,33 @@ _SUFFIX_FORMATS = {
 
 # Column names commonly used for each field, tried in order when not given.
 _GUESSES: dict[str, tuple[str, ...]] = {
-    "text": ("text", "review", "review_text", "comment", "comments", "body", "description", "content", "message",
-             "feedback", "verbatim", "response", "answer"),
-    "created_at": ("created_at", "date", "created", "timestamp", "time", "submitted_at", "submitted", "review_date",
-                   "tweet_created", "datetime"),
+    "text": (
+        "text",
+        "review",
+        "review_text",
+        "comment",
+        "comments",
+        "body",
+        "description",
+        "content",
+        "message",
+        "feedback",
+        "verbatim",
+        "response",
+        "answer",
+    ),
+    "created_at": (
+        "created_at",
+        "date",
+        "created",
+        "timestamp",
+        "time",
+        "submitted_at",
+        "submitted",
+        "review_date",
+        "tweet_created",
+        "datetime",
+    ),
     "id": ("id", "review_id", "ticket_id", "response_id", "tweet_id", "uuid"),
     "rating": ("rating", "stars", "score", "star_rating", "nps", "csat"),
 }
@@ -141,7 +164,9 @@ def file_source(path: Path, opts: AnalyzeOptions) -> SourceConfig:
         path=str(path.resolve()),
         kind=opts.kind,
         columns=columns,
-        rating_scale=opts.rating_scale if columns.rating or fmt not in ("csv", "jsonl", "parquet", "excel") else None,
+        rating_scale=opts.rating_scale
+        if columns.rating or fmt not in ("csv", "jsonl", "parquet", "excel")
+        else None,
         delimiter="\t" if path.suffix.lower() == ".tsv" else None,
     )
 
@@ -183,7 +208,15 @@ def analyze_file(
         result.counts["items_csv_rows"] = write_items_csv(store, result.files["items.csv"])
         result.files["quarantine.csv"] = out_dir / "quarantine.csv"
         write_quarantine_csv(store, result.files["quarantine.csv"])
-        for name in ("themes.csv", "backlog.csv", "backlog.json", "backlog.md", "backlog_jira.csv", "report.html", "report.md"):
+        for name in (
+            "themes.csv",
+            "backlog.csv",
+            "backlog.json",
+            "backlog.md",
+            "backlog_jira.csv",
+            "report.html",
+            "report.md",
+        ):
             if (out_dir / name).exists():
                 result.files[name] = out_dir / name
     finally:

@@ -61,10 +61,13 @@ def themes_frame(store: DuckDBStore) -> pd.DataFrame:
         return pd.DataFrame(columns=THEMES_CSV_COLUMNS)
     mapping = store.table_exists("theme_mapping")
     sql = (
-        "SELECT t.theme_id AS id, t.label, t.keywords, t.group_label AS \"group\", t.size, t.share_negative, "
+        'SELECT t.theme_id AS id, t.label, t.keywords, t.group_label AS "group", t.size, t.share_negative, '
         "t.first_seen, t.last_seen, t.status"
-        + (", m.journey_stage, m.pillar FROM themes t LEFT JOIN theme_mapping m USING (theme_id)" if mapping
-           else " FROM themes t")
+        + (
+            ", m.journey_stage, m.pillar FROM themes t LEFT JOIN theme_mapping m USING (theme_id)"
+            if mapping
+            else " FROM themes t"
+        )
         + " ORDER BY t.size DESC, t.theme_id"
     )
     df = store.query(sql)
@@ -75,8 +78,17 @@ def themes_frame(store: DuckDBStore) -> pd.DataFrame:
 
 
 THEMES_CSV_COLUMNS = [
-    "id", "label", "keywords", "group", "size", "share_negative", "first_seen", "last_seen", "status",
-    "journey_stage", "pillar",
+    "id",
+    "label",
+    "keywords",
+    "group",
+    "size",
+    "share_negative",
+    "first_seen",
+    "last_seen",
+    "status",
+    "journey_stage",
+    "pillar",
 ]
 
 

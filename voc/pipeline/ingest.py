@@ -99,7 +99,9 @@ def ingest_source(
     except Exception as exc:  # one source failing must not stop the others
         result.status = "failed"
         result.error = str(exc) if isinstance(exc, VocError) else f"{type(exc).__name__}: {exc}"
-        log.error("ingest: source %r failed after %s rows: %s", source.name, f"{result.counts.read:,}", result.error)
+        log.error(
+            "ingest: source %r failed after %s rows: %s", source.name, f"{result.counts.read:,}", result.error
+        )
     result.seconds = time.perf_counter() - started
     run.detail.update(result.counts.as_dict() | {"seconds": round(result.seconds, 3)})
     store.finish_run(run, result.status, error=result.error)

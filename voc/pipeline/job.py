@@ -28,8 +28,9 @@ class JobResult:
     seconds: float = 0.0
 
 
-def run_job(config: VocConfig, out_dir: Path | None = None, *, week: str | None = None,
-            progress: bool = True) -> JobResult:
+def run_job(
+    config: VocConfig, out_dir: Path | None = None, *, week: str | None = None, progress: bool = True
+) -> JobResult:
     """Ingest all enabled sources, run every stage, write the CSVs, backlog and report."""
     started = time.perf_counter()
     out = Path(out_dir) if out_dir else config.resolve(config.report.out_dir)
@@ -49,7 +50,15 @@ def run_job(config: VocConfig, out_dir: Path | None = None, *, week: str | None 
             store.finish_run(run, "failed", error=f"{type(exc).__name__}: {exc}")
             raise
         store.finish_run(run, "ok")
-        for name in ("themes.csv", "backlog.csv", "backlog.json", "backlog.md", "backlog_jira.csv", "report.html", "report.md"):
+        for name in (
+            "themes.csv",
+            "backlog.csv",
+            "backlog.json",
+            "backlog.md",
+            "backlog_jira.csv",
+            "report.html",
+            "report.md",
+        ):
             if (out / name).exists():
                 result.files[name] = out / name
     finally:

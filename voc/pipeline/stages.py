@@ -18,8 +18,9 @@ from voc.store import DuckDBStore
 log = logging.getLogger(__name__)
 
 
-def run_stages(store: DuckDBStore, config: VocConfig, out_dir: Path, *, progress: bool = True,
-               week: str | None = None) -> dict[str, Any]:
+def run_stages(
+    store: DuckDBStore, config: VocConfig, out_dir: Path, *, progress: bool = True, week: str | None = None
+) -> dict[str, Any]:
     """Run every analysis stage; returns each stage's summary, with seconds."""
     summaries: dict[str, Any] = {}
 

@@ -110,7 +110,9 @@ def _records_frame(records: Sequence[FeedbackRecord], hashes: Sequence[str], now
         data[col] = [d[col] for d in dicts]
     data["kind"] = [k.value if k is not None else None for k in data["kind"]]
     data["rating_scale"] = [s.value if s is not None else None for s in data["rating_scale"]]
-    data["metadata"] = [json.dumps(m, default=str, ensure_ascii=False) if m else None for m in data["metadata"]]
+    data["metadata"] = [
+        json.dumps(m, default=str, ensure_ascii=False) if m else None for m in data["metadata"]
+    ]
     data["flags"] = [json.dumps(f) if f else None for f in data["flags"]]
     data["content_hash"] = list(hashes)
     data["ingested_at"] = [now] * len(dicts)
@@ -305,7 +307,14 @@ class DuckDBStore:
                 con.execute(
                     "UPDATE runs SET rows_read = rows_read + ?, stored = stored + ?, updated = updated + ?, "
                     "duplicates = duplicates + ?, quarantined = quarantined + ? WHERE run_id = ?",
-                    [counts.read, counts.stored, counts.updated, counts.duplicates, counts.quarantined, run_id],
+                    [
+                        counts.read,
+                        counts.stored,
+                        counts.updated,
+                        counts.duplicates,
+                        counts.quarantined,
+                        run_id,
+                    ],
                 )
         if counts.read != counts.stored + counts.duplicates + counts.quarantined:
             raise StoreError(
@@ -326,7 +335,9 @@ class DuckDBStore:
             self._set_watermark(source, key, value, _now())
 
     def get_watermark(self, source: str, key: str) -> str | None:
-        row = self.con.execute("SELECT value FROM watermarks WHERE source = ? AND key = ?", [source, key]).fetchall()
+        row = self.con.execute(
+            "SELECT value FROM watermarks WHERE source = ? AND key = ?", [source, key]
+        ).fetchall()
         return row[0][0] if row else None
 
     def watermarks(self, source: str) -> dict[str, str]:
