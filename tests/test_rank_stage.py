@@ -150,6 +150,11 @@ def test_backlog_rerun_replaces_the_period_and_no_ratings_works(mem_store, tmp_p
     backlog = build_backlog(mem_store, cfg, tmp_path, now=NOW)
     assert all(e.journey_stage is None and e.csat_impact is None and e.nps_impact is None for e in backlog.entries)
     assert len(mem_store.query("SELECT * FROM backlog")) == len(backlog.entries)
+    # Columns empty on the first run still get numeric types, so later runs with ratings fit.
+    types = mem_store.query(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'backlog'"
+    ).set_index("column_name")["data_type"]
+    assert types["nps_impact"] == "DOUBLE" and types["revenue_at_risk"] == "DOUBLE" and types["rank"] == "BIGINT"
 
 
 def test_backlog_without_themes_is_empty_not_an_error(mem_store, tmp_path):

@@ -183,3 +183,47 @@ def eval_airline_backlog(
     console.print(table)
     console.print("largest true reasons: " + ", ".join(f"{r} ({n})" for r, n in res.top_reasons))
     console.print(f"found {res.score}: {', '.join(res.found) or '-'}; missing: {', '.join(res.missing) or '-'}")
+
+
+@eval_app.command("demo-backlog")
+def eval_demo_backlog(
+    config: ConfigOpt = None,
+    demo: Annotated[Path, typer.Option(help="the demo folder (with _manifest.json and _truth.csv)")] = Path("data/demo"),
+    weeks: Annotated[int, typer.Option(help="weeks to rebuild, ending with the last one")] = 6,
+) -> None:
+    """Per week: is the planted emerging theme flagged new/rising, and which steady themes are (false alarms)?"""
+    import json as _json
+
+    from voc.demo.truth import attach_item_ids, load_truth
+    from voc.eval.backlog import demo_weeks
+    from voc.rank.periods import period_labels
+    from voc.store import open_store
+
+    _logging()
+    cfg = load(config)
+    manifest = _json.loads((demo / "_manifest.json").read_text(encoding="utf-8"))
+    import pandas as pd
+
+    em_weeks = period_labels(pd.Series(pd.to_datetime(manifest["emerging_weeks"], utc=True)), "week").tolist()
+    store = open_store(cfg, read_only=True)
+    try:
+        items = store.query("SELECT id, source, url FROM items")
+        truth = attach_item_ids(load_truth(demo / "_truth.csv"), items, cfg)
+        flags = demo_weeks(store, cfg, truth, manifest["emerging_key"], em_weeks, weeks)
+    finally:
+        store.close()
+    table = Table(title=f"planted emerging theme {manifest['emerging_theme']!r} (weeks {', '.join(em_weeks)})")
+    for col in ("week", "emerging?", "emerging theme flagged", "its backlog themes", "false alarms"):
+        table.add_column(col)
+    for f in flags:
+        table.add_row(
+            f.week, "yes" if f.emerging_week else "", ", ".join(f.emerging_flagged) or "-",
+            "; ".join(f.emerging_status) or "-", "; ".join(f.false_alarms) or "none",
+        )
+    console.print(table)
+    hits = sum(1 for f in flags if f.emerging_week and f.emerging_flagged)
+    fa = sum(len(f.false_alarms) for f in flags)
+    console.print(
+        f"emerging theme flagged in {hits}/{sum(f.emerging_week for f in flags)} of its weeks; "
+        f"false alarms: {fa} over {len(flags)} weeks ({sum(f.ranked for f in flags)} theme-weeks ranked)"
+    )

@@ -92,3 +92,64 @@ def load_and_match(out_dir: Path, data_dir: Path, top_entries: int = 8) -> Airli
     backlog = Backlog.model_validate_json(path.read_text(encoding="utf-8"))
     tweets = pd.read_csv(tweets_path, usecols=["tweet_id", "negativereason"], dtype={"tweet_id": str})
     return match_backlog(backlog, tweets, top_entries=top_entries)
+
+
+# -- the demo: is the planted emerging theme flagged, and are steady ones left alone? --------
+
+
+@dataclass
+class WeekFlags:
+    """Statuses of one week's backlog, with each theme's planted (true) theme."""
+
+    week: str
+    emerging_week: bool
+    emerging_flagged: list[str]  # backlog themes of the emerging planted theme flagged new/rising
+    emerging_status: list[str]  # statuses of the emerging planted theme's backlog themes
+    false_alarms: list[str]  # themes of other planted themes flagged new/rising: "label (planted key)"
+    ranked: int
+
+
+def planted_theme_of(theme_items: pd.DataFrame, truth: pd.DataFrame) -> dict[str, str]:
+    """Backlog theme id -> the planted theme key most of its items carry (first planted theme of each item)."""
+    first = truth.dropna(subset=["item_id"]).assign(key0=lambda d: d["themes"].map(lambda t: t[0] if t else ""))
+    joined = theme_items[["item_id", "theme_id"]].drop_duplicates().merge(first[["item_id", "key0"]], on="item_id")
+    joined = joined[joined["key0"] != ""]
+    if joined.empty:
+        return {}
+    top = joined.groupby("theme_id")["key0"].agg(lambda s: s.value_counts().index[0])
+    return {str(k): str(v) for k, v in top.items()}
+
+
+def demo_weeks(
+    store: object, config: object, truth: pd.DataFrame, emerging_key: str, emerging_weeks: list[str], n_weeks: int = 6
+) -> list[WeekFlags]:
+    """Build the backlog of each of the last `n_weeks` weeks and collect new/rising flags."""
+    from voc.rank.backlog import build_entries
+    from voc.rank.periods import previous_periods
+    from voc.rank.stage import load_inputs
+
+    cfg = config.ranking.model_copy(update={"period": "week", "top_n": 10_000})  # type: ignore[attr-defined]
+    ti, item_periods, themes, mapping = load_inputs(store, "week")
+    planted = planted_theme_of(ti, truth)
+    last = sorted(set(item_periods["period"].dropna()))[-1]
+    weeks = [*previous_periods(last, "week", n_weeks - 1), last]
+    out = []
+    for week in weeks:
+        entries = build_entries(ti, item_periods, themes, mapping, week, cfg)
+        flagged = [e for e in entries if e.status in ("new", "rising")]
+        em = [e for e in entries if planted.get(e.theme_id) == emerging_key]
+        out.append(
+            WeekFlags(
+                week=week,
+                emerging_week=week in emerging_weeks,
+                emerging_flagged=[e.theme_label for e in flagged if planted.get(e.theme_id) == emerging_key],
+                emerging_status=[f"{e.theme_label}: {e.status} (rank {e.rank}, {e.volume} items)" for e in em],
+                false_alarms=[
+                    f"{e.theme_label} ({planted.get(e.theme_id, '?')}, {e.status}, {e.volume} items)"
+                    for e in flagged
+                    if planted.get(e.theme_id) != emerging_key
+                ],
+                ranked=len(entries),
+            )
+        )
+    return out

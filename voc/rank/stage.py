@@ -95,7 +95,21 @@ def _table_frame(backlog: Backlog) -> pd.DataFrame:
         for k in ("breakdown", "severity", "verbatims", "example_ids", "example_urls"):
             d[k] = json.dumps(d[k], ensure_ascii=False)
         rows.append(d)
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    # Fixed types, so a first run with all-empty columns does not create them as the wrong type.
+    floats = ["score", "share_negative", "mean_sentiment", "growth", "growth_p", "nps_impact", "csat_impact",
+              "revenue_at_risk"]  # fmt: skip
+    ints = ["rank", "volume", "negative_volume", "prev_volume", "unique_customers"]
+    for col in frame.columns:
+        if col in floats:
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+        elif col in ints:
+            frame[col] = frame[col].astype("int64")
+        else:
+            frame[col] = frame[col].astype(object).where(frame[col].notna(), None).map(
+                lambda v: v if v is None else str(v)
+            )
+    return frame
 
 
 def build_backlog(
