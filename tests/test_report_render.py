@@ -148,3 +148,15 @@ def test_markdown_link_uses_base_url(data) -> None:
 
     md = render_md(data, ReportConfig(base_url="https://reports.example.com/voc/"))
     assert re.search(r"\(https://reports\.example\.com/voc/report\.html\)", md)
+
+
+def test_accounts_chart_is_capped(data) -> None:
+    from voc.config.report import ReportConfig
+
+    html = render_html(data, ReportConfig(max_accounts_plotted=10))
+    svg = html[
+        html.index('data-chart="accounts"') : html.index("</svg>", html.index('data-chart="accounts"'))
+    ]
+    expected = max(10, len(data.accounts.at_risk))
+    assert svg.count("<circle") == expected < len(data.accounts.accounts)
+    assert f"Showing {expected} of {len(data.accounts.accounts)} accounts" in html

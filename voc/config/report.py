@@ -48,6 +48,9 @@ class ReportConfig(BaseModel):
     at_risk_min_items: int = Field(
         default=3, ge=1, description="an account needs this many items in the window to be flagged at risk"
     )
+    max_accounts_plotted: int = Field(
+        default=600, ge=10, description="points on the accounts chart: all at-risk ones, then by revenue"
+    )
     max_accounts_listed: int = Field(default=15, ge=1)
     base_url: str | None = Field(
         default=None, description="where report.html will be published; the digest links to it when set"

@@ -188,7 +188,13 @@ def _svg(name: str, width: int, height: int, title: str, body: str) -> Markup:
     )
 
 
-def accounts_scatter(view: AccountsView, *, width: int = 620, height: int = 300) -> Markup:
+def plotted_accounts(view: AccountsView, limit: int) -> list:
+    """Every at-risk account, then the highest-revenue others, up to `limit` points (keeps the file small)."""
+    others = sorted((a for a in view.accounts if not a.at_risk), key=lambda a: -a.revenue)
+    return [*view.at_risk, *others][: max(limit, len(view.at_risk))]
+
+
+def accounts_scatter(view: AccountsView, *, width: int = 620, height: int = 300, limit: int = 600) -> Markup:
     """Revenue (log scale) against satisfaction; the high-revenue, low-satisfaction corner is shaded."""
     x0, y0, w, h = _frame(width, height, (14, 16, 36, 44))
     revs = [a.revenue for a in view.accounts if a.revenue > 0]
@@ -229,7 +235,7 @@ def accounts_scatter(view: AccountsView, *, width: int = 620, height: int = 300)
         f'<text transform="translate(12 {_n(y0 + h / 2)}) rotate(-90)" text-anchor="middle" class="axis">'
         "satisfaction (0-100)</text>"
     )
-    for a in sorted(view.accounts, key=lambda a: a.at_risk):
+    for a in sorted(plotted_accounts(view, limit), key=lambda a: a.at_risk):
         tip = f"{a.customer_id} ({a.segment or 'no segment'}): {fmt.money(a.revenue)}, satisfaction {a.satisfaction:.0f}, {a.items} items"
         color = "#dc2626" if a.at_risk else "#64748b"
         parts.append(

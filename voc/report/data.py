@@ -658,7 +658,12 @@ def _sentiment_chart(it: pd.DataFrame, period: Period) -> TimeChart | None:
 
 
 def _rated_satisfaction(it: pd.DataFrame) -> pd.Series:
-    """Per item 0-100 from its rating (stars/CSAT 1-5, NPS 0-10); NaN when unrated."""
+    """Per item 0-100 from its rating (stars/CSAT 1-5, NPS 0-10); NaN when unrated.
+
+    An account's satisfaction is the mean of these when it gave any rating, else the
+    sentiment of what it wrote: tickets are complaints by nature, so judged by ticket
+    sentiment alone every account that asks for help would look unhappy.
+    """
     scale = it["rating_scale"].astype(object)
     r = it["rating"]
     sat = pd.Series(np.nan, index=it.index)
@@ -667,19 +672,6 @@ def _rated_satisfaction(it: pd.DataFrame) -> pd.Series:
     nps = (scale == "nps") & r.notna()
     sat[nps] = r[nps] * 10.0
     return sat.clip(0, 100)
-
-
-def _account_satisfaction(g: pd.DataFrame) -> float | None:
-    """An account's satisfaction: its ratings when it gave any, else the sentiment of what it wrote.
-
-    Ratings come first because tickets are complaints by nature: judged by
-    ticket sentiment alone, every account that asks for help looks unhappy.
-    """
-    rated = g["rated_sat"].dropna()
-    if len(rated):
-        return float(rated.mean())
-    scores = g["score"].dropna()
-    return float(((scores + 1.0) * 50.0).clip(0, 100).mean()) if len(scores) else None
 
 
 def _accounts(
@@ -701,37 +693,45 @@ def _accounts(
             top_theme = {
                 c: labels.get(t, t) for c, t in tops.drop_duplicates("customer_id")[["customer_id", "theme_id"]].itertuples(index=False)
             }  # fmt: skip
-    accounts: list[Account] = []
-    for cid, g in w.groupby("customer_id"):
-        sat = _account_satisfaction(g)
-        if sat is None:
-            continue
-        ws = g[g["label"].notna()]
-        seg = g["segment"].dropna()
-        accounts.append(
-            Account(
-                customer_id=str(cid),
-                segment=_opt_str(seg.iloc[-1]) if len(seg) else None,
-                revenue=float(g["revenue"].max()),
-                satisfaction=sat,
-                items=len(g),
-                share_negative=float((ws["label"] == "negative").mean()) if len(ws) else None,
-                top_theme=top_theme.get(str(cid)),
-                quote=_pick_quote(g, cfg.quote_chars),
-            )
-        )
-    if not accounts:
+    # Vectorised per account: a weekly report may cover thousands of accounts.
+    w["sent_sat"] = ((w["score"] + 1.0) * 50.0).clip(0, 100)
+    w["neg"] = (w["label"] == "negative").astype(float).where(w["label"].notna())
+    agg = w.groupby("customer_id").agg(
+        revenue=("revenue", "max"),
+        items=("id", "size"),
+        rated=("rated_sat", "mean"),
+        sent=("sent_sat", "mean"),
+        share_negative=("neg", "mean"),
+        segment=("segment", "last"),
+    )
+    agg["satisfaction"] = agg["rated"].fillna(agg["sent"])  # ratings first, see _account_satisfaction
+    agg = agg[agg["satisfaction"].notna()]
+    if agg.empty:
         return None
-    revs = np.array([a.revenue for a in accounts])
-    threshold = float(np.quantile(revs, cfg.at_risk_revenue_quantile))
-    for a in accounts:
-        # One bad survey answer is not a pattern: flag only accounts with enough items behind them.
-        a.at_risk = (
-            a.revenue >= threshold
-            and a.satisfaction < cfg.at_risk_satisfaction
-            and a.items >= cfg.at_risk_min_items
+    threshold = float(np.quantile(agg["revenue"].to_numpy(), cfg.at_risk_revenue_quantile))
+    # One bad survey answer is not a pattern: flag only accounts with enough items behind them.
+    agg["at_risk"] = (
+        (agg["revenue"] >= threshold)
+        & (agg["satisfaction"] < cfg.at_risk_satisfaction)
+        & (agg["items"] >= cfg.at_risk_min_items)
+    )
+    accounts = [
+        Account(
+            customer_id=str(cid),
+            segment=_opt_str(r.segment),
+            revenue=float(r.revenue),
+            satisfaction=float(r.satisfaction),
+            items=int(r.items),
+            share_negative=_opt_float(r.share_negative),
+            top_theme=top_theme.get(str(cid)),
+            at_risk=bool(r.at_risk),
         )
+        for cid, r in zip(agg.index, agg.itertuples(index=False), strict=True)
+    ]
     at_risk = sorted((a for a in accounts if a.at_risk), key=lambda a: (-a.revenue, a.satisfaction))
+    shown = {a.customer_id: a for a in at_risk[: cfg.max_accounts_listed]}
+    for cid, g in w[w["customer_id"].isin(set(shown))].groupby("customer_id"):
+        shown[cid].quote = _pick_quote(g, cfg.quote_chars)  # quotes only where the report shows them
     return AccountsView(
         accounts=accounts,
         revenue_threshold=threshold,

@@ -101,4 +101,6 @@ def render_html(data: ReportData, config: ReportConfig | None = None) -> str:
         max_accounts=cfg.max_accounts_listed,
         at_risk_quantile=cfg.at_risk_revenue_quantile,
         at_risk_min_items=cfg.at_risk_min_items,
+        max_plotted=cfg.max_accounts_plotted,
+        plotted_accounts=charts.plotted_accounts,
     )
