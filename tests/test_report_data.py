@@ -241,3 +241,10 @@ def test_report_follows_the_backlog_week(tables) -> None:
     assert not any("not used" in n for n in d.notes)
     d = _build(tables, backlog={"period": "none", "entries": [], "alerts": []})
     assert d.period.label == REPORT_WEEK and d.backlog == []
+
+
+def test_theme_weekly_alone_gives_the_theme_table(tables, data) -> None:
+    """Without item-level assignments the themes stage's weekly counts still fill the table."""
+    d = _build(tables, item_themes=None)
+    assert {r.theme_id: r.weekly for r in d.themes} == {r.theme_id: r.weekly for r in data.themes}
+    assert d.heatmap is None  # that needs item-level assignments
