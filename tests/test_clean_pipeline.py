@@ -190,3 +190,23 @@ def test_clean_records_in_a_process_pool_matches_in_process() -> None:
     cfg = CFG.model_copy(update={"workers": 2, "parallel_min_records": 10})
     parallel = clean_records(recs, cfg, source="t")
     assert parallel == serial
+
+
+@pytest.mark.model
+def test_names_are_redacted_in_batches_when_enabled() -> None:
+    cfg = CleanConfig(redact_names=True)
+    recs = [
+        make(
+            "I spoke to John Smith at the desk and he was rude to me.",
+            i=1,
+            title="Complaint about Mary Jones",
+        ),
+        make("The app crashes whenever I open the settings page.", i=2),
+    ]
+    kept, quarantined = clean_records(recs, cfg, source="t")
+    assert not quarantined
+    assert "John Smith" not in kept[0].text and "[NAME]" in kept[0].text
+    assert kept[0].title == "Complaint about [NAME]"
+    assert "pii_redacted" in kept[0].flags
+    assert kept[1].text == recs[1].text
+    assert "pii_redacted" not in kept[1].flags

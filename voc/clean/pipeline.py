@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from voc.clean.html import html_to_text, looks_like_html
 from voc.clean.language import UNDETERMINED, detect_languages
-from voc.clean.pii import redact
+from voc.clean.pii import redact, redact_names_batch
 from voc.clean.replies import strip_replies
 from voc.clean.unicode import garbage_ratio, repair_unicode
 from voc.clean.whitespace import normalize_whitespace
@@ -242,9 +242,41 @@ def clean_fields_batch(
             )
             for i, (code, _) in zip(todo, found, strict=True):
                 detected[i] = code
-    return [
-        p if isinstance(p, Cleaned) else _finish(p, d, cfg) for p, d in zip(prepared, detected, strict=True)
+    # Person names need spaCy: one nlp.pipe pass over the batch afterwards
+    # instead of a model call per record inside _finish.
+    names = cfg.redact_pii and cfg.redact_names
+    finish_cfg = cfg.model_copy(update={"redact_names": False}) if names else cfg
+    results = [
+        p if isinstance(p, Cleaned) else _finish(p, d, finish_cfg)
+        for p, d in zip(prepared, detected, strict=True)
     ]
+    if names:
+        results = _redact_names_pass(results, fields)
+    return results
+
+
+def _redact_names_pass(
+    results: list[Cleaned], fields: list[tuple[str, str | None, dict[str, Any], str | None]]
+) -> list[Cleaned]:
+    slots: list[tuple[int, str]] = []
+    texts: list[str] = []
+    for i, c in enumerate(results):
+        if c.reason is not None:
+            continue
+        slots.append((i, "text"))
+        texts.append(c.update.get("text", fields[i][0]))
+        title = c.update.get("title", fields[i][1])
+        if title:
+            slots.append((i, "title"))
+            texts.append(title)
+    for (i, name), (new, n) in zip(slots, redact_names_batch(texts), strict=True):
+        if not n:
+            continue
+        c = results[i]
+        pii = {**c.pii, "NAME": c.pii.get("NAME", 0) + n}
+        flags = c.flags if _F_PII in c.flags else [*c.flags, _F_PII]
+        results[i] = c._replace(update={**c.update, name: new}, pii=pii, flags=flags)
+    return results
 
 
 def clean_fields(
