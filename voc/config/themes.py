@@ -2,7 +2,48 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class ThemeOverrides(BaseModel):
+    """User edits to themes, applied after every fit and match so they survive refits.
+
+    Ids are registry ids such as "T0007" (see `voc themes list`).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    rename: dict[str, str] = Field(default_factory=dict, description="theme id -> label to show")
+    merge: list[list[str]] = Field(
+        default_factory=list, description="groups of theme ids to merge; the first id of each group is kept"
+    )
+    split: dict[str, int] = Field(
+        default_factory=dict, description="theme id -> number of parts to split it into (2-10)"
+    )
+    pin: list[str] = Field(
+        default_factory=list, description="theme ids that keep their id and label and are never retired"
+    )
+
+    @field_validator("merge")
+    @classmethod
+    def _merge_groups(cls, value: list[list[str]]) -> list[list[str]]:
+        seen: set[str] = set()
+        for group in value:
+            if len(group) < 2:
+                raise ValueError(f"a merge group needs at least two theme ids, got {group}")
+            for tid in group:
+                if tid in seen:
+                    raise ValueError(f"theme id {tid!r} appears in more than one merge group")
+                seen.add(tid)
+        return value
+
+    @field_validator("split")
+    @classmethod
+    def _split_parts(cls, value: dict[str, int]) -> dict[str, int]:
+        for tid, parts in value.items():
+            if not 2 <= parts <= 10:
+                raise ValueError(f"split of {tid!r} into {parts} parts: use 2 to 10 parts")
+        return value
 
 
 class ThemesConfig(BaseModel):
@@ -10,5 +51,45 @@ class ThemesConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    refit_every_days: int = Field(default=28, ge=1)
+    refit_every_days: int = Field(default=28, ge=1, description="refit (rediscover) themes this often")
     seed: int = 42
+    # Discovery. The number of themes comes out of the data: these set the
+    # neighbourhood scale and the smallest theme worth reporting, not a count.
+    clustering: str = Field(
+        default="graph",
+        pattern="^(graph|hdbscan)$",
+        description="graph = Louvain on the kNN graph; hdbscan = UMAP+HDBSCAN",
+    )
+    graph_neighbors: int = Field(
+        default=10, ge=2, description="neighbours per mention in the similarity graph"
+    )
+    graph_resolution: float = Field(
+        default=2.0, gt=0, description="Louvain resolution; higher = finer themes"
+    )
+    umap_neighbors: int = Field(default=15, ge=2)
+    umap_components: int = Field(default=10, ge=2)
+    min_cluster_size: int = Field(default=15, ge=2, description="fewest mentions a theme needs at discovery")
+    min_samples: int | None = Field(default=5, ge=1)
+    cluster_selection: str = Field(default="eom", pattern="^(eom|leaf)$")
+    outlier_threshold: float = Field(
+        default=0.5, ge=-1, le=1, description="cosine to a theme's centroid above which an outlier joins it"
+    )
+    merge_threshold: float = Field(
+        default=0.92, ge=0, le=1, description="themes whose centroids are this similar (cosine) are merged"
+    )
+    max_fit_mentions: int = Field(default=100_000, ge=100, description="sample cap for one fit")
+    # Registry and incremental assignment.
+    match_threshold: float = Field(
+        default=0.8, ge=0, le=1, description="centroid cosine for a refitted theme to keep an existing id"
+    )
+    assign_threshold: float = Field(
+        default=0.5, ge=-1, le=1, description="cosine to a centroid for a new mention to join that theme"
+    )
+    # Labels and hierarchy.
+    label_noun_chunks: bool = Field(
+        default=True, description="use spaCy noun chunks for labels (slower, reads better)"
+    )
+    n_keywords: int = Field(default=8, ge=1, le=30)
+    n_quotes: int = Field(default=3, ge=0, le=20)
+    max_groups: int = Field(default=12, ge=1, description="most theme groups (the upper level)")
+    overrides: ThemeOverrides = Field(default_factory=ThemeOverrides)

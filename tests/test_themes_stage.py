@@ -1,0 +1,204 @@
+"""The themes stage on tiny synthetic data: multi-theme items, stable ids, overrides, tiny inputs.
+
+Uses a bag-of-words fake encoder (tests/themes_fixtures.py) and no spaCy,
+so no model is loaded.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+from themes_fixtures import add_items, calls, fake_encode, topic_items, topic_sentences
+
+from voc.config import default_config
+from voc.config.themes import ThemeOverrides
+from voc.themes.stage import update_themes
+
+
+@pytest.fixture
+def cfg(tmp_path):
+    c = default_config(tmp_path)
+    c.themes.min_cluster_size = 5
+    c.themes.label_noun_chunks = False
+    return c
+
+
+def _theme_of(store, topic: str, prefix: str = "a") -> pd.Series:
+    """Theme id per mention of one topic's items."""
+    return store.query(
+        "SELECT m.theme_id FROM mentions m JOIN items i ON i.id = m.item_id WHERE i.external_id LIKE ?",
+        [f"{prefix}-{topic}-%"],
+    )["theme_id"]
+
+
+def _majority(store, topic: str, prefix: str = "a") -> str:
+    return _theme_of(store, topic, prefix).mode().iloc[0]
+
+
+def test_fit_finds_the_topics_and_writes_every_table(mem_store, cfg) -> None:
+    add_items(mem_store, topic_items("a"))
+    out = update_themes(mem_store, cfg, encode_fn=fake_encode, progress=False)
+    assert out["mode"] == "fit"
+    assert out["unassigned_share"] <= 0.10
+    majors = {t: _majority(mem_store, t) for t in ("refund", "delivery", "login", "staff")}
+    assert len(set(majors.values())) == 4, majors  # four topics never share a theme
+    for topic, tid in majors.items():
+        assert (_theme_of(mem_store, topic) == tid).mean() >= 0.4
+    themes = mem_store.query("SELECT * FROM themes WHERE status != 'retired'")
+    assert out["themes"] == len(themes) >= 4
+    for col in ("theme_id", "label", "keywords", "group_id", "group_label", "size", "share_negative",
+                "first_seen", "last_seen", "status", "is_new", "centroid", "pinned", "created_at"):  # fmt: skip
+        assert col in themes.columns
+    assert themes["theme_id"].str.match(r"^T\d{4}$").all()
+    assert (themes["label"].str.split().str.len().between(2, 5)).all(), themes["label"].tolist()
+    assert themes["group_id"].nunique() <= cfg.themes.max_groups
+    assert (
+        themes["size"].sum() == (mem_store.query("SELECT * FROM mentions")["theme_id"] != "unassigned").sum()
+    )
+    weekly = mem_store.query("SELECT * FROM theme_weekly")
+    assert weekly["mentions"].sum() == len(mem_store.query("SELECT * FROM mentions"))
+    assert pd.to_datetime(weekly["week"]).dt.weekday.eq(0).all()  # ISO weeks start on Monday
+    assert len(mem_store.query("SELECT * FROM item_themes")) == mem_store.count_items()
+
+
+def test_an_item_raising_two_things_gets_both_themes_and_the_complaint_is_primary(mem_store, cfg) -> None:
+    items = topic_items("a")
+    praise, complaint = "The support agent was very friendly really.", "My refund has not arrived sadly."
+    items += [("multi-1", [praise, complaint]), ("multi-2", [complaint, praise])]
+    ids = add_items(mem_store, items)
+    multi = ids[-2:]
+    sent = mem_store.query("SELECT item_id, sent_idx, text FROM sentences")
+    sent["label"] = np.where(sent["text"].str.contains("refund"), "negative", "positive")
+    sent["score"] = np.where(sent["label"] == "negative", -0.8, 0.8)
+    mem_store.write_frame("sentence_sentiment", sent[["item_id", "sent_idx", "label", "score"]])
+    update_themes(mem_store, cfg, encode_fn=fake_encode, progress=False)
+    it = mem_store.query("SELECT * FROM item_themes").set_index("item_id")
+    refund_theme, staff_theme = _majority(mem_store, "refund"), _majority(mem_store, "staff")
+    for item_id in multi:
+        tids = json.loads(it.loc[item_id, "theme_ids"])
+        assert len(tids) == 2 and set(tids) == {refund_theme, staff_theme}
+        assert it.loc[item_id, "theme_id"] == refund_theme  # the complaint wins whatever its position
+    themes = mem_store.query("SELECT theme_id, share_negative FROM themes").set_index("theme_id")
+    got = mem_store.query(
+        "SELECT m.theme_id, s.text FROM mentions m JOIN sentences s USING (item_id, sent_idx)"
+    )
+    want = got.assign(neg=got["text"].str.contains("refund")).groupby("theme_id")["neg"].mean()
+    for tid in (refund_theme, staff_theme):
+        assert themes.loc[tid, "share_negative"] == pytest.approx(want[tid])
+    assert themes.loc[refund_theme, "share_negative"] > 0.7 > themes.loc[staff_theme, "share_negative"]
+
+
+def test_an_incremental_week_keeps_every_theme_id_and_the_cache_encodes_only_new_text(mem_store, cfg) -> None:
+    add_items(mem_store, topic_items("a"))
+    update_themes(mem_store, cfg, encode_fn=fake_encode, progress=False)
+    before = mem_store.query("SELECT theme_id, label FROM themes WHERE status != 'retired' ORDER BY theme_id")
+    old_mentions = mem_store.query("SELECT item_id, sent_idx, theme_id FROM mentions")
+    week2 = [(f"b-{k}", [f"{s[:-1]} this week."]) for k, s in enumerate(topic_sentences("refund", 10))]
+    week2 += [(f"b-x{k}", [f"{s[:-1]} this week."]) for k, s in enumerate(topic_sentences("login", 10))]
+    add_items(mem_store, week2, start=datetime(2026, 3, 9, 9, tzinfo=UTC))
+    calls.clear()
+    out = update_themes(mem_store, cfg, refit=False, encode_fn=fake_encode, progress=False)
+    assert out["mode"] == "incremental" and out["new_themes"] == []
+    assert sum(calls) == len(week2)  # only the new sentences were encoded
+    after = mem_store.query("SELECT theme_id, label FROM themes WHERE status != 'retired' ORDER BY theme_id")
+    pd.testing.assert_frame_equal(before, after)
+    merged = old_mentions.merge(mem_store.query("SELECT item_id, sent_idx, theme_id FROM mentions"),
+                                on=["item_id", "sent_idx"], suffixes=("_old", "_new"))  # fmt: skip
+    assert (merged["theme_id_old"] == merged["theme_id_new"]).all()
+    new = mem_store.query("SELECT m.theme_id FROM mentions m JOIN items i ON i.id = m.item_id "
+                          "WHERE i.external_id LIKE 'b-%' AND i.external_id NOT LIKE 'b-x%'")  # fmt: skip
+    assert (new["theme_id"] == _majority(mem_store, "refund")).mean() >= 0.8
+    weeks = mem_store.query("SELECT DISTINCT week FROM theme_weekly")
+    assert len(weeks) == 2
+
+
+def test_a_refit_matches_themes_to_the_registry_and_marks_only_new_ones_new(mem_store, cfg) -> None:
+    three = [it for it in topic_items("a") if "-staff-" not in it[0]]
+    add_items(mem_store, three)
+    update_themes(mem_store, cfg, encode_fn=fake_encode, progress=False)
+    ids = {t: _majority(mem_store, t) for t in ("refund", "delivery", "login")}
+    add_items(mem_store, [it for it in topic_items("a") if "-staff-" in it[0]],
+              start=datetime(2026, 3, 9, 9, tzinfo=UTC))  # fmt: skip
+    out = update_themes(mem_store, cfg, refit=True, encode_fn=fake_encode, progress=False)
+    assert out["mode"] == "fit"
+    assert {t: _majority(mem_store, t) for t in ids} == ids
+    staff = _majority(mem_store, "staff")
+    assert staff not in ids.values() and staff in out["new_themes"]
+    themes = mem_store.query("SELECT theme_id, is_new, status FROM themes").set_index("theme_id")
+    assert bool(themes.loc[staff, "is_new"]) and themes.loc[staff, "status"] == "new"
+    assert not themes.loc[list(ids.values()), "is_new"].any()
+
+
+def test_refit_is_due_after_refit_every_days(mem_store, cfg) -> None:
+    add_items(mem_store, topic_items("a"))
+    assert update_themes(mem_store, cfg, encode_fn=fake_encode, progress=False)["mode"] == "fit"
+    assert update_themes(mem_store, cfg, encode_fn=fake_encode, progress=False)["mode"] == "incremental"
+    old = datetime.now(UTC) - timedelta(days=cfg.themes.refit_every_days + 1)
+    mem_store.execute("UPDATE theme_fits SET fitted_at = ?", [old])
+    assert update_themes(mem_store, cfg, encode_fn=fake_encode, progress=False)["mode"] == "fit"
+
+
+def test_user_edits_survive_a_refit(mem_store, cfg) -> None:
+    add_items(mem_store, topic_items("a"))
+    update_themes(mem_store, cfg, encode_fn=fake_encode, progress=False)
+    refund, delivery, login = (_majority(mem_store, t) for t in ("refund", "delivery", "login"))
+    staff = _majority(mem_store, "staff")
+    cfg.themes.overrides = ThemeOverrides(
+        rename={refund: "Refund delays"}, merge=[[delivery, login]], pin=[staff], split={}
+    )
+    for refit in (False, True, True):
+        out = update_themes(mem_store, cfg, refit=refit, encode_fn=fake_encode, progress=False)
+        themes = mem_store.query("SELECT * FROM themes").set_index("theme_id")
+        assert themes.loc[refund, "label"] == "Refund delays"
+        assert _majority(mem_store, "refund") == refund
+        assert _majority(mem_store, "delivery") == delivery and _majority(mem_store, "login") == delivery
+        assert themes.loc[login, "status"] == "retired" and themes.loc[login, "merged_into"] == delivery
+        assert bool(themes.loc[staff, "pinned"])
+        assert not any("unknown" in n for n in out["override_notes"])
+        it = mem_store.query("SELECT theme_id, theme_label FROM item_themes").drop_duplicates()
+        assert "Refund delays" in set(it["theme_label"])
+
+
+def test_a_split_theme_is_cut_again_into_the_same_children_after_a_refit(mem_store, cfg) -> None:
+    add_items(mem_store, topic_items("a"))
+    update_themes(mem_store, cfg, encode_fn=fake_encode, progress=False)
+    staff = _majority(mem_store, "staff")
+    cfg.themes.overrides = ThemeOverrides(split={staff: 2})
+    update_themes(mem_store, cfg, refit=False, encode_fn=fake_encode, progress=False)
+    first = mem_store.query("SELECT item_id, sent_idx, theme_id FROM mentions")
+    children = sorted(set(first["theme_id"]) - {"unassigned"} - set(
+        mem_store.query("SELECT theme_id FROM themes WHERE parent_id IS NULL")["theme_id"]))  # fmt: skip
+    assert len(children) == 2
+    update_themes(mem_store, cfg, refit=True, encode_fn=fake_encode, progress=False)
+    second = mem_store.query("SELECT item_id, sent_idx, theme_id FROM mentions")
+    m = first.merge(second, on=["item_id", "sent_idx"], suffixes=("_a", "_b"))
+    in_children = m["theme_id_a"].isin(children)
+    assert (m.loc[in_children, "theme_id_a"] == m.loc[in_children, "theme_id_b"]).mean() >= 0.9
+    themes = mem_store.query("SELECT * FROM themes").set_index("theme_id")
+    assert themes.loc[staff, "status"] == "retired"
+    assert (themes.loc[children, "parent_id"] == staff).all()
+
+
+def test_unknown_ids_in_edits_are_reported_not_fatal(mem_store, cfg) -> None:
+    add_items(mem_store, topic_items("a"))
+    cfg.themes.overrides = ThemeOverrides(rename={"T9999": "Nope"}, merge=[["T9998", "T9997"]])
+    out = update_themes(mem_store, cfg, encode_fn=fake_encode, progress=False)
+    assert any("T9999" in n for n in out["override_notes"])
+    assert any("T9998" in n for n in out["override_notes"])
+
+
+@pytest.mark.parametrize("n_items", [0, 1, 3])
+def test_tiny_inputs_give_a_clear_result_not_a_crash(mem_store, cfg, n_items) -> None:
+    add_items(mem_store, topic_items("a")[:n_items]) if n_items else None
+    out = update_themes(mem_store, cfg, encode_fn=fake_encode, progress=False)
+    assert out["themes"] == 0 and out["mentions"] == n_items
+    if n_items:
+        assert "fewer than" in out["note"]
+        it = mem_store.query("SELECT * FROM item_themes")
+        assert (it["theme_id"] == "unassigned").all() and len(it) == n_items
+    # A second run on the same tiny input is just as calm.
+    assert update_themes(mem_store, cfg, encode_fn=fake_encode, progress=False)["themes"] == 0

@@ -1,0 +1,76 @@
+"""The embeddings cache in the store: each text is encoded once per model.
+
+Table `embeddings(text_hash, model, vector)`, vector as FLOAT[384]-style
+float list. This is the only module that reads or writes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+log = logging.getLogger(__name__)
+
+TABLE = "embeddings"
+
+
+def text_hash(text: str) -> str:
+    """Stable key of a text (sha1 of its UTF-8 bytes)."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def cached_embeddings(
+    store: Any,
+    texts: Sequence[str],
+    model: str,
+    encode_fn: Callable[[list[str]], np.ndarray],
+) -> np.ndarray:
+    """Embeddings of `texts` (one row each, input order), encoding only the ones not cached.
+
+    `encode_fn` gets the missing unique texts and returns L2-normalised rows;
+    they are written to the cache before returning.
+    """
+    if not texts:
+        return np.zeros((0, 384), dtype=np.float32)
+    hashes = [text_hash(t) for t in texts]
+    unique = list(dict.fromkeys(hashes))
+    found: dict[str, np.ndarray] = {}
+    if store.table_exists(TABLE):
+        keys = pd.DataFrame({"text_hash": unique})
+        store.con.register("_emb_keys", keys)
+        try:
+            got = store.query(
+                f"SELECT e.text_hash, e.vector FROM {TABLE} e JOIN _emb_keys k USING (text_hash) WHERE e.model = ?",
+                [model],
+            )
+        finally:
+            store.con.unregister("_emb_keys")
+        for h, v in zip(got["text_hash"].tolist(), got["vector"].tolist(), strict=True):
+            found[h] = np.asarray(v, dtype=np.float32)
+    first_text = {}
+    for h, t in zip(hashes, texts, strict=True):
+        if h not in found and h not in first_text:
+            first_text[h] = t
+    if first_text:
+        new_h = list(first_text)
+        vecs = np.asarray(encode_fn([first_text[h] for h in new_h]), dtype=np.float32)
+        dim = vecs.shape[1]
+        frame = pd.DataFrame({"text_hash": new_h, "model": model, "vector": [v.tolist() for v in vecs]})
+        if not store.table_exists(TABLE):
+            store.execute(
+                f"CREATE TABLE {TABLE} (text_hash VARCHAR NOT NULL, model VARCHAR NOT NULL, "
+                f"vector FLOAT[{dim}], PRIMARY KEY (text_hash, model))"
+            )
+        store.write_frame(TABLE, frame, key=["text_hash", "model"])
+        found.update(zip(new_h, vecs, strict=True))
+        log.info(
+            "themes: embedded %s new texts (%s from cache)",
+            f"{len(new_h):,}",
+            f"{len(unique) - len(new_h):,}",
+        )
+    return np.stack([found[h] for h in hashes]).astype(np.float32)

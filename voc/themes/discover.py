@@ -1,0 +1,257 @@
+"""Theme discovery: BERTopic with a clustering tuned for customer feedback.
+
+BERTopic is the frame (embeddings -> reduction -> clustering -> c-TF-IDF);
+its defaults (UMAP + HDBSCAN with min_cluster_size 10) cut short support
+requests into hundreds of fragments and leave over a tenth of them as
+outliers. Here, by default, the clustering step is community detection on
+the cosine k-nearest-neighbour graph of the (unreduced) embeddings: Louvain
+modularity with resolution 2, so the number of themes comes out of the data
+(dense groups of mutually similar mentions) and is never given. After it:
+
+1. communities smaller than `min_cluster_size` are dissolved; their
+   mentions join the nearest theme only when clearly close (cosine to the
+   centroid >= `outlier_threshold`), otherwise they stay unassigned;
+2. near-duplicate themes (centroid cosine >= `merge_threshold`) are merged.
+
+`clustering = "hdbscan"` gives the classic BERTopic path (UMAP + HDBSCAN)
+with the same two post-steps.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from voc.config.themes import ThemesConfig
+from voc.themes.registry import centroids_of, normalise
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Discovery:
+    """Result of one fit: a theme index per mention (-1 = unassigned) and centroids."""
+
+    labels: np.ndarray
+    centroids: np.ndarray
+    sizes: np.ndarray
+    n_raw_clusters: int = 0
+    raw_outlier_share: float = 0.0
+    seconds: float = 0.0
+    note: str = ""
+    topic_model: Any = field(default=None, repr=False)
+
+    @property
+    def n_themes(self) -> int:
+        return len(self.centroids)
+
+    @property
+    def unassigned_share(self) -> float:
+        return float((self.labels < 0).mean()) if len(self.labels) else 0.0
+
+
+def knn_graph(embeddings: np.ndarray, n_neighbors: int, block: int = 2048) -> Any:
+    """Symmetric sparse graph of each row's `n_neighbors` most cosine-similar rows.
+
+    Exact (blockwise matrix products), so memory stays at block x n floats.
+    """
+    import scipy.sparse as sp
+
+    x = normalise(embeddings)
+    n = len(x)
+    k = min(n_neighbors, n - 1)
+    rows, cols, vals = [], [], []
+    for s in range(0, n, block):
+        sim = x[s : s + block] @ x.T
+        for i in range(len(sim)):
+            sim[i, s + i] = -np.inf  # no self loops
+        idx = np.argpartition(-sim, k - 1, axis=1)[:, :k]
+        r = np.repeat(np.arange(s, s + len(sim)), k)
+        c = idx.ravel()
+        rows.append(r)
+        cols.append(c)
+        vals.append(np.clip(sim[r - s, c], 1e-6, None))  # Louvain needs positive weights
+    a = sp.coo_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n)
+    ).tocsr()
+    return a.maximum(a.T)
+
+
+class GraphCommunities:
+    """A BERTopic cluster model: Louvain communities of the cosine kNN graph.
+
+    Follows the scikit-learn/HDBSCAN interface BERTopic expects (`fit`,
+    `labels_`, `predict`). The resolution above 1 counters modularity's
+    resolution limit, which on large graphs lumps distinct small groups.
+    """
+
+    def __init__(self, n_neighbors: int = 10, resolution: float = 2.0, seed: int = 42) -> None:
+        self.n_neighbors = n_neighbors
+        self.resolution = resolution
+        self.seed = seed
+
+    def fit(self, X: np.ndarray, y: Any = None) -> GraphCommunities:
+        import networkx as nx
+
+        n = len(X)
+        if n < 3:
+            self.labels_ = np.zeros(n, dtype=int)
+        else:
+            g = nx.from_scipy_sparse_array(knn_graph(X, self.n_neighbors))
+            comms = nx.community.louvain_communities(
+                g, weight="weight", resolution=self.resolution, seed=self.seed
+            )
+            comms = sorted(comms, key=lambda c: (-len(c), min(c)))
+            labels = np.empty(n, dtype=int)
+            for i, c in enumerate(comms):
+                labels[list(c)] = i
+            self.labels_ = labels
+        self.centroids_ = centroids_of(np.asarray(X), self.labels_, sorted(set(self.labels_.tolist())))
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return (normalise(X) @ self.centroids_.T).argmax(axis=1)
+
+    def fit_predict(self, X: np.ndarray, y: Any = None) -> np.ndarray:
+        return self.fit(X).labels_
+
+
+def build_topic_model(config: ThemesConfig, embedding_model: Any, n_docs: int, *, build: bool = True) -> Any:
+    """A BERTopic model set up per `config` for `n_docs` mentions (never touches the hub).
+
+    With `build=False`, just its reduction and cluster steps as a dict
+    (reducer None = no reduction), for callers that skip the BERTopic frame.
+    """
+    if config.clustering == "graph":
+        reducer: Any = None
+        cluster: Any = GraphCommunities(config.graph_neighbors, config.graph_resolution, config.seed)
+    else:
+        from hdbscan import HDBSCAN
+        from umap import UMAP
+
+        reducer = UMAP(
+            n_neighbors=min(config.umap_neighbors, max(2, n_docs - 1)),
+            n_components=min(config.umap_components, max(2, n_docs - 2)),
+            min_dist=0.0,
+            metric="cosine",
+            random_state=config.seed,
+        )
+        cluster = HDBSCAN(
+            min_cluster_size=config.min_cluster_size,
+            min_samples=config.min_samples,
+            cluster_selection_method=config.cluster_selection,
+            prediction_data=True,
+        )
+    if not build:
+        return {"reducer": reducer, "cluster": cluster}
+    from bertopic import BERTopic
+    from bertopic.dimensionality import BaseDimensionalityReduction
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from voc.themes.labels import _TOKEN
+
+    vectorizer = CountVectorizer(stop_words="english", token_pattern=_TOKEN, ngram_range=(1, 2), min_df=1)
+    return BERTopic(
+        embedding_model=embedding_model,
+        umap_model=reducer if reducer is not None else BaseDimensionalityReduction(),
+        hdbscan_model=cluster,
+        vectorizer_model=vectorizer,
+        calculate_probabilities=False,
+        verbose=False,
+    )
+
+
+def postprocess(
+    embeddings: np.ndarray,
+    raw: np.ndarray,
+    *,
+    min_size: int,
+    outlier_threshold: float,
+    merge_threshold: float,
+) -> np.ndarray:
+    """Dissolve small clusters, reassign clear outliers, merge near-duplicates; renumber by size."""
+    x = normalise(embeddings)
+    labels = np.asarray(raw, dtype=int).copy()
+    ids, counts = np.unique(labels[labels >= 0], return_counts=True)
+    small = ids[counts < min_size]
+    labels[np.isin(labels, small)] = -1
+    keep = sorted(set(labels.tolist()) - {-1})
+    if not keep:
+        return np.full(len(labels), -1, dtype=int)
+    cents = centroids_of(x, labels, keep)
+    out = labels == -1
+    if out.any():
+        sim = x[out] @ cents.T
+        best = sim.argmax(axis=1)
+        ok = sim[np.arange(len(best)), best] >= outlier_threshold
+        idx = np.flatnonzero(out)
+        labels[idx[ok]] = np.asarray(keep)[best[ok]]
+    if len(keep) > 1 and merge_threshold < 1:
+        from scipy.cluster.hierarchy import fcluster, linkage
+
+        cents = centroids_of(x, labels, keep)
+        z = linkage(cents.astype(np.float64), method="average", metric="cosine")
+        grp = fcluster(z, t=1 - merge_threshold, criterion="distance")
+        to = dict(zip(keep, grp.tolist(), strict=True))
+        labels = np.array([to[v] if v >= 0 else -1 for v in labels.tolist()], dtype=int)
+    ids, counts = np.unique(labels[labels >= 0], return_counts=True)
+    order = ids[np.lexsort((ids, -counts))]
+    remap = {int(v): i for i, v in enumerate(order)}
+    return np.array([remap.get(v, -1) for v in labels.tolist()], dtype=int)
+
+
+def fit_themes(
+    texts: Sequence[str], embeddings: np.ndarray, config: ThemesConfig, *, embedding_model: Any = None
+) -> Discovery:
+    """Discover themes in mentions (texts with their L2-normalised embeddings).
+
+    With `embedding_model` (a loaded SentenceTransformer) the fit runs
+    through BERTopic; without, the same clustering runs directly (tests,
+    and callers that only need the assignment). Too few mentions for even
+    one theme gives an empty result with a note, not an error.
+    """
+    t0 = time.perf_counter()
+    n = len(texts)
+    emb = normalise(embeddings) if n else np.zeros((0, 384), dtype=np.float32)
+    need = max(2 * config.min_cluster_size, 10)
+    if n < need:
+        note = f"{n} mentions are fewer than the {need} needed to find a theme; all left unassigned"
+        return Discovery(
+            labels=np.full(n, -1, dtype=int),
+            centroids=np.zeros((0, emb.shape[1]), dtype=np.float32),
+            sizes=np.zeros(0, dtype=int),
+            note=note,
+            seconds=time.perf_counter() - t0,
+        )
+    topic_model = None
+    if embedding_model is not None:
+        topic_model = build_topic_model(config, embedding_model, n)
+        raw = np.asarray(topic_model.fit_transform(list(texts), emb)[0], dtype=int)
+    else:
+        model = build_topic_model(config, None, n, build=False)
+        reduced = model["reducer"].fit_transform(emb) if model["reducer"] is not None else emb
+        raw = np.asarray(model["cluster"].fit(reduced).labels_, dtype=int)
+    labels = postprocess(
+        emb,
+        raw,
+        min_size=config.min_cluster_size,
+        outlier_threshold=config.outlier_threshold,
+        merge_threshold=config.merge_threshold,
+    )
+    k = int(labels.max()) + 1 if (labels >= 0).any() else 0
+    cents = centroids_of(emb, labels, list(range(k)))
+    sizes = np.bincount(labels[labels >= 0], minlength=k)
+    return Discovery(
+        labels=labels,
+        centroids=cents,
+        sizes=sizes,
+        n_raw_clusters=len(set(raw.tolist()) - {-1}),
+        raw_outlier_share=float((raw < 0).mean()),
+        seconds=time.perf_counter() - t0,
+        topic_model=topic_model,
+    )

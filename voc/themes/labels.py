@@ -1,0 +1,309 @@
+"""Readable theme labels: a 2-5 word name, keywords and representative quotes.
+
+Candidates are word n-grams scored by class-based TF-IDF (BERTopic's
+`ClassTfidfTransformer`: how distinctive a phrase is for one theme against
+the others) times how many of the theme's mentions contain it, with a bonus
+for spaCy noun chunks (they read like names: "refund request", "delivery
+time") and, when an encoder is given, a KeyBERT-style rerank by similarity
+of the phrase to the theme's centroid. Placeholders ("{{Order Number}}"),
+PII tags ("[EMAIL]"), numbers and stop words never become labels.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# Template slots and redaction tags are not words of the customer.
+_PLACEHOLDER = re.compile(r"\{\{[^}]*\}\}|\[[A-Z_]+\]|<[A-Z_]+>")
+_TOKEN = r"(?u)\b[a-zA-Z][a-zA-Z]+(?:'[a-z]+)?\b"
+# Words that make a poor head or tail of a name even when frequent.
+_WEAK = {
+    "want",
+    "need",
+    "know",
+    "help",
+    "like",
+    "just",
+    "please",
+    "thanks",
+    "thank",
+    "hi",
+    "hello",
+    "hey",
+    "tell",
+    "let",
+    "got",
+    "get",
+    "ve",
+    "ll",
+    "im",
+    "dont",
+    "don't",
+    "i'm",
+    "can't",
+    "does",
+    "did",
+    "doing",
+    "way",
+    "thing",
+    "things",
+    "lot",
+    "bit",
+    "really",
+    "also",
+    "ok",
+    "okay",
+    "yes",
+    "would",
+    "could",
+    "should",
+    "something",
+    "anything",
+    "make",
+    "possible",
+    "able",
+    "trying",
+    "try",
+    "tried",
+}
+_MAX_DOCS = 300
+
+
+@dataclass
+class ThemeText:
+    """What a theme is called and how it reads."""
+
+    label: str
+    keywords: list[str] = field(default_factory=list)
+    quotes: list[str] = field(default_factory=list)
+
+
+def clean_for_terms(text: str) -> str:
+    """Text with placeholders and digits removed, for term counting."""
+    return re.sub(r"\d+", " ", _PLACEHOLDER.sub(" ", text or ""))
+
+
+def class_tfidf(counts: np.ndarray) -> np.ndarray:
+    """BERTopic's class-based TF-IDF (with `reduce_frequent_words`) on a classes x terms count matrix.
+
+    Written out (six lines) rather than imported: importing bertopic costs
+    seconds that labelling an incremental run should not pay.
+    """
+    tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
+    avg_words = counts.sum() / max(len(counts), 1)
+    idf = np.log(1.0 + avg_words / np.maximum(counts.sum(axis=0), 1.0))
+    return np.sqrt(tf) * idf
+
+
+def _stop_words() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | _WEAK
+
+
+def _good_phrase(phrase: str, stop: frozenset[str]) -> bool:
+    words = phrase.split()
+    if not words or words[0] in stop or words[-1] in stop:
+        return False
+    if len(set(words)) < len(words):
+        return False
+    return not all(w in stop for w in words)
+
+
+def _noun_chunks(docs_by_theme: dict[int, list[str]], stop: frozenset[str]) -> dict[int, Counter[str]]:
+    """Noun chunks per theme, lower-cased, with leading determiners/pronouns dropped."""
+    from voc.nlp.sentences import SPACY_MODEL
+
+    try:
+        import spacy
+
+        nlp = spacy.load(SPACY_MODEL, exclude=["ner"])
+    except (ImportError, OSError):  # labels still work from n-grams alone
+        return {}
+    out: dict[int, Counter[str]] = {}
+    for tid, docs in docs_by_theme.items():
+        cnt: Counter[str] = Counter()
+        for doc in nlp.pipe(docs, batch_size=128):
+            seen: set[str] = set()
+            for nc in doc.noun_chunks:
+                words = [t.text.lower() for t in nc if t.is_alpha and not t.is_stop and t.pos_ != "PRON"]
+                phrase = " ".join(words)
+                if 1 <= len(words) <= 4 and _good_phrase(phrase, stop) and phrase not in seen:
+                    seen.add(phrase)
+                    cnt[phrase] += 1
+        out[tid] = cnt
+    return out
+
+
+def _representatives(emb: np.ndarray, centroid: np.ndarray, k: int) -> np.ndarray:
+    sims = emb @ centroid
+    return np.argsort(-sims)[:k]
+
+
+def label_themes(
+    texts: Sequence[str],
+    labels: np.ndarray,
+    embeddings: np.ndarray,
+    *,
+    n_keywords: int = 8,
+    n_quotes: int = 3,
+    use_spacy: bool = True,
+    encode_fn: Callable[[list[str]], np.ndarray] | None = None,
+) -> dict[int, ThemeText]:
+    """Name every theme (label >= 0) from its mentions.
+
+    `texts`, `labels` and `embeddings` are aligned (one row per mention);
+    label -1 (unassigned) is ignored. Returns {theme: ThemeText}.
+    """
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    labels = np.asarray(labels)
+    themes = sorted(int(t) for t in set(labels.tolist()) if t >= 0)
+    if not themes:
+        return {}
+    stop = _stop_words()
+    clean = [clean_for_terms(t).lower() for t in texts]
+    idx_of = {t: np.flatnonzero(labels == t) for t in themes}
+    # Cap the documents per theme (closest to the centroid) so labelling stays fast on big fits.
+    docs_by_theme: dict[int, list[int]] = {}
+    centroids: dict[int, np.ndarray] = {}
+    for t in themes:
+        ix = idx_of[t]
+        c = embeddings[ix].mean(axis=0)
+        c = c / (np.linalg.norm(c) or 1.0)
+        centroids[t] = c
+        order = ix[_representatives(embeddings[ix], c, len(ix))]
+        docs_by_theme[t] = order[:_MAX_DOCS].tolist()
+
+    class_docs = [" ".join(clean[i] for i in docs_by_theme[t]) for t in themes]
+    try:
+        cv = CountVectorizer(ngram_range=(1, 3), token_pattern=_TOKEN, stop_words=None, min_df=1)
+        counts = cv.fit_transform(class_docs)
+    except ValueError:  # no usable words at all (e.g. only placeholders)
+        counts = None
+    if counts is not None:
+        vocab = np.asarray(cv.get_feature_names_out(), dtype=object)
+        ctfidf = class_tfidf(counts.toarray().astype(np.float64))
+        keep = np.array([_good_phrase(v, stop) for v in vocab])
+        ctfidf[:, ~keep] = 0.0
+    chunks = (
+        _noun_chunks({t: [texts[i] for i in docs_by_theme[t][:150]] for t in themes}, stop)
+        if use_spacy
+        else {}
+    )
+
+    out: dict[int, ThemeText] = {}
+    pending: list[tuple[int, list[str], np.ndarray]] = []
+    for row, t in enumerate(themes):
+        docs = [clean[i] for i in docs_by_theme[t]]
+        n = max(len(docs), 1)
+        keywords: list[str] = []
+        cand: list[str] = []
+        scores: list[float] = []
+        if counts is not None:
+            order = np.argsort(-ctfidf[row])
+            top = [vocab[j] for j in order[:60] if ctfidf[row, j] > 0]
+            for w in top:
+                if len(keywords) >= n_keywords:
+                    break
+                if not any(w in k.split() or k in w.split() for k in keywords if " " not in w):
+                    keywords.append(w)
+            maxv = ctfidf[row, order[0]] or 1.0
+            nc = chunks.get(t, Counter())
+            doc_words = [set(re.findall(_TOKEN, d)) for d in docs]
+            word_cover: dict[str, float] = {}
+            for j in order[:40]:
+                v = ctfidf[row, j]
+                if v <= 0:
+                    break
+                phrase = vocab[j]
+                cover = sum(1 for d in docs if re.search(rf"\b{re.escape(phrase)}\b", d)) / n
+                # Each word of a name should itself be common in the theme: "parcel
+                # delivery" beats "tracking shows" when most mentions say parcel and delivery.
+                for w in phrase.split():
+                    if w not in word_cover:
+                        word_cover[w] = sum(1 for ws in doc_words if w in ws) / n
+                wc = float(np.exp(np.mean([np.log(max(word_cover[w], 1e-3)) for w in phrase.split()])))
+                bonus = 1.0 + min(nc.get(phrase, 0) / n, 0.5) * 2
+                cand.append(phrase)
+                scores.append((v / maxv) * np.sqrt(cover) * wc * bonus)
+        cand, scores_arr = _prefer_multiword(cand, np.asarray(scores, dtype=float), docs)
+        quotes = _quotes([texts[i] for i in docs_by_theme[t]], n_quotes)
+        out[t] = ThemeText(label="", keywords=keywords, quotes=quotes)
+        pending.append((t, cand, scores_arr))
+
+    if encode_fn is not None:
+        # KeyBERT-style rerank: the phrase should also mean what the theme means.
+        allc = sorted({c for _, cand, _ in pending for c in cand[:10]})
+        if allc:
+            vecs = np.asarray(encode_fn(allc), dtype=np.float32)
+            pos = {c: i for i, c in enumerate(allc)}
+            for k, (t, cand, s) in enumerate(pending):
+                if len(cand):
+                    top = cand[:10]
+                    sim = np.array([float(vecs[pos[c]] @ centroids[t]) for c in top])
+                    s2 = s[: len(top)] / (s[: len(top)].max() or 1.0) + np.clip(sim, 0, 1)
+                    order = np.argsort(-s2)
+                    pending[k] = (t, [top[i] for i in order], s2[order])
+    for t, cand, _ in pending:
+        out[t].label = _finish_label(cand, out[t].keywords, t)
+    return _dedupe_labels(out)
+
+
+def _prefer_multiword(cand: list[str], scores: np.ndarray, docs: list[str]) -> tuple[list[str], np.ndarray]:
+    """Sort candidates; a single word is extended to its most common 2-word neighbour phrase."""
+    if not cand:
+        return cand, scores
+    # Names of 2-3 words read best; a lone word needs a partner.
+    length = np.array([len(c.split()) for c in cand])
+    adj = scores * np.where(length == 1, 0.6, np.where(length <= 3, 1.0, 0.8))
+    order = np.argsort(-adj)
+    return [cand[i] for i in order], adj[order]
+
+
+def _finish_label(cand: list[str], keywords: list[str], theme: int) -> str:
+    for c in cand:
+        if 2 <= len(c.split()) <= 5:
+            return c.capitalize()
+    words = [w for w in ([*cand, *keywords]) if " " not in w]
+    uniq = list(dict.fromkeys(words))
+    if len(uniq) >= 2:
+        return f"{uniq[0]} {uniq[1]}".capitalize()
+    if uniq:
+        return f"{uniq[0].capitalize()} mentions"
+    return f"Theme {theme}"
+
+
+def _quotes(texts: list[str], k: int) -> list[str]:
+    """The first k distinct texts (already ordered closest-to-centroid first)."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for t in texts:
+        key = " ".join(t.lower().split())
+        if key in seen or not key:
+            continue
+        seen.add(key)
+        out.append(t.strip())
+        if len(out) >= k:
+            break
+    return out
+
+
+def _dedupe_labels(out: dict[int, ThemeText]) -> dict[int, ThemeText]:
+    """Two themes must not share a name: add the first distinguishing keyword."""
+    by_label: dict[str, list[int]] = {}
+    for t, tt in out.items():
+        by_label.setdefault(tt.label.lower(), []).append(t)
+    for _label, ts in by_label.items():
+        if len(ts) < 2:
+            continue
+        for t in ts[1:]:
+            tt = out[t]
+            extra = next((k for k in tt.keywords if k not in tt.label.lower()), None)
+            tt.label = f"{tt.label} ({extra})" if extra else f"{tt.label} ({t})"
+    return out

@@ -1,0 +1,83 @@
+"""Stable theme identity: matching refitted themes to the registry, incremental assignment.
+
+A refit rediscovers themes from scratch; each new theme is matched to an
+existing registry theme by centroid cosine with the Hungarian algorithm
+(one-to-one, maximising total similarity), so a theme keeps its id and
+label across weeks. Only matches above a threshold count; the rest are
+genuinely new themes and get new ids. Between refits, new mentions join
+the nearest existing theme when they are close enough, or wait in the
+"unassigned" (emerging) pool for the next refit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+UNASSIGNED = "unassigned"
+_ID = re.compile(r"^T(\d+)$")
+
+
+def normalise(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero)."""
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim == 1:
+        x = x[None, :]
+    n = np.linalg.norm(x, axis=1, keepdims=True)
+    n[n == 0] = 1.0
+    return x / n
+
+
+def centroids_of(embeddings: np.ndarray, labels: np.ndarray, themes: Sequence[int]) -> np.ndarray:
+    """Unit-length mean embedding of each theme in `themes` (rows in that order)."""
+    if not len(themes):
+        return np.zeros((0, embeddings.shape[1]), dtype=np.float32)
+    return normalise(np.stack([embeddings[labels == t].mean(axis=0) for t in themes]))
+
+
+def new_ids(existing: Iterable[str], n: int) -> list[str]:
+    """`n` fresh ids ("T0001", ...) after the largest existing one; ids are never reused."""
+    top = 0
+    for tid in existing:
+        m = _ID.match(str(tid))
+        if m:
+            top = max(top, int(m.group(1)))
+    return [f"T{top + i:04d}" for i in range(1, n + 1)]
+
+
+def match_centroids(new: np.ndarray, old: np.ndarray, threshold: float) -> tuple[dict[int, int], np.ndarray]:
+    """Optimal one-to-one matching of new to old centroids by cosine.
+
+    Returns ({new row: old row} for matches with similarity >= threshold,
+    the full similarity matrix).
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    if not len(new) or not len(old):
+        return {}, np.zeros((len(new), len(old)), dtype=np.float32)
+    sim = normalise(new) @ normalise(old).T
+    rows, cols = linear_sum_assignment(-sim)
+    return {int(r): int(c) for r, c in zip(rows, cols, strict=True) if sim[r, c] >= threshold}, sim
+
+
+def assign_to_centroids(
+    embeddings: np.ndarray, centroids: np.ndarray, ids: Sequence[str], threshold: float
+) -> tuple[list[str], np.ndarray]:
+    """Each mention's nearest theme when its cosine clears `threshold`, else "unassigned".
+
+    Returns (theme id per mention, cosine to the chosen/nearest centroid).
+    """
+    n = len(embeddings)
+    if n == 0:
+        return [], np.zeros(0, dtype=np.float32)
+    if not len(ids):
+        return [UNASSIGNED] * n, np.zeros(n, dtype=np.float32)
+    sim = normalise(embeddings) @ normalise(centroids).T
+    best = sim.argmax(axis=1)
+    score = sim[np.arange(n), best]
+    out = [
+        ids[b] if s >= threshold else UNASSIGNED for b, s in zip(best.tolist(), score.tolist(), strict=True)
+    ]
+    return out, score.astype(np.float32)
