@@ -137,6 +137,14 @@ def test_truncation_is_flagged_at_a_word_boundary() -> None:
     assert text.startswith(out.text)
 
 
+def test_very_long_text_is_truncated_and_still_redacted() -> None:
+    text = "call 415-555-0134 now. " * 2000  # 46,000 chars
+    out = clean_record(make(text), CFG.model_copy(update={"max_text_chars": 1000}))
+    assert "truncated" in out.flags and "pii_redacted" in out.flags
+    assert len(out.text) <= 1000
+    assert "555" not in out.text
+
+
 def test_truncate_without_spaces_cuts_hard() -> None:
     assert truncate("x" * 150, 100) == ("x" * 100, True)
     assert truncate("short", 100) == ("short", False)

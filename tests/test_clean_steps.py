@@ -124,6 +124,15 @@ def test_plain_text_is_not_html(text: str) -> None:
             "Le colis est perdu.",
         ),
         ("I agree.\n> quoted line\nAnd one more thing.", "I agree.\nAnd one more thing."),
+        (
+            "Still waiting.\n\nOn Mon, Jan 5, 2026 at 10:02 AM Support Team\n<help@acme.com> wrote:\n> hi",
+            "Still waiting.",
+        ),
+        (
+            "Bitte erstatten. Am 05.01.2026 um 10:02 schrieb Support <help@acme.com>:\n> Hallo",
+            "Bitte erstatten.",
+        ),
+        ("Reembolso, por favor. El 5 ene 2026, Soporte escribió:\n> Hola", "Reembolso, por favor."),
     ],
 )
 def test_quoted_replies_are_removed(thread: str, reply: str) -> None:

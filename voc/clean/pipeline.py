@@ -173,6 +173,11 @@ def _prepare(
             f"{len(new_text)} characters after cleaning, fewer than clean.min_text_chars={cfg.min_text_chars}"
         )
         return _redacted_raw(text, title, metadata, cfg, "too_short", detail)
+    if len(new_text) > 2 * cfg.max_text_chars:
+        # Redaction cost grows with length and all but max_text_chars is cut
+        # anyway. The margin keeps a PII token that straddles max_text_chars
+        # whole for redaction; the final word-boundary cut still flags it.
+        new_text = new_text[: 2 * cfg.max_text_chars]
     return _Prepared(text, title, metadata, language or None, new_text, flags)
 
 

@@ -15,19 +15,27 @@ from __future__ import annotations
 
 import re
 
-_DAYS = r"(?:\d|Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
-# Reply headers: everything from the first one on is quoted history. Each
-# pattern has a substring gate: running the whole alternation over every
-# multi-line text cost ~40 us, the gates a few `in` tests. The date guard (a
-# digit or a day/month name after "On") keeps "On the other hand I wrote:".
+_DATE_WORD = re.compile(
+    r"\d|\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+)
+_DIGIT = re.compile(r"\d")
+
+# "On <date>, <name> wrote:" and its French/German/Spanish forms. They are found
+# from the end marker backwards (the marker is rare, "On"/"Le" are not), so the
+# cost stays linear however many sentences start with "On". The header may wrap
+# onto a second line; a date (a digit, or a day/month name in English) must sit
+# between start and marker, which keeps "On the other hand I wrote:" as text.
+_WROTE: list[tuple[str, re.Pattern[str], re.Pattern[str], re.Pattern[str]]] = [
+    ("wrote:", re.compile(r"wrote:"), re.compile(r"\bOn\s"), _DATE_WORD),
+    ("écrit", re.compile(r"a\s+écrit\s?:"), re.compile(r"\bLe\s"), _DIGIT),
+    ("schrieb", re.compile(r"schrieb[^\n]{0,100}?:"), re.compile(r"\bAm\s"), _DIGIT),
+    ("escribió", re.compile(r"escribió\s?:"), re.compile(r"\bEl\s"), _DIGIT),
+]
+_HEADER_SPAN = 300
+
+# Other reply headers: everything from the first one on is quoted history.
+# Each has a substring gate so most texts pay a few `in` tests.
 _HEADERS: list[tuple[tuple[str, ...], re.Pattern[str]]] = [
-    (
-        ("wrote:",),
-        re.compile(rf"\bOn\s+(?:[^\n]{{0,40}}?){_DAYS}[^\n]{{0,200}}?(?:\n[^\n]{{0,200}}?)?\bwrote:"),
-    ),
-    (("écrit",), re.compile(r"\bLe\s+[^\n]{0,60}?\d[^\n]{0,200}?a\s+écrit\s?:")),
-    (("schrieb",), re.compile(r"\bAm\s+[^\n]{0,60}?\d[^\n]{0,200}?schrieb[^\n]{0,100}?:")),
-    (("escribió",), re.compile(r"\bEl\s+[^\n]{0,60}?\d[^\n]{0,200}?escribió\s?:")),
     (
         ("Original", "ORIGINAL", "original", "Ursprüngliche"),
         re.compile(r"-{3,}\s*(?:Original Message|Ursprüngliche Nachricht)\s*-{3,}", re.IGNORECASE),
@@ -44,7 +52,31 @@ _HEADERS: list[tuple[tuple[str, ...], re.Pattern[str]]] = [
         ),
     ),
 ]
-_HEADER_HINTS = tuple(h for hints, _ in _HEADERS for h in hints)
+_HEADER_HINTS = (*(w[0] for w in _WROTE), *(h for hints, _ in _HEADERS for h in hints))
+
+
+def _wrote_header_start(text: str, end: int) -> int:
+    """Start of the first "On <date> ... wrote:" style header before `end`, or `end`."""
+    best = end
+    for hint, marker, opener, date in _WROTE:
+        if hint not in text:
+            continue
+        for m in marker.finditer(text, 0, best):
+            lo = max(0, m.start() - _HEADER_SPAN)
+            # At most one line break between the opener and the marker.
+            nl = text.rfind("\n", lo, m.start())
+            if nl != -1:
+                nl2 = text.rfind("\n", lo, nl)
+                lo = nl2 + 1 if nl2 != -1 else lo
+            for o in opener.finditer(text, lo, m.start()):
+                if date.search(text, o.end(), m.start()) is not None:
+                    best = min(best, o.start())
+                    break
+            if best < end:
+                break
+    return best
+
+
 _QUOTED_LINE = re.compile(r"^[ \t]*>[^\n]*(?:\n|$)", re.MULTILINE)
 _SIG_DELIM = re.compile(r"^--[ \t]?$", re.MULTILINE)
 _SENT_FROM = re.compile(
@@ -82,7 +114,7 @@ def strip_replies(text: str) -> tuple[str, bool]:
     if not _might_have_replies(text):
         return text, False
     out = text
-    cut = len(out)
+    cut = _wrote_header_start(out, len(out))
     for hints, pattern in _HEADERS:
         if any(h in out for h in hints):
             m = pattern.search(out, 0, cut)
