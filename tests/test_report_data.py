@@ -248,3 +248,12 @@ def test_theme_weekly_alone_gives_the_theme_table(tables, data) -> None:
     d = _build(tables, item_themes=None)
     assert {r.theme_id: r.weekly for r in d.themes} == {r.theme_id: r.weekly for r in data.themes}
     assert d.heatmap is None  # that needs item-level assignments
+
+
+def test_in_short_sentence(data) -> None:
+    first = data.headline[0]
+    m = {x.key: x for x in data.metrics}
+    change = (m["volume"].value - m["volume"].prev) / m["volume"].prev * 100
+    assert first.kind == "summary" and first.tone == "bad"
+    assert first.text.startswith(f"In short: Feedback up {change:.0f}% on last week; more of it negative")
+    assert f"{len(data.new)} new theme, {len(data.rising)} rising, {len(data.falling)} easing." in first.text

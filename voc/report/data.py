@@ -487,6 +487,43 @@ def _metric_sentence(m: Metric, trailing_weeks: int) -> str:
     return f" ({', '.join(parts)})" if parts else ""
 
 
+def _in_short(
+    by: dict[str, Metric], rising: list[ThemeRow], new: list[ThemeRow], falling: list[ThemeRow]
+) -> HeadlineLine:
+    """One sentence a support lead can repeat: direction words, the numbers in brackets."""
+    parts: list[str] = []
+    vol = by["volume"]
+    if vol.prev:
+        change = (vol.value - vol.prev) / vol.prev * 100.0
+        word = "up" if change > 0 else "down"
+        parts.append(
+            f"feedback {word} {abs(change):.0f}% on last week"
+            if abs(change) >= 5
+            else "feedback volume steady"
+        )
+    neg = by.get("negative")
+    if neg is not None and neg.value is not None and neg.prev is not None:
+        d = neg.value - neg.prev
+        if d >= 2:
+            parts.append(f"more of it negative ({neg.value:.0f}%, {fmt.signed(d, 0, ' pts')})")
+        elif d <= -2:
+            parts.append(f"less of it negative ({neg.value:.0f}%, {fmt.signed(d, 0, ' pts')})")
+        else:
+            parts.append(f"negative share steady at {neg.value:.0f}%")
+    for key, label, band, unit in (("nps", "NPS", 3.0, ""), ("csat", "CSAT", 2.0, " pts")):
+        m = by.get(key)
+        if m is not None and m.delta_prev is not None and abs(m.delta_prev) >= band:
+            parts.append(f"{label} {'up' if m.delta_prev > 0 else 'down'} {abs(m.delta_prev):.0f}{unit}")
+    movers = [f"{len(xs)} {name}" for xs, name in ((new, "new theme" + ("s" if len(new) != 1 else "")),
+                                                   (rising, "rising"), (falling, "easing")) if xs]  # fmt: skip
+    parts.append(", ".join(movers) if movers else "no new or rising themes")
+    tone = fmt.metric_tone(neg) if neg is not None else "neutral"
+    if new or rising:
+        tone = "bad"
+    text = "In short: " + "; ".join(parts) + "."
+    return HeadlineLine(kind="summary", text=text[:10] + text[10].upper() + text[11:], tone=tone)  # type: ignore[arg-type]
+
+
 def _headline(
     metrics: list[Metric],
     themes: list[ThemeRow],
@@ -505,6 +542,7 @@ def _headline(
             HeadlineLine(kind="volume", text=f"No feedback was recorded in {period.label}.", tone="neutral")
         )
         return out
+    out.append(_in_short(by, rising, new, falling))
     out.append(
         HeadlineLine(
             kind="volume",

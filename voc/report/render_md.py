@@ -13,7 +13,14 @@ from voc.config.report import ReportConfig
 from voc.report import fmt
 from voc.report.models import Quote, ReportData, ThemeRow
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+# Only what can format or link inside a line; parentheses, '+' or '#' mid-line are plain text,
+# and escaping them would show stray backslashes in Slack, which has no backslash escapes.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+
+
+def inert(text: str) -> str:
+    """Our own words: only keep them from being read as HTML."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def md_escape(text: str) -> str:
@@ -54,6 +61,9 @@ def render_md(data: ReportData, config: ReportConfig | None = None, report_link:
     cfg = config or ReportConfig()
     p = data.period
     lines = [f"## {md_escape(data.title)}: {p.label} ({p.start:%d %b} to {p.end:%d %b %Y})", ""]
+    summary = next((h for h in data.headline if h.kind == "summary"), None)
+    if summary is not None:
+        lines += [f"**{inert(summary.text)}**", ""]
     kpis = []
     for m in data.metrics:
         if m.key == "sentiment" or m.value is None:
@@ -62,8 +72,8 @@ def render_md(data: ReportData, config: ReportConfig | None = None, report_link:
         kpis.append(f"{m.label}: **{fmt.metric_value(m)}**" + (f" ({d})" if d else ""))
     if kpis:
         lines += [" · ".join(kpis) + " _(vs last week)_", ""]
-    for note in data.notes:  # our own words: only make them inert as HTML
-        lines.append("_" + note.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "_")
+    for note in data.notes:
+        lines.append(f"_{inert(note)}_")
     if data.notes:
         lines.append("")
 
