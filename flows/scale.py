@@ -1,0 +1,212 @@
+"""Scale-out: the analyze flow's heavy model steps on a Dask cluster (prefect-dask).
+
+With `flows.runner = "dask"` the analyze flow first runs a sub-flow on
+Prefect's DaskTaskRunner:
+
+1. sentiment: the items the sentiment stage has not scored are cut into
+   partitions of `flows.dask.partition_items`; each worker runs the library's
+   own `enrich_sentiment` on its partition in an in-memory store and sends
+   back the stage's tables (sentences, scores, item results and the shared
+   sentence embeddings). The parent writes them to the store, one
+   transaction per partition, so workers never touch the database.
+2. embeddings: the theme mentions whose embeddings are not cached are cut
+   into partitions and encoded on the workers (`voc.nlp.encoder.encode`); the
+   parent writes them to the embeddings cache.
+
+The regular stages then run in the parent as usual: they find nothing left
+to score or encode and do only the cheap, global work (clustering, mapping).
+Results equal the in-process run up to float rounding (tests/test_flows_dask.py).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.common import logger, step_outcome, writer
+from voc.config import VocConfig
+
+# Tables the sentiment stage writes, with their keys (docs/architecture.md).
+SENTIMENT_TABLES: dict[str, list[str]] = {
+    "sentences": ["item_id", "sent_idx"],
+    "sentence_sentiment": ["item_id", "sent_idx"],
+    "item_sentiment": ["item_id"],
+}
+
+
+def task_runner(cfg: VocConfig) -> Any:
+    """A DaskTaskRunner for an existing scheduler (`flows.dask.address`) or a local cluster of processes."""
+    from prefect_dask import DaskTaskRunner
+
+    d = cfg.flows.dask
+    if d.address:
+        return DaskTaskRunner(address=d.address)
+    return DaskTaskRunner(
+        cluster_class="distributed.LocalCluster",
+        cluster_kwargs={
+            "n_workers": d.n_workers,
+            "threads_per_worker": d.threads_per_worker,
+            "processes": True,
+            "dashboard_address": ":0",  # any free port: two clusters on one machine must not clash
+        },
+    )
+
+
+def _limit_threads(cfg: VocConfig) -> None:
+    # One torch thread per Dask thread: n workers x all-cores torch pools would oversubscribe the machine.
+    import torch
+
+    torch.set_num_threads(cfg.flows.dask.threads_per_worker)
+
+
+@task(name="score-partition", cache_policy=NO_CACHE)
+def score_partition(cfg: VocConfig, items: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Run the sentiment stage on one partition of items (worker side); returns its tables."""
+    from voc.nlp.stage import enrich_sentiment
+    from voc.store import DuckDBStore
+
+    _limit_threads(cfg)
+    started = time.perf_counter()
+    with DuckDBStore(":memory:") as mem:
+        mem.write_frame("items", items)
+        enrich_sentiment(mem, cfg, progress=False)
+        tables = {t: mem.query(f"SELECT * FROM {t}") for t in SENTIMENT_TABLES if mem.table_exists(t)}
+        if mem.table_exists("embeddings"):
+            tables["embeddings"] = mem.query("SELECT text_hash, model, vector FROM embeddings")
+    logger().info("sentiment: scored a partition of %s items on a worker in %.1f s", f"{len(items):,}",
+                  time.perf_counter() - started)
+    return tables
+
+
+@task(name="embed-partition", cache_policy=NO_CACHE)
+def embed_partition(cfg: VocConfig, texts: list[str]) -> np.ndarray:
+    """Theme embeddings of one partition of texts (worker side)."""
+    from voc.nlp.encoder import encode
+
+    _limit_threads(cfg)
+    return encode(texts, ref=cfg.encoder.model, batch_size=cfg.encoder.batch_size)
+
+
+def _unscored(store: Any) -> pd.DataFrame:
+    """Items with no sentiment yet or whose text changed since it was scored.
+
+    Items scored by another model are left to the in-process stage, which
+    re-scores them after this step.
+    """
+    if not store.table_exists("item_sentiment"):
+        return store.query("SELECT * FROM items ORDER BY created_at, id")
+    return store.query(
+        "SELECT i.* FROM items i LEFT JOIN item_sentiment s ON s.item_id = i.id "
+        "WHERE s.item_id IS NULL OR s.content_hash IS DISTINCT FROM i.content_hash ORDER BY i.created_at, i.id"
+    )
+
+
+def _write_partition(store: Any, cfg: VocConfig, tables: dict[str, pd.DataFrame]) -> int:
+    """Write one partition's sentiment tables and shared embeddings; returns items written."""
+    from voc.themes.cache import cached_embeddings, text_hash
+
+    items = tables.get("item_sentiment")
+    if items is None or not len(items):
+        return 0
+    with store.transaction():
+        # A re-scored item may now have fewer sentences: drop its old rows first (as the stage does).
+        store.con.register("_part_ids", pd.DataFrame({"item_id": items["item_id"].tolist()}))
+        try:
+            for table in ("sentences", "sentence_sentiment"):
+                if store.table_exists(table):
+                    store.execute(f"DELETE FROM {table} WHERE item_id IN (SELECT item_id FROM _part_ids)")
+        finally:
+            store.con.unregister("_part_ids")
+        for table, key in SENTIMENT_TABLES.items():
+            if table in tables:
+                store.write_frame(table, tables[table], key=key)
+    emb = tables.get("embeddings")
+    if emb is not None and len(emb) and "sentences" in tables:
+        by_hash = dict(zip(emb["text_hash"].tolist(), emb["vector"].tolist(), strict=True))
+        texts = [t for t in dict.fromkeys(tables["sentences"]["text"].astype(str).tolist()) if text_hash(t) in by_hash]
+        if texts:
+            cached_embeddings(store, texts, cfg.encoder.model,
+                              lambda missing: np.asarray([by_hash[text_hash(t)] for t in missing], np.float32))
+    return len(items)
+
+
+def _partitions(n: int, size: int) -> list[slice]:
+    return [slice(i, min(i + size, n)) for i in range(0, n, size)]
+
+
+@flow(name="voc-analyze-dask", log_prints=True)
+def heavy_steps_flow(cfg: VocConfig) -> dict[str, Any]:
+    """Sentiment scoring and theme embeddings of the new items, partitioned over the flow's task runner."""
+    from voc.themes.stage import load_mentions
+
+    log = logger()
+    size = cfg.flows.dask.partition_items
+    started = time.perf_counter()
+    with writer(cfg) as store:
+        todo = _unscored(store)
+    parts = _partitions(len(todo), size)
+    futures = [score_partition.submit(cfg, todo.iloc[p].reset_index(drop=True)) for p in parts]
+    scored = 0
+    for fut in futures:  # write in submission order as results arrive
+        tables = fut.result()
+        with writer(cfg) as store:
+            scored += _write_partition(store, cfg, tables)
+    t_sent = time.perf_counter() - started
+    log.info("sentiment: in %s new items -> out %s scored in %d partitions on Dask in %.1f s",
+             f"{len(todo):,}", f"{scored:,}", len(parts), t_sent)
+
+    from voc.themes.cache import cached_embeddings
+
+    started = time.perf_counter()
+    encoded = 0
+
+    def encode_on_dask(missing: list[str]) -> np.ndarray:
+        nonlocal encoded
+        encoded = len(missing)
+        futs = [embed_partition.submit(cfg, missing[p]) for p in _partitions(len(missing), size)]
+        return np.concatenate([f.result() for f in futs]) if futs else np.zeros((0, 384), np.float32)
+
+    with writer(cfg) as store:
+        texts = load_mentions(store)["text"].astype(str).tolist()
+        if texts:
+            cached_embeddings(store, texts, cfg.encoder.model, encode_on_dask)
+    t_emb = time.perf_counter() - started
+    log.info("themes: in %s mentions -> %s embedded on Dask (rest cached) in %.1f s",
+             f"{len(texts):,}", f"{encoded:,}", t_emb)
+    return {"items": len(todo), "scored": scored, "partitions": len(parts), "mentions": len(texts),
+            "embedded": encoded, "seconds": round(t_sent + t_emb, 2)}
+
+
+@contextmanager
+def _api_url_for_workers() -> Iterator[None]:
+    """Export this process's Prefect API address so local Dask worker processes report to it.
+
+    On the temporary local API (or under a test harness) the address lives
+    only in this process's settings; without it each worker would start a
+    temporary API of its own and its task runs would be lost.
+    """
+    if os.environ.get("PREFECT_API_URL"):
+        yield
+        return
+    from prefect.client.orchestration import get_client
+
+    os.environ["PREFECT_API_URL"] = str(get_client(sync_client=True).api_url)
+    try:
+        yield
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+
+
+def precompute_on_dask(cfg: VocConfig) -> dict[str, Any]:
+    """Run the heavy steps on the configured Dask cluster; one step of the analyze flow's outcome."""
+    with _api_url_for_workers():
+        state = heavy_steps_flow.with_options(task_runner=task_runner(cfg))(cfg, return_state=True)
+    return step_outcome("dask", state)
