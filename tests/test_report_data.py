@@ -256,4 +256,6 @@ def test_in_short_sentence(data) -> None:
     change = (m["volume"].value - m["volume"].prev) / m["volume"].prev * 100
     assert first.kind == "summary" and first.tone == "bad"
     assert first.text.startswith(f"In short: Feedback up {change:.0f}% on last week; more of it negative")
-    assert f"{len(data.new)} new theme, {len(data.rising)} rising, {len(data.falling)} easing." in first.text
+    assert (
+        f"themes: {len(data.new)} new, {len(data.rising)} rising, {len(data.falling)} easing." in first.text
+    )

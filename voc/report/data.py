@@ -514,9 +514,10 @@ def _in_short(
         m = by.get(key)
         if m is not None and m.delta_prev is not None and abs(m.delta_prev) >= band:
             parts.append(f"{label} {'up' if m.delta_prev > 0 else 'down'} {abs(m.delta_prev):.0f}{unit}")
-    movers = [f"{len(xs)} {name}" for xs, name in ((new, "new theme" + ("s" if len(new) != 1 else "")),
-                                                   (rising, "rising"), (falling, "easing")) if xs]  # fmt: skip
-    parts.append(", ".join(movers) if movers else "no new or rising themes")
+    movers = [
+        f"{len(xs)} {name}" for xs, name in ((new, "new"), (rising, "rising"), (falling, "easing")) if xs
+    ]
+    parts.append("themes: " + ", ".join(movers) if movers else "no new or rising themes")
     tone = fmt.metric_tone(neg) if neg is not None else "neutral"
     if new or rising:
         tone = "bad"
