@@ -156,6 +156,8 @@ def open_report(path: Path, screenshot: Path | None = None, width: int = 1366, h
             first_after_sort = page.inner_text("#theme-table tbody tr:first-child td:nth-child(3)")
             page.click("#theme-table thead th:nth-child(3)")
             first_desc = page.inner_text("#theme-table tbody tr:first-child td:nth-child(3)")
+            page.set_viewport_size({"width": 420, "height": 900})  # a phone, or a narrow mail pane
+            narrow_width = page.evaluate("() => document.documentElement.scrollWidth")
         finally:
             browser.close()
     return {
@@ -168,6 +170,7 @@ def open_report(path: Path, screenshot: Path | None = None, width: int = 1366, h
         "changed_text": changed_text,
         "scripts": scripts,
         "sort": (first_after_sort, first_desc),
+        "narrow_width": narrow_width,
     }
 
 
@@ -222,3 +225,7 @@ def test_hostile_text_stays_text(opened: dict) -> None:
 def test_table_sorts(opened: dict) -> None:
     asc, desc = opened["sort"]
     assert int(asc) <= int(desc)
+
+
+def test_no_sideways_scrolling_on_a_narrow_window(opened: dict) -> None:
+    assert opened["narrow_width"] <= 420
