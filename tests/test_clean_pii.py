@@ -53,6 +53,9 @@ def test_pii_is_redacted(text: str, expected: str, kind: str) -> None:
         "tracking 1Z999AA10123456784",
         "ticket 12345 and 67890",
         "invoice 2026-000123 is wrong",
+        "bag claim 4016688561 still missing",
+        "use this lol :: http://t.co/x",
+        "loopback ::1 only",
     ],
 )
 def test_false_positive_traps_are_not_redacted(text: str) -> None:

@@ -165,6 +165,7 @@ def test_signatures_are_removed(signed: str) -> None:
         "Thanks!",
         "App is slow.\nThanks,\nbut the app still crashes on startup and I want a refund.",
         "One line review with no thread",
+        "\nI can't seem to be able to use my card\n\n\n",
     ],
 )
 def test_non_replies_are_kept(keep: str) -> None:

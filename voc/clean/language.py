@@ -150,7 +150,7 @@ def detect_language(
     backend: str = "py3langid",
     languages: tuple[str, ...] = ("en", "fr", "de", "es", "it", "pt", "nl"),
     min_chars: int = 20,
-    min_confidence: float = 0.5,
+    min_confidence: float = 0.8,
     short_confidence: float = 0.95,
 ) -> tuple[str, float]:
     """ISO 639-1 code and confidence of `text`; ``("und", conf)`` when not sure.
@@ -175,7 +175,7 @@ def detect_languages(
     backend: str = "py3langid",
     languages: tuple[str, ...] = ("en", "fr", "de", "es", "it", "pt", "nl"),
     min_chars: int = 20,
-    min_confidence: float = 0.5,
+    min_confidence: float = 0.8,
     short_confidence: float = 0.95,
 ) -> list[tuple[str, float]]:
     """`detect_language` for many texts, in order.

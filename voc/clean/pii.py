@@ -59,6 +59,19 @@ _ID_WORDS = frozenset(
         "member",
         "policy",
         "transaction",
+        "claim",
+        "flight",
+        "receipt",
+        "voucher",
+        "locator",
+        "record",
+        "rma",
+        "incident",
+        "request",
+        "req",
+        "bag",
+        "baggage",
+        "tag",
     ]
 )
 _ID_SUFFIX_WORDS = frozenset(["no", "nr", "number", "num", "id"])
@@ -112,6 +125,13 @@ def _is_iban(candidate: str) -> bool:
 
     compact = candidate.replace(" ", "")
     return compact.isalnum() and _iban_mod97(compact) and iban.is_valid(compact)
+
+
+def _is_ipv6_candidate(candidate: str) -> bool:
+    # "::" alone (as in "lol :: http") and "::1" are valid addresses but not
+    # anyone's: require two non-empty groups.
+    groups = [g for g in candidate.split(":") if g]
+    return len(groups) >= 2 and _is_ip(candidate)
 
 
 def _is_ip(candidate: str) -> bool:
@@ -255,9 +275,7 @@ def redact(
         text = _sub_validated(_EMAIL, text, "[EMAIL]", lambda m, t: True, counts)
     # An IPv6 address has "::" or seven colons.
     if ":" in text and ("::" in text or text.count(":") >= 7):
-        text = _sub_validated(
-            _IPV6, text, "[IP]", lambda m, t: ":" in m.group() and _is_ip(m.group()), counts
-        )
+        text = _sub_validated(_IPV6, text, "[IP]", lambda m, t: _is_ipv6_candidate(m.group()), counts)
     runs = _DIGIT_RUN.findall(text)
     if runs:
         # Each validator's regex scans the whole text; run it only when some

@@ -135,8 +135,8 @@ def strip_replies(text: str) -> tuple[str, bool]:
         m = _VALEDICTION.search(out, tail_start)
         if m is not None:
             out = out[: m.start()]
-    if out == text:
-        return text, False
-    if not out.strip():
+    kept = out.strip()
+    # Only trailing whitespace went (the signature step strips the end): not a removal.
+    if not kept or kept == text.strip():
         return text, False
     return out, True

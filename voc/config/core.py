@@ -14,7 +14,9 @@ class StoreConfig(BaseModel):
 
     backend: Literal["duckdb"] = "duckdb"
     path: str = "data/voc.duckdb"
-    lock_timeout_s: float = Field(default=60.0, ge=0, description="how long a second writer waits for the lock")
+    lock_timeout_s: float = Field(
+        default=60.0, ge=0, description="how long a second writer waits for the lock"
+    )
 
 
 class CleanConfig(BaseModel):
@@ -32,15 +34,41 @@ class CleanConfig(BaseModel):
     min_text_chars: int = Field(default=1, ge=1)
     workers: int = Field(default=1, ge=1, description="processes for cleaning (2 on a 2-core machine)")
     parallel_min_records: int = Field(
-        default=5000, ge=1, description="batches smaller than this are cleaned in-process even when workers > 1"
+        default=5000,
+        ge=1,
+        description="batches smaller than this are cleaned in-process even when workers > 1",
     )
     language_detector: Literal["py3langid", "lingua"] = Field(
         default="py3langid", description="offline detector used when the English fast path is not sure"
     )
     languages: list[str] = Field(
         default_factory=lambda: [
-            "en", "fr", "de", "es", "it", "pt", "nl", "sv", "da", "no", "fi", "pl",
-            "cs", "ru", "uk", "tr", "el", "ar", "he", "hi", "ja", "zh", "ko", "id", "vi", "th",
+            "en",
+            "fr",
+            "de",
+            "es",
+            "it",
+            "pt",
+            "nl",
+            "sv",
+            "da",
+            "no",
+            "fi",
+            "pl",
+            "cs",
+            "ru",
+            "uk",
+            "tr",
+            "el",
+            "ar",
+            "he",
+            "hi",
+            "ja",
+            "zh",
+            "ko",
+            "id",
+            "vi",
+            "th",
         ],
         description="ISO 639-1 codes the detector may answer; fewer is faster and less noisy on short texts",
     )
@@ -48,13 +76,19 @@ class CleanConfig(BaseModel):
         default=20, ge=0, description="texts shorter than this get 'und' unless the detector is very sure"
     )
     language_min_confidence: float = Field(
-        default=0.5, ge=0, le=1, description="below this the language is 'und' (undetermined)"
+        default=0.8,
+        ge=0,
+        le=1,
+        description="below this the language is 'und' (undetermined); typo-laden English scored 0.59-0.70 as de/it/nl",
     )
     language_short_confidence: float = Field(
         default=0.95, ge=0, le=1, description="confidence needed to name the language of a short text"
     )
     binary_garbage_ratio: float = Field(
-        default=0.3, gt=0, le=1, description="share of control/replacement chars above which a text is quarantined"
+        default=0.3,
+        gt=0,
+        le=1,
+        description="share of control/replacement chars above which a text is quarantined",
     )
 
 
