@@ -218,3 +218,23 @@ def test_names_are_redacted_in_batches_when_enabled() -> None:
     assert "pii_redacted" in kept[0].flags
     assert kept[1].text == recs[1].text
     assert "pii_redacted" not in kept[1].flags
+
+
+@pytest.mark.shared_data
+def test_airline_tweets_clean_without_leaking_emails(shared_data) -> None:
+    import csv
+    import re
+
+    path = shared_data / "twitter_us_airline_sentiment" / "Tweets.csv"
+    with path.open(newline="", encoding="utf-8") as fh:
+        texts = [row["text"] for row in csv.DictReader(fh)]
+    recs = [make(t, i=i) for i, t in enumerate(texts)]
+    kept, quarantined = clean_records(recs, CFG, source="t")
+    assert len(kept) + len(quarantined) == len(recs)
+    assert len(quarantined) < 0.01 * len(recs)
+    raw_email = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+    assert sum(bool(raw_email.search(t)) for t in texts) > 0  # the data does hold e-mail addresses
+    assert not [r.text for r in kept if raw_email.search(r.text)]
+    english = sum(r.language == "en" for r in kept) / len(kept)
+    assert english > 0.9
+    assert sum("non_english" in r.flags for r in kept) < 0.01 * len(kept)
