@@ -259,3 +259,29 @@ def test_in_short_sentence(data) -> None:
     assert (
         f"themes: {len(data.new)} new, {len(data.rising)} rising, {len(data.falling)} easing." in first.text
     )
+
+
+def test_unassigned_unmapped_and_retired_as_the_stages_write_them(tables, data) -> None:
+    """The themes stage writes 'unassigned' rows and retires themes; taxonomy writes 'unmapped'."""
+    t = dict(tables)
+    extra = pd.DataFrame(
+        [{"item_id": "it00001", "theme_id": "unassigned", "theme_label": "Unassigned", "theme_ids": "[]"}]
+    )
+    t["item_themes"] = pd.concat([tables["item_themes"], extra], ignore_index=True)
+    themes = tables["themes"].copy()
+    gone = pd.DataFrame(
+        [{**themes.iloc[0].to_dict(), "theme_id": "t99", "label": "Old", "status": "retired"}]
+    )
+    t["themes"] = pd.concat([themes, gone], ignore_index=True)
+    mapping = tables["theme_mapping"].copy()
+    mapping.loc[mapping["theme_id"] == "t06", "journey_stage"] = "unmapped"
+    t["theme_mapping"] = mapping
+    d = _build(t, stage_order=["billing", "usage", "onboarding"], pillar_order=["Features", "Reliability"])
+    ids = {r.theme_id for r in d.themes}
+    assert "unassigned" not in ids and "t99" not in ids and ids == {r.theme_id for r in data.themes}
+    hm = d.heatmap
+    t06 = next(r for r in d.themes if r.theme_id == "t06")
+    assert "unmapped" not in hm.stages and hm.unmapped == t06.volume
+    assert hm.stages[:3] == ["billing", "usage", "onboarding"]
+    # Features' only theme is unmapped now, so the configured order starts with Reliability.
+    assert "Features" not in hm.pillars and hm.pillars[0] == "Reliability"

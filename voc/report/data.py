@@ -45,6 +45,8 @@ from voc.report.weeks import default_week, parse_week, week_label, week_starts
 __all__ = ["BacklogEntryView", "ReportData", "build_report_data"]
 
 REQUIRED_ITEM_COLUMNS = ("id", "created_at", "text")
+UNASSIGNED = "unassigned"  # voc.themes.registry.UNASSIGNED: items no theme claimed
+UNMAPPED = "unmapped"  # voc.taxonomy: a theme no stage or pillar fits
 KINDS = ("ticket", "review", "survey")
 # Customer-journey order for the heatmap rows; stages not listed follow alphabetically.
 JOURNEY_ORDER = [
@@ -196,6 +198,7 @@ def _theme_pairs(it: pd.DataFrame, item_themes: pd.DataFrame | None) -> pd.DataF
         {"item_id": f["item_id"].to_numpy(dtype=object), "theme_id": pd.Series(ids, dtype=object)}
     )
     f = f.explode("theme_id").dropna(subset=["theme_id"]).drop_duplicates()
+    f = f[f["theme_id"] != UNASSIGNED]
     pairs = f.merge(it[[c for c in cols if c != "theme_id"]], left_on="item_id", right_on="id", how="inner")
     return pairs[cols].reset_index(drop=True)
 
@@ -390,6 +393,8 @@ def _theme_rows(
     )
     rows: list[ThemeRow] = []
     for tid in ids:
+        if tid == UNASSIGNED:
+            continue
         reg = registry.get(tid, {})
         mp = maps.get(tid, {})
         per_week = (
@@ -407,6 +412,8 @@ def _theme_rows(
         first_seen = first_seen or _opt_date(reg.get("first_seen"))
         last_seen = (_opt_date(last.get(tid)) if len(last) else None) or _opt_date(reg.get("last_seen"))
         total = int(sum(int(v) for w, v in per_week.items() if w in week_set))
+        if total == 0 and str(reg.get("status", "")).lower() in ("retired", "merged"):
+            continue  # gone from the registry and silent in the window
 
         status: str
         if str(reg.get("status", "")).lower() == "resolved" and cur == 0:
@@ -634,12 +641,23 @@ def _headline(
 # -- charts' data -----------------------------------------------------------------------------------------
 
 
-def _stage_key(stage: str) -> tuple[int, str]:
-    s = stage.lower()
-    return (JOURNEY_ORDER.index(s), s) if s in JOURNEY_ORDER else (len(JOURNEY_ORDER), s)
+def _order_key(order: list[str]):
+    low = [o.lower() for o in order]
+
+    def key(name: str) -> tuple[int, str]:
+        s = name.lower()
+        return (low.index(s), s) if s in low else (len(low), s)
+
+    return key
 
 
-def _heatmap(pairs: pd.DataFrame, mapping: pd.DataFrame | None, period: Period) -> Heatmap | None:
+def _heatmap(
+    pairs: pd.DataFrame,
+    mapping: pd.DataFrame | None,
+    period: Period,
+    stage_order: list[str] | None = None,
+    pillar_order: list[str] | None = None,
+) -> Heatmap | None:
     if not _has(mapping, "theme_id", "journey_stage", "pillar") or not len(pairs):
         return None
     m = mapping[["theme_id", "journey_stage", "pillar"]].copy()
@@ -647,13 +665,19 @@ def _heatmap(pairs: pd.DataFrame, mapping: pd.DataFrame | None, period: Period) 
     p = pairs[pairs["week"] == period.start].merge(m, on="theme_id", how="left")
     if p.empty:
         return None
-    mapped = p["journey_stage"].notna() & p["pillar"].notna()
+    mapped = (
+        p["journey_stage"].notna()
+        & p["pillar"].notna()
+        & (p["journey_stage"] != UNMAPPED)
+        & (p["pillar"] != UNMAPPED)
+    )
     unmapped = int((~mapped).sum())
     p = p[mapped]
     if p.empty:
         return Heatmap(stages=[], pillars=[], cells=[], unmapped=unmapped)
-    stages = sorted({str(s) for s in p["journey_stage"]}, key=_stage_key)
-    pillars = list(p.groupby("pillar").size().sort_values(ascending=False).index.astype(str))
+    stages = sorted({str(s) for s in p["journey_stage"]}, key=_order_key(stage_order or JOURNEY_ORDER))
+    by_volume = list(p.groupby("pillar").size().sort_values(ascending=False, kind="stable").index.astype(str))
+    pillars = sorted(by_volume, key=_order_key(pillar_order)) if pillar_order else by_volume
     cells: list[list[HeatCell]] = []
     for s in stages:
         row = []
@@ -812,6 +836,9 @@ def _coverage(it: pd.DataFrame, pairs: pd.DataFrame, rows: list[ThemeRow], perio
     with_sent = int(week["label"].notna().sum())
     themed = int(pairs.loc[pairs["week"] == period.start, "id"].nunique()) if len(pairs) else 0
     rated = int(week["rating"].notna().sum())
+    mapped = sum(
+        1 for r in rows if r.journey_stage and r.pillar and UNMAPPED not in (r.journey_stage, r.pillar)
+    )
     out += [
         CountRow(
             label="With sentiment (this week)", value=pct(with_sent, len(week)), detail=f"{with_sent:,} items"
@@ -819,8 +846,8 @@ def _coverage(it: pd.DataFrame, pairs: pd.DataFrame, rows: list[ThemeRow], perio
         CountRow(label="With a theme (this week)", value=pct(themed, len(week)), detail=f"{themed:,} items"),
         CountRow(
             label="Themes mapped to stage and pillar",
-            value=pct(sum(1 for r in rows if r.journey_stage and r.pillar), len(rows)),
-            detail=f"{sum(1 for r in rows if r.journey_stage and r.pillar)} of {len(rows)} themes",
+            value=pct(mapped, len(rows)),
+            detail=f"{mapped} of {len(rows)} themes",
         ),
         CountRow(label="With a rating (this week)", value=pct(rated, len(week)), detail=f"{rated:,} items"),
         CountRow(
@@ -903,11 +930,14 @@ def build_report_data(
     week: str | None = None,
     config: ReportConfig | None = None,
     now: datetime | None = None,
+    stage_order: list[str] | None = None,
+    pillar_order: list[str] | None = None,
 ) -> ReportData:
     """Compute the weekly report for `week` ('YYYY-Www'; default: the week just ended).
 
     `backlog` is a `voc.rank.backlog.Backlog`, a mapping with `entries`/`alerts`/`period`,
-    or a list of entries; `alerts` adds alerts from elsewhere. Only `items` is required.
+    or a list of entries; `alerts` adds alerts from elsewhere. `stage_order`/`pillar_order`
+    (the taxonomy's entry names) order the heatmap. Only `items` is required.
     """
     cfg = config or ReportConfig()
     now = now or datetime.now(UTC)
@@ -979,7 +1009,7 @@ def build_report_data(
         falling=falling,
         alerts=alert_views,
         themes=rows,
-        heatmap=_heatmap(pairs, theme_mapping, period),
+        heatmap=_heatmap(pairs, theme_mapping, period, stage_order, pillar_order),
         sentiment_chart=_sentiment_chart(it, period),
         backlog=entries[: cfg.backlog_entries] if entries is not None else None,
         backlog_period=backlog_period,

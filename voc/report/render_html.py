@@ -85,6 +85,7 @@ def _environment() -> Environment:
         heat_color=charts.heat_color,
         heat_text=charts.heat_text,
     )
+    env.filters["human"] = lambda v: str(v).replace("_", " ") if v is not None else v
     return env
 
 

@@ -78,11 +78,23 @@ def load_backlog(store: Any, week: str | None) -> list[dict[str, Any]] | None:
     return records
 
 
+def taxonomy_order(config: VocConfig) -> tuple[list[str] | None, list[str] | None]:
+    """Journey stages and pillars in the taxonomy's own order (for the heatmap); None when unavailable."""
+    try:
+        from voc.taxonomy.taxonomies import load_framework, load_stages
+
+        return load_stages(config).names, load_framework(config).names
+    except Exception as exc:  # the report still works, ordered by the built-in list and by volume
+        log.info("report: taxonomy order unavailable (%s)", exc)
+        return None, None
+
+
 def build_from_store(
     store: Any, config: VocConfig, week: str | None = None, backlog: Any = None, now: datetime | None = None
 ) -> ReportData:
     """Everything the report shows, computed from the store (plus a backlog passed in, if any)."""
     t = load_tables(store)
+    stage_order, pillar_order = taxonomy_order(config)
     if backlog is None:
         try:
             entries = load_backlog(store, week)
@@ -105,6 +117,8 @@ def build_from_store(
         week=week,
         config=config.report,
         now=now,
+        stage_order=stage_order,
+        pillar_order=pillar_order,
     )
 
 
