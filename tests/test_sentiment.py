@@ -175,6 +175,13 @@ def test_metrics() -> None:
     assert m.tolist() == [[1, 1, 0], [0, 1, 0], [0, 0, 1]]
     assert "negative" in format_confusion(m, list(LABELS))
     assert nmi([0, 0, 1, 1], [1, 1, 0, 0]) == pytest.approx(1.0)
+    from sklearn.metrics import confusion_matrix, f1_score
+
+    rng = np.random.default_rng(1)
+    yt, yp = rng.integers(0, 3, 200), rng.integers(0, 3, 200)
+    yp[:5] = 0
+    assert macro_f1(yt, yp, n_labels=4) == pytest.approx(f1_score(yt, yp, labels=[0, 1, 2, 3], average="macro", zero_division=0))
+    assert (confusion(yt, yp, [0, 1, 2]) == confusion_matrix(yt, yp, labels=[0, 1, 2])).all()
     with pytest.raises(ValueError):
         accuracy([1], [1, 2])
 

@@ -63,6 +63,7 @@ def test_local_hf_folder_loads_with_its_label_mapping(hf_model_dir: Path) -> Non
 
 def test_long_text_is_windowed_not_truncated(hf_model_dir: Path) -> None:
     model = load_sentiment_model(str(hf_model_dir))
+    original = model.max_length
     model.max_length = 32
     windows, owner = model._windows([LONG, "short"])
     n_tokens = len(model.tok(LONG, add_special_tokens=False)["input_ids"])
@@ -72,7 +73,7 @@ def test_long_text_is_windowed_not_truncated(hf_model_dir: Path) -> None:
     assert (owner == 1).sum() == 1
     pred = model.predict([LONG, "short"])
     assert pred.probs.shape == (2, 3)
-    model.max_length = 512
+    model.max_length = original
 
 
 def test_top_layers_model_and_shared_pass_match_the_encoder(top_model_dir: Path) -> None:
@@ -144,3 +145,48 @@ def test_shipped_default_model_mixed_review() -> None:
     assert items[0].mixed and items[0].label == "negative"
     assert items[1].label == "positive" and not items[1].mixed
     assert items[2].label == "negative"
+
+
+def test_adapt_from_ratings_measures_and_only_activates_a_better_model(
+    mem_store, top_model_dir: Path, tmp_path: Path
+) -> None:
+    from voc.nlp.sentiment import active_model_dir
+    from voc.schema import FeedbackRecord
+    from voc.train.ratings import adapt_from_ratings, rated_items
+
+    good = ["Great product, works perfectly", "Love it, fast delivery", "Excellent support, thank you"]
+    bad = ["Broken on arrival, want a refund", "Terrible, it stopped working", "Awful service, never again"]
+    meh = ["It is okay I guess", "Average, nothing special", "Does the job"]
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    recs = []
+    for i in range(60):
+        group, stars = [(good, 5), (bad, 1), (meh, 3)][i % 3]
+        recs.append(FeedbackRecord(id=f"r:{i}", source="r", kind="review", created_at=when,
+                                   text=f"{group[i % 3]} #{i}", rating=stars, rating_scale="stars"))  # fmt: skip
+    recs.append(FeedbackRecord(id="r:x", source="r", kind="ticket", created_at=when, text="no rating"))
+    mem_store.commit_batch("r", recs, [])
+    assert len(rated_items(mem_store)) == 60
+    cfg = default_config(tmp_path).model_copy(update={"sentiment": SentimentConfig(model=str(top_model_dir))})
+
+    kept = adapt_from_ratings(mem_store, cfg, epochs=1, min_gain=10.0)  # no model can gain 10 macro-F1 points
+    assert not kept.replaced and kept.model_dir is None
+    assert not (tmp_path / "models" / "sentiment-adapted" / "ACTIVE").exists()
+    assert kept.n_train + kept.n_holdout == 60 and kept.n_holdout > 0
+
+    res = adapt_from_ratings(mem_store, cfg, epochs=2)
+    assert set(res.before) == set(res.after) == {"accuracy", "macro_f1"}
+    assert res.replaced == (res.after["macro_f1"] > res.before["macro_f1"])
+    marker = tmp_path / "models" / "sentiment-adapted" / "ACTIVE"
+    assert marker.exists() == res.replaced
+    if res.replaced:
+        assert active_model_dir(tmp_path) == res.model_dir
+        assert isinstance(load_sentiment_model("default", str(tmp_path)), TopLayersSentiment)
+
+
+def test_adapt_from_ratings_needs_rated_items(mem_store, top_model_dir: Path, tmp_path: Path) -> None:
+    from voc.errors import StageError
+    from voc.train.ratings import adapt_from_ratings
+
+    cfg = default_config(tmp_path).model_copy(update={"sentiment": SentimentConfig(model=str(top_model_dir))})
+    with pytest.raises(StageError, match="carry a star, NPS or CSAT rating"):
+        adapt_from_ratings(mem_store, cfg)

@@ -1,7 +1,8 @@
 """Classification and clustering metrics shared by the sentiment and themes evaluations.
 
-Thin, typed wrappers over scikit-learn so every `voc eval` reports the same
-numbers the same way (labels as integer indices or strings).
+Small numpy implementations (same definitions as scikit-learn, checked in the
+tests; fast enough to call inside tuning loops) so every `voc eval` reports
+the same numbers the same way, with labels as integer indices or strings.
 """
 
 from __future__ import annotations
@@ -20,6 +21,30 @@ def accuracy(y_true: Sequence[Any] | np.ndarray, y_pred: Sequence[Any] | np.ndar
     return float((t == p).mean()) if len(t) else 0.0
 
 
+def _labels(t: np.ndarray, p: np.ndarray, n_labels: int | None, labels: Sequence[Any] | None) -> list[Any]:
+    if labels is not None:
+        return list(labels)
+    if n_labels is not None:
+        return list(range(n_labels))
+    return sorted(set(t.tolist()) | set(p.tolist()))
+
+
+def per_class_f1(
+    y_true: Sequence[Any] | np.ndarray,
+    y_pred: Sequence[Any] | np.ndarray,
+    labels: Sequence[Any] | None = None,
+    n_labels: int | None = None,
+) -> dict[Any, float]:
+    """F1 of each label (0 where a label is neither true nor predicted, as scikit-learn's zero_division=0)."""
+    t, p = np.asarray(y_true), np.asarray(y_pred)
+    out: dict[Any, float] = {}
+    for lab in _labels(t, p, n_labels, labels):
+        tp = float(np.sum((t == lab) & (p == lab)))
+        denom = float(np.sum(t == lab) + np.sum(p == lab))
+        out[lab] = 2 * tp / denom if denom else 0.0
+    return out
+
+
 def macro_f1(
     y_true: Sequence[Any] | np.ndarray,
     y_pred: Sequence[Any] | np.ndarray,
@@ -27,30 +52,16 @@ def macro_f1(
     labels: Sequence[Any] | None = None,
 ) -> float:
     """Unweighted mean of per-class F1 over `labels` (or 0..n_labels-1, or the labels seen)."""
-    from sklearn.metrics import f1_score
-
-    if labels is None and n_labels is not None:
-        labels = list(range(n_labels))
-    return float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0))
+    scores = per_class_f1(y_true, y_pred, labels=labels, n_labels=n_labels)
+    return float(np.mean(list(scores.values()))) if scores else 0.0
 
 
 def confusion(
     y_true: Sequence[Any] | np.ndarray, y_pred: Sequence[Any] | np.ndarray, labels: Sequence[Any]
 ) -> np.ndarray:
     """Confusion matrix: rows are true labels, columns predicted, in `labels` order."""
-    from sklearn.metrics import confusion_matrix
-
-    return confusion_matrix(y_true, y_pred, labels=list(labels))
-
-
-def per_class_f1(
-    y_true: Sequence[Any] | np.ndarray, y_pred: Sequence[Any] | np.ndarray, labels: Sequence[Any]
-) -> dict[Any, float]:
-    """F1 of each label."""
-    from sklearn.metrics import f1_score
-
-    scores = f1_score(y_true, y_pred, labels=list(labels), average=None, zero_division=0)
-    return {lab: float(s) for lab, s in zip(labels, scores, strict=True)}
+    t, p = np.asarray(y_true), np.asarray(y_pred)
+    return np.array([[int(np.sum((t == a) & (p == b))) for b in labels] for a in labels], dtype=np.int64)
 
 
 def nmi(labels_true: Sequence[Any] | np.ndarray, labels_pred: Sequence[Any] | np.ndarray) -> float:

@@ -48,6 +48,7 @@ class TrainOptions:
     sst_max: int = 30000
     sst_min_words: int = 3
     sst_weight: float = 0.5
+    sst_use: int | None = None  # train on only the first N of the (cached) SST-2 sample
     max_length: int = 96
     seed: int = 0
     threads: int = 2
@@ -223,7 +224,7 @@ def fit_top(
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             sched.step()
-            run_loss += float(loss) * len(idx)
+            run_loss += float(loss.detach()) * len(idx)
             n += len(idx)
             if step % 100 == 0:
                 log.info(
@@ -288,6 +289,8 @@ def train_sentiment(opts: TrainOptions) -> dict[str, Any]:
     s_sst_fit, s_sst_val = states_of(sst_fit), states_of(sst_val)
     t_encode = time.perf_counter() - t_start
 
+    if opts.sst_use is not None:
+        sst_fit, s_sst_fit = sst_fit.iloc[: opts.sst_use], s_sst_fit[: opts.sst_use]
     y_air, y_sst = _labels_to_index(air_fit["label"]), _labels_to_index(sst_fit["label"])
     w_air = class_weights(y_air)[y_air] * air_fit["weight"].to_numpy(dtype=np.float64)
     w_sst = np.full(len(y_sst), opts.sst_weight)
