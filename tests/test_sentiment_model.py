@@ -190,3 +190,30 @@ def test_adapt_from_ratings_needs_rated_items(mem_store, top_model_dir: Path, tm
     cfg = default_config(tmp_path).model_copy(update={"sentiment": SentimentConfig(model=str(top_model_dir))})
     with pytest.raises(StageError, match="carry a star, NPS or CSAT rating"):
         adapt_from_ratings(mem_store, cfg)
+
+
+def test_eval_cli_reports_model_and_vader_on_the_same_rows(top_model_dir: Path, tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    import voc.cli  # noqa: F401  (registers the commands)
+    from voc.cli.app import app
+
+    data = tmp_path / "labelled.csv"
+    data.write_text(
+        "id,body,sent\n1,I love this app,positive\n2,Worst support ever,negative\n3,It arrived on Tuesday,neutral\n"
+        "4,Refund still missing after a month,negative\n5,Great value and quick delivery,positive\n"
+        "6,The store opens at nine,neutral\n"
+    )
+    out = tmp_path / "eval.json"
+    res = CliRunner().invoke(
+        app, ["eval", "sentiment", "--data", str(data), "--text-col", "body", "--label-col", "sent",
+              "--model", str(top_model_dir), "--json", str(out)],
+    )
+    assert res.exit_code == 0, res.output
+    assert "VADER" in res.output and "macro-F1" in res.output
+    payload = json.loads(out.read_text())
+    assert [r["system"] for r in payload["results"]][1] == "VADER"
+    assert all(r["n"] == 6 and len(r["confusion"]) == 3 for r in payload["results"])
+    assert payload["note"].startswith("all rows")  # no tweet_id column: every row is scored

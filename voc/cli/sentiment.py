@@ -31,13 +31,19 @@ def train_sentiment_cmd(
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     cache_dir: Annotated[Path | None, typer.Option(help="cache of frozen-layer states (reused across runs)")] = None,
     holdout: Annotated[float, typer.Option(help="--from-ratings: share of rated items held out")] = 0.2,
+    threads: Annotated[
+        int, typer.Option(help="torch threads (1 is faster when other jobs load the CPU)")
+    ] = 2,
 ) -> None:
     """Train the default sentiment model (offline; ~30-60 min on 2 cores), or adapt it with --from-ratings."""
     _logging()
     if from_ratings:
+        import torch
+
         from voc.store import open_store
         from voc.train.ratings import adapt_from_ratings
 
+        torch.set_num_threads(threads)
         cfg = load(config)
         with open_store(cfg) as store:
             res = adapt_from_ratings(store, cfg, holdout=holdout, epochs=epochs, seed=seed)
@@ -54,7 +60,7 @@ def train_sentiment_cmd(
 
     opts = TrainOptions(
         data_dir=data_dir, out_dir=out, epochs=epochs, split=split, sst_max=sst_max, sst_min_words=sst_min_words,
-        seed=seed, cache_dir=cache_dir,
+        seed=seed, cache_dir=cache_dir, threads=threads,
     )  # fmt: skip
     res = train_sentiment(opts)
     console.print(f"wrote {out} in {res['seconds']['total']:.0f} s")
