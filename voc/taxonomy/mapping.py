@@ -57,10 +57,17 @@ class TaxonomyIndex:
 
 
 def _keyword_pattern(keyword: str) -> re.Pattern[str]:
-    # Whole words; the last word may take a plural or -ed/-ing ending.
+    # Whole words; the last word may double its final letter and take a plural
+    # or -ed/-ing ending (cancel -> cancelled, cancelling; ship -> shipped).
     words = [re.escape(w) for w in keyword.lower().split()]
     body = r"\s+".join(words)
-    return re.compile(rf"(?<![\w]){body}(?:s|es|ed|d|ing)?(?![\w])", re.IGNORECASE)
+    last = keyword.strip()[-1:].lower()
+    endings = ["s", "es", "ed", "ing"]
+    if last == "e":
+        endings.append("d")
+    elif last.isalpha() and last not in "aiouwy":
+        endings += [f"{re.escape(last)}ed", f"{re.escape(last)}ing"]
+    return re.compile(rf"(?<![\w]){body}(?:{'|'.join(endings)})?(?![\w])", re.IGNORECASE)
 
 
 def describe(entry_name: str, description: str) -> str:
