@@ -32,7 +32,12 @@ class CleanConfig(BaseModel):
     detect_language: bool = True
     max_text_chars: int = Field(default=10000, ge=100)
     min_text_chars: int = Field(default=1, ge=1)
-    workers: int = Field(default=1, ge=1, description="processes for cleaning (2 on a 2-core machine)")
+    workers: int = Field(
+        default=1,
+        ge=1,
+        description="processes for cleaning big batches; on a busy 2-core machine 2 was not faster "
+        "(bench/bench_clean.py measures it on yours)",
+    )
     parallel_min_records: int = Field(
         default=5000,
         ge=1,
