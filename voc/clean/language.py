@@ -18,7 +18,6 @@ the fast path agrees with the detector).
 from __future__ import annotations
 
 import re
-import threading
 from functools import lru_cache
 
 UNDETERMINED = "und"
@@ -95,7 +94,6 @@ class _Detector:
 
     def __init__(self, backend: str, languages: tuple[str, ...]) -> None:
         self.backend = backend
-        self._lock = threading.Lock()
         if backend == "py3langid":
             from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
@@ -118,8 +116,7 @@ class _Detector:
 
     def detect(self, text: str) -> tuple[str, float]:
         if self.backend == "py3langid":
-            with self._lock:  # the identifier keeps per-call state in numpy buffers
-                code, conf = self._ident.classify(text)
+            code, conf = self._ident.classify(text)
             return code, float(conf)
         values = self._ident.compute_language_confidence_values(text)
         if not values:
