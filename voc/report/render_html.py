@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from voc.config.report import ReportConfig
 from voc.report import charts, fmt
-from voc.report.data import safe_url
+from voc.report.inputs import safe_url
 from voc.report.models import ReportData
 
 # Sorts any `table.sortable` by the clicked header, reading each cell's data-sort value.
