@@ -35,6 +35,7 @@ from voc.clean.replies import strip_replies
 from voc.clean.unicode import garbage_ratio, repair_unicode
 from voc.clean.whitespace import normalize_whitespace
 from voc.config.core import CleanConfig
+from voc.errors import ConfigError
 from voc.schema import FeedbackRecord
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -299,7 +300,11 @@ def bench_detectors(cfg: CleanConfig) -> None:
     )
     print(f"  {'detector':<20} {'accuracy':>9} {'cpu us/text':>11}")
     for backend in ("py3langid", "lingua"):
-        det = get_detector(backend, langs)
+        try:
+            det = get_detector(backend, langs)
+        except ConfigError as exc:  # lingua is optional
+            print(f"  {backend:<20} skipped: {exc}")
+            continue
         texts = [t for _, t in pairs] * 40
         _, cpu = timeit(lambda det=det, texts=texts: [det.detect(x) for x in texts])
         acc = statistics.mean(det.detect(text)[0] == code for code, text in pairs)

@@ -208,6 +208,8 @@ LANGS = ("en", "fr", "de", "es", "it", "pt", "nl")
 )
 @pytest.mark.parametrize("backend", ["py3langid", "lingua"])
 def test_detect_language(text: str, code: str, backend: str) -> None:
+    if backend == "lingua":
+        pytest.importorskip("lingua", reason="lingua-language-detector is an optional backend")
     assert detect_language(text, backend=backend, languages=LANGS)[0] == code
 
 

@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from voc.errors import ConfigError
+
 UNDETERMINED = "und"
 
 
@@ -102,7 +104,14 @@ class _Detector:
             ident.set_languages([code for code in languages if code in known])
             self._ident = ident
         elif backend == "lingua":
-            from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+            try:
+                from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+            except ImportError as exc:
+                raise ConfigError(
+                    "clean.language_detector = 'lingua' needs the package lingua-language-detector, "
+                    "which is not installed: pip install lingua-language-detector, or set "
+                    "clean.language_detector = 'py3langid' (the default)"
+                ) from exc
 
             langs = []
             for code in languages:
