@@ -17,8 +17,8 @@ from voc.config import VocConfig
 
 @task(name="exports", cache_policy=NO_CACHE, retry_condition_fn=retry_if_transient)
 def exports_task(cfg: VocConfig, out_dir: str) -> dict[str, Any]:
-    """items.csv and quarantine.csv (every stored item with its enrichments; every quarantined row)."""
-    from voc.pipeline.exports import write_items_csv, write_quarantine_csv
+    """items.csv, quarantine.csv and themes.csv (every item with its enrichments, every quarantined row, every theme)."""
+    from voc.pipeline.exports import write_items_csv, write_quarantine_csv, write_themes_csv
 
     started = time.perf_counter()
     out = Path(out_dir)
@@ -26,9 +26,11 @@ def exports_task(cfg: VocConfig, out_dir: str) -> dict[str, Any]:
     with writer(cfg) as store:
         items = write_items_csv(store, out / "items.csv")
         quarantined = write_quarantine_csv(store, out / "quarantine.csv")
+        themes = write_themes_csv(store, out / "themes.csv")
     seconds = round(time.perf_counter() - started, 2)
-    logger().info("exports: %s items, %s quarantined rows -> %s in %.1f s", f"{items:,}", f"{quarantined:,}", out, seconds)
-    return {"items": items, "quarantined": quarantined, "seconds": seconds}
+    logger().info("exports: %s items, %s quarantined rows, %s themes -> %s in %.1f s",
+                  f"{items:,}", f"{quarantined:,}", f"{themes:,}", out, seconds)
+    return {"items": items, "quarantined": quarantined, "themes": themes, "seconds": seconds}
 
 
 @flow(name="voc-report", log_prints=True)
@@ -44,7 +46,10 @@ def report_flow(config: str | None = None, week: str | None = None, out_dir: str
     cfg = load(config)
     out = str(Path(out_dir) if out_dir else cfg.resolve(cfg.report.out_dir))
     Path(out).mkdir(parents=True, exist_ok=True)
-    steps = run_stage_steps(cfg, [("backlog", {"out_dir": Path(out)}), ("report", {"out_dir": Path(out), "week": week})])
+    # the report reads the backlog the backlog stage stored, so the two stay separate tasks
+    steps = run_stage_steps(
+        cfg, [("backlog", {"out_dir": Path(out), "period": week}), ("report", {"out_dir": Path(out), "week": week})]
+    )
     steps.append(step_outcome("exports", exports_task(cfg, out, return_state=True)))
     files = sorted(p.name for p in Path(out).iterdir() if p.is_file()) if Path(out).is_dir() else []
     return finish("report", steps, started, out_dir=out, week=week, files=files)

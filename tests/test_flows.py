@@ -108,7 +108,7 @@ def test_flows_config_rejects_bad_cron_and_zone() -> None:
         config_from_dict({"flows": {"schedules": {"weekly": "0 6 * *"}}})
     with pytest.raises(ConfigError, match=r"flows\.timezone.*unknown time zone 'Mars/Olympus'"):
         config_from_dict({"flows": {"timezone": "Mars/Olympus"}})
-    cfg = config_from_dict({"flows": {"timezone": "Europe/Berlin", "schedules": {"ingest": None}}})
+    cfg = config_from_dict({"flows": {"timezone": "Europe/Berlin", "schedules": {"ingest": ""}}})  # "" = off (TOML)
     assert cfg.flows.schedules.ingest is None and cfg.flows.schedules.weekly == "0 6 * * 1"
 
 

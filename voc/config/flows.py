@@ -17,13 +17,15 @@ class ScheduleConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    ingest: str | None = Field(default="0 2 * * *", description="ingest every source nightly at 02:00; none = off")
+    ingest: str | None = Field(default="0 2 * * *", description="ingest every source nightly at 02:00; \"\" = off")
     analyze: str | None = Field(default="30 2 * * *", description="enrich and theme new items after the ingest")
     weekly: str | None = Field(default="0 6 * * 1", description="ingest + analyze + report, Mondays at 06:00")
 
     @field_validator("ingest", "analyze", "weekly")
     @classmethod
     def _five_fields(cls, v: str | None) -> str | None:
+        if v is not None and not v.strip():
+            return None  # TOML has no null: "" switches a schedule off
         if v is not None and len(v.split()) != 5:
             raise ValueError(f"cron {v!r} must have 5 fields (minute hour day month weekday), e.g. '0 6 * * 1'")
         return v
