@@ -221,7 +221,7 @@ def make_backlog(tables: dict[str, pd.DataFrame], period: str = REPORT_WEEK) -> 
             "unique_customers": int(g["customer_id"].nunique()), "share_negative": neg, "mean_sentiment": None,
             "growth": growth, "growth_p": 0.01, "nps_impact": None, "csat_impact": None,
             "revenue_at_risk": float(g["revenue"].fillna(0).sum()), "severity": ["data_loss"] if tid == "t01" else [],
-            "verbatims": [{"item_id": r.item_id, "text": r.text, "url": r.url if isinstance(r.url, str) else None, "sentiment": "negative"}
+            "verbatims": [{"item_id": r.item_id, "text": r.text, "url": r.url if isinstance(r.url, str) else None, "sentiment": -0.8}
                           for r in verb.itertuples()],
             "example_ids": [], "example_urls": [], "first_seen": None, "last_seen": None, "owner": None,
             "period": period,

@@ -32,6 +32,7 @@ def _fill(store: DuckDBStore, *, stages: bool = True, backlog: bool = False) -> 
         rows = pd.DataFrame(make_backlog(t)["entries"])
         for col in ("breakdown", "verbatims", "severity", "example_ids", "example_urls"):
             rows[col] = rows[col].map(json.dumps)
+        rows["negative_volume"] = (rows["volume"] * rows["share_negative"]).round().astype(int)
         store.write_frame("backlog", rows)
     return t
 
@@ -53,6 +54,9 @@ def test_write_report_writes_both_files(file_store, config, tmp_path: Path) -> N
     assert "&lt;script&gt;" in html and "<script>alert" not in html
     assert "CSV export broken" in md
     assert result["new"] == 1 and result["rising"] >= 1
+    assert (
+        result["alerts"] >= 1 and "New theme: Settings reset after update" in html
+    )  # re-derived from the table
     assert not list(out.glob(".*.tmp"))  # atomic writes leave no temp files
 
 

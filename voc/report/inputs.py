@@ -189,20 +189,26 @@ def backlog_parts(backlog: Any) -> tuple[list[BacklogEntryView] | None, list[Any
             list(d.get("alerts") or []),
             d.get("period"),
         )
-    entries: list[BacklogEntryView] = []
-    for e in raw_entries:
-        d = to_dict(e)
-        for key in ("breakdown", "verbatims", "severity"):
-            if isinstance(d.get(key), str):  # JSON text when read back from a table
-                try:
-                    d[key] = json.loads(d[key])
-                except ValueError:
-                    d[key] = [d[key]] if key == "severity" else None
-            if d.get(key) is None:
-                d.pop(key, None)
-        entries.append(BacklogEntryView.model_validate(d))
+    entries = [BacklogEntryView.model_validate(decode_entry(to_dict(e))) for e in raw_entries]
     entries.sort(key=lambda e: e.rank)
     return entries, alerts, opt_str(period)
+
+
+def decode_entry(d: dict[str, Any]) -> dict[str, Any]:
+    """A backlog row as read back from the `backlog` table: JSON text to lists and dicts, NaN to absent."""
+    d = dict(d)
+    for key in ("breakdown", "verbatims", "severity", "example_ids", "example_urls"):
+        if isinstance(d.get(key), str):
+            try:
+                d[key] = json.loads(d[key])
+            except ValueError:
+                d[key] = [d[key]] if key == "severity" else None
+        if d.get(key) is None:
+            d.pop(key, None)
+    for key, value in list(d.items()):
+        if isinstance(value, float) and math.isnan(value):
+            d[key] = None
+    return d
 
 
 def looks_like_week(label: str) -> bool:

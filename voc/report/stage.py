@@ -20,6 +20,7 @@ import pandas as pd
 
 from voc.config import VocConfig
 from voc.report.data import build_report_data
+from voc.report.inputs import decode_entry
 from voc.report.models import ReportData
 from voc.report.render_html import render_html
 from voc.report.render_md import render_md
@@ -89,6 +90,28 @@ def taxonomy_order(config: VocConfig) -> tuple[list[str] | None, list[str] | Non
         return None, None
 
 
+def stored_alerts(store: Any, config: VocConfig, entries: list[dict[str, Any]]) -> list[Any]:
+    """The period's alerts, re-derived from stored backlog rows with the alert rules (muted themes left out).
+
+    `voc report` on its own has no `Backlog` object: this gives it the same alerts
+    `voc run` raised, without marking anything as sent (the store is read only here).
+    """
+    try:
+        from voc.alerts.rules import evaluate_alerts
+        from voc.rank.backlog import BacklogEntry
+    except ImportError:
+        return []
+    try:
+        typed = [BacklogEntry.model_validate(decode_entry(e)) for e in entries]
+    except ValueError as exc:  # pydantic's ValidationError: rows of an older backlog layout
+        log.warning("report: stored backlog rows do not fit BacklogEntry (%s); no alerts shown", exc)
+        return []
+    muted: set[str] = set()
+    if store.table_exists("alert_mutes"):
+        muted = set(store.query("SELECT theme_id FROM alert_mutes")["theme_id"].astype(str))
+    return evaluate_alerts(typed, config.alerts, muted=muted)
+
+
 def build_from_store(
     store: Any, config: VocConfig, week: str | None = None, backlog: Any = None, now: datetime | None = None
 ) -> ReportData:
@@ -103,7 +126,12 @@ def build_from_store(
             entries = None
         if entries is not None:
             period = {str(e.get("period")) for e in entries if e.get("period")}
-            backlog = {"entries": entries, "alerts": [], "period": period.pop() if len(period) == 1 else None}
+            alerts = stored_alerts(store, config, entries)
+            backlog = {
+                "entries": entries,
+                "alerts": alerts,
+                "period": period.pop() if len(period) == 1 else None,
+            }
     return build_report_data(
         t["items"],
         sentiment=t["item_sentiment"],
