@@ -45,6 +45,8 @@ def config(tmp_path: Path):
 def test_write_report_writes_both_files(file_store, config, tmp_path: Path) -> None:
     _fill(file_store, backlog=True)
     out = tmp_path / "out"
+    out.mkdir()
+    (out / "backlog.md").write_text("# backlog\n", encoding="utf-8")  # as the backlog stage leaves it
     result = write_report(file_store, config, out, now=NOW)
     assert result["week"] == REPORT_WEEK
     html = (out / "report.html").read_text(encoding="utf-8")
@@ -53,6 +55,7 @@ def test_write_report_writes_both_files(file_store, config, tmp_path: Path) -> N
     assert "Top of the backlog" in html and 'data-chart="breakdown"' in html  # read back from the table
     assert "&lt;script&gt;" in html and "<script>alert" not in html
     assert "CSV export broken" in md
+    assert "Also: [ranked backlog](backlog.md)" in md and "backlog.csv" not in md
     assert result["new"] == 1 and result["rising"] >= 1
     assert (
         result["alerts"] >= 1 and "New theme: Settings reset after update" in html

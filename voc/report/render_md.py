@@ -56,8 +56,16 @@ def _theme_line(r: ThemeRow) -> str:
     return f"**{md_escape(r.label)}**: {r.volume} items ({vs}{neg})"
 
 
-def render_md(data: ReportData, config: ReportConfig | None = None, report_link: str = "report.html") -> str:
-    """The digest: headline numbers, movers with a quote each, top themes, alerts and links."""
+def render_md(
+    data: ReportData,
+    config: ReportConfig | None = None,
+    report_link: str = "report.html",
+    links: list[tuple[str, str]] | None = None,
+) -> str:
+    """The digest: headline numbers, movers with a quote each, top themes, alerts and links.
+
+    `links` adds (text, relative path) pairs, e.g. the backlog files written beside the report.
+    """
     cfg = config or ReportConfig()
     p = data.period
     lines = [f"## {md_escape(data.title)}: {p.label} ({p.start:%d %b} to {p.end:%d %b %Y})", ""]
@@ -113,8 +121,12 @@ def render_md(data: ReportData, config: ReportConfig | None = None, report_link:
         top = data.backlog[0]
         lines += [f"Top of the backlog: **{md_escape(top.theme_label)}** (score {top.score:.1f}).", ""]
 
-    link = f"{cfg.base_url.rstrip('/')}/{report_link}" if cfg.base_url else report_link
+    def url(rel: str) -> str:
+        return f"{cfg.base_url.rstrip('/')}/{rel}" if cfg.base_url else rel
+
     lines.append(
-        f"Full report: [{p.label} report]({link}) (charts, every theme, backlog, accounts, analyst detail)"
+        f"Full report: [{p.label} report]({url(report_link)}) (charts, every theme, backlog, accounts, analyst detail)"
     )
+    if links:
+        lines.append("Also: " + " · ".join(f"[{inert(text)}]({url(rel)})" for text, rel in links))
     return "\n".join(lines).rstrip() + "\n"

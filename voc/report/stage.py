@@ -31,6 +31,11 @@ log = logging.getLogger(__name__)
 ITEM_FIELDS = [
     "id", "source", "kind", "created_at", "text", "rating", "rating_scale", "customer_id", "segment", "revenue", "url",
 ]  # fmt: skip
+BESIDE = [
+    ("ranked backlog", "backlog.md"),
+    ("backlog CSV", "backlog.csv"),
+    ("Jira import", "backlog_jira.csv"),
+]
 OPTIONAL_TABLES = [
     "item_sentiment",
     "themes",
@@ -186,7 +191,9 @@ def write_report(
     data = build_from_store(store, config, week=week, backlog=backlog, now=now)
     html_path, md_path = out / "report.html", out / "report.md"
     html_bytes = _write_atomic(html_path, render_html(data, config.report))
-    md_bytes = _write_atomic(md_path, render_md(data, config.report, report_link=html_path.name))
+    # The backlog stage writes its files into the same folder: the digest links the ones present.
+    extra = [(text, name) for text, name in BESIDE if (out / name).exists()]
+    md_bytes = _write_atomic(md_path, render_md(data, config.report, report_link=html_path.name, links=extra))
     volume = next((m.value for m in data.metrics if m.key == "volume"), 0) or 0
     result = {
         "week": data.period.label,
