@@ -55,16 +55,18 @@ class Discovery:
         return float((self.labels < 0).mean()) if len(self.labels) else 0.0
 
 
-def knn_graph(embeddings: np.ndarray, n_neighbors: int, block: int = 2048) -> Any:
+def knn_graph(embeddings: np.ndarray, n_neighbors: int, block: int | None = None) -> Any:
     """Symmetric sparse graph of each row's `n_neighbors` most cosine-similar rows.
 
-    Exact (blockwise matrix products), so memory stays at block x n floats.
+    Exact (blockwise matrix products); a block holds about 16M similarities
+    (64 MB), so memory stays flat as the input grows.
     """
     import scipy.sparse as sp
 
     x = normalise(embeddings)
     n = len(x)
     k = min(n_neighbors, n - 1)
+    block = block or max(64, 16_000_000 // max(n, 1))
     rows, cols, vals = [], [], []
     for s in range(0, n, block):
         sim = x[s : s + block] @ x.T

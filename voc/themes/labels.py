@@ -192,7 +192,7 @@ def label_themes(
         keep = np.array([_good_phrase(v, stop) for v in vocab])
         ctfidf[:, ~keep] = 0.0
     chunks = (
-        _noun_chunks({t: [texts[i] for i in docs_by_theme[t][:150]] for t in themes}, stop)
+        _noun_chunks({t: [clean_for_terms(texts[i]) for i in docs_by_theme[t][:150]] for t in themes}, stop)
         if use_spacy
         else {}
     )
