@@ -43,12 +43,10 @@ _PII = [
     " Card 4111 1111 1111 1111 was billed.",
     " IBAN DE89370400440532013000 for the refund.",
     " From IP 192.168.10.24.",
-    "",
-    "",
-    "",
-    "",
-    "",
 ]
+# Share of rows carrying PII. Real exports have far less (0.3% of the airline
+# tweets); 10% keeps the validators (phonenumbers, Luhn, IBAN) honestly in the mix.
+PII_RATE = 0.10
 _FOREIGN = [
     "Le colis est arrivé en retard et abîmé.",
     "Die App stürzt ständig ab, sehr ärgerlich.",
@@ -66,7 +64,8 @@ def make_csv(path: Path, rows: int, seed: int = 1) -> None:
             if rnd.random() < 0.03:
                 text = rnd.choice(_FOREIGN)
             else:
-                text = f"{rnd.choice(_OPEN)} {rnd.choice(_THING)} {rnd.choice(_PROBLEM)}.{rnd.choice(_PII)}"
+                pii = rnd.choice(_PII) if rnd.random() < PII_RATE else ""
+                text = f"{rnd.choice(_OPEN)} {rnd.choice(_THING)} {rnd.choice(_PROBLEM)}.{pii}"
                 if rnd.random() < 0.3:
                     text += f" {rnd.choice(_OPEN)} {rnd.choice(_THING)} {rnd.choice(_PROBLEM)}."
             day = 1 + i % 28
@@ -139,15 +138,19 @@ def _run_mode(mode: str, csv_path: Path, store_path: Path) -> dict:
             rows += chunk.read
             if mode == "connector_clean":
                 clean_records(chunk.records, cfg.clean, "bench")
-    elif mode == "full_ingest":
+    elif mode in ("full_ingest", "full_no_readahead"):
         cfg = _config(csv_path, store_path)
+        cfg.ingest.read_ahead = mode == "full_ingest"
         res = ingest(cfg, progress=False)
         rows = res.counts.read
         assert res.status == "ok", res.sources[0].error
     else:
         raise ValueError(mode)
     seconds = time.perf_counter() - t0
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # The read-ahead child's peak counts too: report the sum as the upper bound.
+    peak_mb = (
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    ) / 1024
     return {
         "mode": mode,
         "rows": rows,
@@ -172,7 +175,7 @@ def main() -> None:
     csv_path = tmp / "reviews.csv"
     make_csv(csv_path, args.rows)
     results = []
-    for mode in ("raw_baseline", "connector_only", "connector_clean", "full_ingest"):
+    for mode in ("raw_baseline", "connector_only", "connector_clean", "full_no_readahead", "full_ingest"):
         store = tmp / f"{mode}.duckdb"
         out = subprocess.run(
             [sys.executable, __file__, "--mode", mode, "--csv", str(csv_path), "--store", str(store)],
@@ -183,14 +186,15 @@ def main() -> None:
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
     base = results[0]["seconds"]
     full = results[-1]
-    print(f"\ningest benchmark: {args.rows:,}-row CSV, redaction + language detection on\n")
+    print(f"\ningest benchmark: {args.rows:,}-row CSV, redaction + language detection on, "
+          f"{PII_RATE:.0%} of rows with PII, 3% non-English\n")
     print(f"{'mode':<18}{'seconds':>9}{'rows/s':>10}{'peak RSS MB':>13}{'x baseline time':>17}")
     for r in results:
         print(
             f"{r['mode']:<18}{r['seconds']:>9.1f}{r['rows_per_s']:>10,}{r['peak_rss_mb']:>13,}{r['seconds'] / base:>17.1f}"
         )
     conn, clean = results[1]["seconds"], results[2]["seconds"] - results[1]["seconds"]
-    store_s = full["seconds"] - results[2]["seconds"]
+    store_s = results[3]["seconds"] - results[2]["seconds"]
     print(
         f"\nwhere the time goes (full ingest {full['seconds']:.1f} s): connector+mapping {conn:.1f} s, "
         f"cleaning {clean:.1f} s, store {store_s:.1f} s"

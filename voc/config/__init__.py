@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from voc.config.alerts import AlertsConfig
-from voc.config.core import CleanConfig, EncoderConfig, StoreConfig
+from voc.config.core import CleanConfig, EncoderConfig, IngestConfig, StoreConfig
 from voc.config.flows import FlowsConfig
 from voc.config.ranking import RankingConfig
 from voc.config.report import ReportConfig
@@ -43,6 +43,7 @@ class VocConfig(BaseModel):
     root: Path = Field(default=Path("."), description="project root; relative paths resolve against it")
     store: StoreConfig = Field(default_factory=StoreConfig)
     sources: list[SourceConfig] = Field(default_factory=list)
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
     clean: CleanConfig = Field(default_factory=CleanConfig)
     encoder: EncoderConfig = Field(default_factory=EncoderConfig)
     sentiment: SentimentConfig = Field(default_factory=SentimentConfig)

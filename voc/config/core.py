@@ -19,6 +19,17 @@ class StoreConfig(BaseModel):
     )
 
 
+class IngestConfig(BaseModel):
+    """How the ingest job runs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    read_ahead: bool = Field(
+        default=True,
+        description="parse the next chunk in a second process while this one cleans and stores (2 cores)",
+    )
+
+
 class CleanConfig(BaseModel):
     """Text cleaning applied before anything is stored."""
 

@@ -16,6 +16,7 @@ from voc.config import SourceConfig, VocConfig
 from voc.errors import VocError
 from voc.ingest import make_connector
 from voc.pipeline.progress import progress_bar
+from voc.pipeline.readahead import read_ahead
 from voc.store import BatchCounts, DuckDBStore, open_store
 
 log = logging.getLogger(__name__)
@@ -75,9 +76,14 @@ def ingest_source(
     try:
         connector = make_connector(source, config)
         watermarks = store.watermarks(source.name)
+        chunks = (
+            read_ahead(lambda: connector.read(watermarks, full=full))
+            if config.ingest.read_ahead
+            else connector.read(watermarks, full=full)
+        )
         with progress_bar(progress) as bar:
             task = bar.add_task(f"ingest {source.name}", total=None, note="")
-            for chunk in connector.read(watermarks, full=full):
+            for chunk in chunks:
                 records, dropped = clean_records(chunk.records, config.clean, source.name)
                 counts = store.commit_batch(
                     source.name,
