@@ -56,6 +56,7 @@ def test_write_report_writes_both_files(file_store, config, tmp_path: Path) -> N
     assert "&lt;script&gt;" in html and "<script>alert" not in html
     assert "CSV export broken" in md
     assert "Also: [ranked backlog](backlog.md)" in md and "backlog.csv" not in md
+    assert '<a href="backlog.md">ranked backlog</a>' in html
     assert result["new"] == 1 and result["rising"] >= 1
     assert (
         result["alerts"] >= 1 and "New theme: Settings reset after update" in html

@@ -89,12 +89,15 @@ def _environment() -> Environment:
     return env
 
 
-def render_html(data: ReportData, config: ReportConfig | None = None) -> str:
-    """The report as a complete HTML document (a string)."""
+def render_html(
+    data: ReportData, config: ReportConfig | None = None, links: list[tuple[str, str]] | None = None
+) -> str:
+    """The report as a complete HTML document (a string); `links` are (text, relative path) of files beside it."""
     cfg = config or ReportConfig()
     template = _environment().get_template("report.html.j2")
     return template.render(
         d=data,
+        links=links or [],
         script=Markup(SORT_SCRIPT),
         script_hash=_script_hash(SORT_SCRIPT),
         verbatims_per_entry=cfg.verbatims_per_entry,

@@ -190,9 +190,9 @@ def write_report(
     out = Path(out_dir) if out_dir is not None else config.resolve(config.report.out_dir)
     data = build_from_store(store, config, week=week, backlog=backlog, now=now)
     html_path, md_path = out / "report.html", out / "report.md"
-    html_bytes = _write_atomic(html_path, render_html(data, config.report))
-    # The backlog stage writes its files into the same folder: the digest links the ones present.
+    # The backlog stage writes its files into the same folder: both outputs link the ones present.
     extra = [(text, name) for text, name in BESIDE if (out / name).exists()]
+    html_bytes = _write_atomic(html_path, render_html(data, config.report, links=extra))
     md_bytes = _write_atomic(md_path, render_md(data, config.report, report_link=html_path.name, links=extra))
     volume = next((m.value for m in data.metrics if m.key == "volume"), 0) or 0
     result = {
