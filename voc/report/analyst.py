@@ -18,6 +18,7 @@ from voc.report.weeks import week_starts
 def coverage_rows(
     it: pd.DataFrame, pairs: pd.DataFrame, rows: list[ThemeRow], period: Period
 ) -> list[CountRow]:
+    """How much of the data each stage covered, overall and for the report week."""
     n = len(it)
     week = it[it["week"] == period.start]
 
@@ -69,6 +70,7 @@ def coverage_rows(
 
 
 def quarantine_counts(q: pd.DataFrame | None, period: Period) -> list[QuarantineCount]:
+    """Quarantined rows by source and reason, all time and in the report week."""
     if not has(q, "source", "reason"):
         return []
     q = q.copy()
@@ -92,6 +94,7 @@ def quarantine_counts(q: pd.DataFrame | None, period: Period) -> list[Quarantine
 
 
 def run_rows(runs: pd.DataFrame | None, limit: int = 10) -> list[RunRow]:
+    """The most recent runs from the `runs` table, newest first."""
     if not has(runs, "job", "status"):
         return []
     r = (

@@ -37,6 +37,7 @@ BREAKDOWN_COLORS = [
 
 
 def series_color(name: str, i: int = 0) -> str:
+    """The colour of a series: fixed for the source kinds, cycled for anything else."""
     return SERIES_COLORS.get(name, EXTRA_COLORS[i % len(EXTRA_COLORS)])
 
 
@@ -267,6 +268,7 @@ def breakdown_bar(breakdown: dict[str, float], *, width: int = 220, height: int 
 
 
 def breakdown_color(i: int) -> str:
+    """The colour of the i-th score component (bar segment and legend swatch)."""
     return BREAKDOWN_COLORS[i % len(BREAKDOWN_COLORS)]
 
 

@@ -13,6 +13,7 @@ MINUS = "\u2212"
 
 
 def is_num(x: float | None) -> bool:
+    """True for a real number (not None, not NaN)."""
     return x is not None and not (isinstance(x, float) and math.isnan(x))
 
 
@@ -37,6 +38,7 @@ def pct_change(new: float | None, old: float | None) -> str | None:
 
 
 def metric_value(m: Metric) -> str:
+    """A KPI's value in its own unit: '1,234', '35%', '+12', '4.20★', '−0.31'."""
     v = m.value
     if not is_num(v):
         return "–"
@@ -91,6 +93,7 @@ def shorten(text: str, limit: int) -> str:
 
 
 def money(x: float | None) -> str:
+    """$950, $12.5k, $3M."""
     if not is_num(x):
         return "–"
     for div, suf in ((1e9, "B"), (1e6, "M"), (1e3, "k")):

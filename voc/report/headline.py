@@ -71,6 +71,7 @@ def build_headline(
     alerts: list[AlertView],
     period: Period,
 ) -> list[HeadlineLine]:
+    """The first screen's sentences, in reading order: in short, volume, negativity, scores, movers, tops, alerts."""
     by = {m.key: m for m in metrics}
     out: list[HeadlineLine] = []
     vol = by["volume"]

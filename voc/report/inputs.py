@@ -63,6 +63,7 @@ def as_list(value: Any) -> list[str]:
 
 
 def opt_float(x: Any) -> float | None:
+    """A float, or None for missing/NaN/unparseable values."""
     try:
         f = float(x)
     except (TypeError, ValueError):
@@ -71,6 +72,7 @@ def opt_float(x: Any) -> float | None:
 
 
 def opt_str(x: Any) -> str | None:
+    """A stripped string, or None for missing/blank values."""
     if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
         return None
     s = str(x).strip()
@@ -78,6 +80,7 @@ def opt_str(x: Any) -> str | None:
 
 
 def opt_date(x: Any) -> date | None:
+    """The date of a timestamp-like value, or None."""
     if x is None or x is pd.NaT or (isinstance(x, float) and math.isnan(x)):
         return None
     try:
@@ -88,10 +91,12 @@ def opt_date(x: Any) -> date | None:
 
 
 def has(df: pd.DataFrame | None, *cols: str) -> bool:
+    """True when `df` exists, has rows and has every one of `cols`."""
     return df is not None and len(df) > 0 and all(c in df.columns for c in cols)
 
 
 def to_dict(obj: Any) -> dict[str, Any]:
+    """A pydantic model, mapping or plain object as a dict."""
     if hasattr(obj, "model_dump"):
         return obj.model_dump()
     if isinstance(obj, Mapping):
@@ -100,6 +105,7 @@ def to_dict(obj: Any) -> dict[str, Any]:
 
 
 def quote_from_row(row: Mapping[str, Any], limit: int) -> Quote:
+    """A `Quote` from an item row, cut to `limit` characters, keeping only http(s) links."""
     return Quote(
         item_id=str(row.get("id", "")),
         text=fmt.shorten(str(row.get("text", "")), limit),
@@ -122,6 +128,7 @@ def pick_quote(rows: pd.DataFrame, limit: int) -> Quote | None:
 
 
 def prepare_items(items: pd.DataFrame, sentiment: pd.DataFrame | None) -> pd.DataFrame:
+    """Items with their ISO week and item sentiment joined on; a clear error when key columns are missing."""
     missing = [c for c in REQUIRED_ITEM_COLUMNS if c not in items.columns]
     if missing:
         raise StageError(
@@ -212,6 +219,7 @@ def decode_entry(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def looks_like_week(label: str) -> bool:
+    """True for an ISO week label such as '2026-W47'."""
     try:
         parse_week(label)
     except InputError:
@@ -220,6 +228,7 @@ def looks_like_week(label: str) -> bool:
 
 
 def alert_view(a: Any) -> AlertView:
+    """An alert from any producer (voc.alerts Alert, dict, or text) in the report's shape."""
     if isinstance(a, str):
         return AlertView(title=a)
     d = to_dict(a)

@@ -54,6 +54,7 @@ def _metric_values(a: pd.Series) -> dict[str, tuple[float | None, int]]:
 
 
 def compute_metrics(agg: pd.DataFrame, period: Period) -> list[Metric]:
+    """The KPI cards for the report week; rating KPIs only when that kind of rating exists."""
     cur = _metric_values(agg.loc[period.start])
     prev_week = period.start - timedelta(days=7)
     prev = _metric_values(agg.loc[prev_week]) if prev_week in agg.index else {}

@@ -26,6 +26,7 @@ def theme_rows(
     period: Period,
     cfg: ReportConfig,
 ) -> list[ThemeRow]:
+    """One row per theme: weekly counts over the history, this week's negativity, status and a quote."""
     hist = period.history
     registry: dict[str, dict[str, Any]] = {}
     if has(themes, "theme_id"):

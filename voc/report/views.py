@@ -36,6 +36,7 @@ def build_heatmap(
     stage_order: list[str] | None = None,
     pillar_order: list[str] | None = None,
 ) -> Heatmap | None:
+    """Item-theme pairs of the report week by journey stage and pillar; None without a mapping."""
     if not has(mapping, "theme_id", "journey_stage", "pillar") or not len(pairs):
         return None
     m = mapping[["theme_id", "journey_stage", "pillar"]].copy()
@@ -73,6 +74,7 @@ def build_heatmap(
 
 
 def volume_chart(it: pd.DataFrame, period: Period) -> TimeChart:
+    """Items per week by source kind, over the history window."""
     w = it[it["week"].isin(period.history)]
     kinds = [k for k in KINDS if (w["kind"] == k).any()] + sorted(set(w["kind"]) - set(KINDS))
     series = []
@@ -84,6 +86,7 @@ def volume_chart(it: pd.DataFrame, period: Period) -> TimeChart:
 
 
 def sentiment_chart(it: pd.DataFrame, period: Period) -> TimeChart | None:
+    """Share of negative items per week, overall and by source kind; None without sentiment."""
     w = it[it["week"].isin(period.history) & it["label"].notna()]
     if w.empty:
         return None
@@ -118,6 +121,7 @@ def _rated_satisfaction(it: pd.DataFrame) -> pd.Series:
 def build_accounts(
     it: pd.DataFrame, pairs: pd.DataFrame, rows: list[ThemeRow], period: Period, cfg: ReportConfig
 ) -> AccountsView | None:
+    """Accounts with revenue by satisfaction over the recent weeks, and the high-revenue unhappy ones."""
     weeks = [w for w in period.history if w <= period.start][-(cfg.trailing_weeks + 1) :]
     w = it[it["week"].isin(weeks) & it["customer_id"].notna() & it["revenue"].notna()].copy()
     if w.empty:

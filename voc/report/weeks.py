@@ -30,11 +30,13 @@ def parse_week(label: str) -> date:
 
 
 def week_label(monday: date) -> str:
+    """Monday of a week -> '2026-W47'."""
     iso = monday.isocalendar()
     return f"{iso.year}-W{iso.week:02d}"
 
 
 def monday_of(d: date | datetime) -> date:
+    """The Monday (UTC) of the week containing `d`."""
     if isinstance(d, datetime):
         d = d.astimezone(UTC).date() if d.tzinfo else d.date()
     return d - timedelta(days=d.weekday())
