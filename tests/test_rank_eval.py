@@ -31,3 +31,13 @@ def test_plurality_reason_per_entry_and_top_reason_coverage():
     assert res.top_reasons == [("Late Flight", 4), ("Lost Luggage", 3), ("Bad Flight", 1)]
     assert [m.matched for m in res.entries] == ["Late Flight", "Lost Luggage", None]
     assert res.found == ["Late Flight", "Lost Luggage"] and res.missing == ["Bad Flight"] and res.score == "2/3"
+
+
+def test_planted_theme_is_the_majority_first_planted_theme_of_a_themes_items():
+    from voc.eval.backlog import planted_theme_of
+
+    ti = pd.DataFrame({"item_id": ["a", "b", "c", "d"], "theme_id": ["t1", "t1", "t1", "t2"]})
+    truth = pd.DataFrame(
+        {"item_id": ["a", "b", "c", "d", None], "themes": [["x"], ["x", "y"], ["y"], [""], ["x"]]}
+    )
+    assert planted_theme_of(ti, truth) == {"t1": "x"}
