@@ -285,3 +285,13 @@ def test_unassigned_unmapped_and_retired_as_the_stages_write_them(tables, data) 
     assert hm.stages[:3] == ["billing", "usage", "onboarding"]
     # Features' only theme is unmapped now, so the configured order starts with Reliability.
     assert "Features" not in hm.pillars and hm.pillars[0] == "Reliability"
+
+
+def test_with_a_backlog_its_statuses_name_the_movers(tables) -> None:
+    backlog = make_backlog(tables)
+    backlog["entries"] = [e for e in backlog["entries"] if e["theme_id"] != "t07"]  # not ranked this week
+    d = _build(tables, backlog=backlog)
+    t07 = next(r for r in d.themes if r.theme_id == "t07")
+    assert t07.status == "rising" and t07.status_source == "computed"  # the table still shows the simple rule
+    assert "t07" not in [r.theme_id for r in d.rising]  # but the summary follows the backlog
+    assert all(r.status_source == "backlog" for r in [*d.rising, *d.new, *d.falling])

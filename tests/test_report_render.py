@@ -160,3 +160,16 @@ def test_accounts_chart_is_capped(data) -> None:
     expected = max(10, len(data.accounts.at_risk))
     assert svg.count("<circle") == expected < len(data.accounts.accounts)
     assert f"Showing {expected} of {len(data.accounts.accounts)} accounts" in html
+
+
+def test_theme_table_is_capped_but_the_analyst_section_lists_all(data) -> None:
+    from voc.config.report import ReportConfig
+
+    html = render_html(data, ReportConfig(max_theme_rows=5))
+    table = html[html.index('id="theme-table"') : html.index("</table>", html.index('id="theme-table"'))]
+    assert table.count("<tr data-theme=") == 5
+    assert f"the 5 largest of {len(data.themes)} themes" in html
+    analyst = html[
+        html.index('id="analyst-themes"') : html.index("</table>", html.index('id="analyst-themes"'))
+    ]
+    assert analyst.count("<tr>") - 1 == len(data.themes)  # minus the header row

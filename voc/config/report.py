@@ -17,6 +17,11 @@ class ReportConfig(BaseModel):
         default=4, ge=1, le=26, description="weeks in the trailing average (before this week)"
     )
     top_themes: int = Field(default=5, ge=1, le=50, description="themes named in the summary and the digest")
+    max_theme_rows: int = Field(
+        default=60,
+        ge=5,
+        description="rows in the sortable theme table (the analyst section lists every theme)",
+    )
     backlog_entries: int = Field(
         default=10, ge=0, le=100, description="backlog entries shown with their breakdown"
     )

@@ -93,6 +93,7 @@ def build_report_data(
     if rows and not has(theme_mapping, "theme_id"):
         missing.append("journey stages and pillars")
 
+    backlog_applied = False
     if entries is not None:
         if backlog_period and backlog_period not in (period.label, str(period.start)):
             notes.append(
@@ -100,6 +101,7 @@ def build_report_data(
             )
         else:
             apply_backlog(rows, entries, cfg)
+            backlog_applied = True
     else:
         missing.append("ranked backlog")
     if missing and not it.empty:
@@ -112,9 +114,15 @@ def build_report_data(
     metrics = compute_metrics(agg, period)
     active = [r for r in rows if r.volume > 0]
     top = active[: cfg.top_themes]
-    rising = sorted((r for r in active if r.status == "rising"), key=lambda r: -(r.volume - r.prev_volume))
-    new = sorted((r for r in active if r.status == "new"), key=lambda r: -r.volume)
-    falling = sorted((r for r in rows if r.status == "falling"), key=lambda r: r.volume - r.prev_volume)
+    # With this week's backlog its significance-tested statuses name the movers; the simple rule
+    # in theme_rows only stands in without one, so the summary never contradicts the backlog.
+    movers = [r for r in rows if r.status_source == "backlog"] if backlog_applied else rows
+    rising = sorted(
+        (r for r in movers if r.status == "rising" and r.volume > 0),
+        key=lambda r: -(r.volume - r.prev_volume),
+    )
+    new = sorted((r for r in movers if r.status == "new" and r.volume > 0), key=lambda r: -r.volume)
+    falling = sorted((r for r in movers if r.status == "falling"), key=lambda r: r.volume - r.prev_volume)
     alert_views = [alert_view(a) for a in [*backlog_alerts, *alerts]]
 
     return ReportData(

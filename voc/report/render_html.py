@@ -106,5 +106,6 @@ def render_html(
         at_risk_quantile=cfg.at_risk_revenue_quantile,
         at_risk_min_items=cfg.at_risk_min_items,
         max_plotted=cfg.max_accounts_plotted,
+        max_theme_rows=cfg.max_theme_rows,
         plotted_accounts=charts.plotted_accounts,
     )

@@ -15,7 +15,7 @@ from voc.report.models import Quote, ReportData, ThemeRow
 
 # Only what can format or link inside a line; parentheses, '+' or '#' mid-line are plain text,
 # and escaping them would show stray backslashes in Slack, which has no backslash escapes.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_MD_SPECIAL = re.compile(r"([\\`*\[\]|~]|(?<!\w)_|_(?!\w))")
 
 
 def inert(text: str) -> str:
