@@ -1,0 +1,148 @@
+"""Incremental cost and peak memory: a weekly run with a few new items against a full rebuild of the store.
+
+1. full rebuild: a fresh store, the demo exports for `--items` items, `run_job`
+   (ingest, sentiment, themes fit, taxonomy, backlog, report, exports);
+2. weekly run: one more week of demo exports with `--new` items (other
+   source names, so all new ids) added to the same config, `run_job` again on
+   that store: only the new items are scored and embedded, themes are
+   assigned incrementally (no refit: one is not due), backlog and report are
+   rebuilt.
+
+Each run is a separate process, so its peak RSS is its own. The ratio
+weekly / full is the cost of a weekly run as a share of rebuilding
+(target <= 5% at 100,000 + 2,000); peak RSS of the full build is the
+memory figure (target < 3 GB at 100,000). The rebuild baseline is the
+`--items` build, slightly smaller than items + new, so the ratio errs high.
+
+    .venv/bin/python bench/bench_incremental.py                         # 100,000 + 2,000
+    .venv/bin/python bench/bench_incremental.py --items 20000 --new 400
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+
+
+def _config(work: Path, with_new: bool, sentiment_model: str) -> dict[str, Any]:
+    """config/demo.toml's sources, pointed at work/; with_new adds the new week's exports as more sources."""
+    demo = tomllib.loads((ROOT / "config" / "demo.toml").read_text(encoding="utf-8"))
+    sources = [dict(s) for s in demo["sources"]]
+    if with_new:
+        for s in list(sources):
+            sources.append(s | {"name": f"{s['name']}_new", "path": s["path"].replace("data/demo/", "data/new/")})
+    return {
+        "root": str(work),
+        "store": {"path": "voc.duckdb"},
+        "sources": sources,
+        "report": {"out_dir": "out"},
+        "sentiment": {"model": sentiment_model},
+    }
+
+
+def child(work: Path, with_new: bool, sentiment_model: str) -> dict[str, Any]:
+    """One `run_job` in this process; prints its timing and peak RSS as JSON."""
+    import torch
+
+    from voc.config import config_from_dict
+    from voc.pipeline.job import run_job
+
+    torch.set_num_threads(2)
+    cfg = config_from_dict(_config(work, with_new, sentiment_model))
+    t0 = time.perf_counter()
+    res = run_job(cfg, work / "out", progress=False)
+    seconds = time.perf_counter() - t0
+    c = res.ingest.counts
+    return {
+        "seconds": round(seconds, 1),
+        "read": c.read,
+        "stored": c.stored,
+        "stages_s": {k: v["seconds"] for k, v in res.stages.items()},
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+
+
+def _run_child(work: Path, with_new: bool, sentiment_model: str) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--child", str(work), "--sentiment-model", sentiment_model]
+    if with_new:
+        cmd.append("--with-new")
+    out = subprocess.run(cmd, capture_output=True, text=True, env=os.environ | {"HF_HUB_OFFLINE": "1"})
+    if out.returncode != 0:
+        sys.exit(f"bench_incremental: the run failed:\n{out.stderr[-4000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--items", type=int, default=100_000, help="items in the store before the weekly run")
+    ap.add_argument("--new", type=int, default=2_000, help="new items in the weekly run")
+    ap.add_argument("--sentiment-model", default="default")
+    ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--with-new", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    if args.child:
+        print(json.dumps(child(args.child, args.with_new, args.sentiment_model)))
+        return
+
+    from voc.demo import DEFAULT_END, generate_demo
+
+    with tempfile.TemporaryDirectory(prefix="voc-bench-incr-") as tmp_s:
+        work = Path(tmp_s)
+        t0 = time.perf_counter()
+        generate_demo(work / "data" / "demo", n_items=args.items)
+        generate_demo(work / "data" / "new", seed=8, n_items=args.new, weeks=1, end=DEFAULT_END + timedelta(days=7))
+        print(f"bench_incremental: generated {args.items:,} + {args.new:,} demo items in "
+              f"{time.perf_counter() - t0:.0f} s", flush=True)
+        full = _run_child(work, False, args.sentiment_model)
+        print(f"full rebuild: {full['seconds']:.1f} s, peak RSS {full['peak_rss_mb']:,} MB, stages {full['stages_s']}",
+              flush=True)
+        weekly = _run_child(work, True, args.sentiment_model)
+        print(f"weekly run:   {weekly['seconds']:.1f} s, peak RSS {weekly['peak_rss_mb']:,} MB, "
+              f"stages {weekly['stages_s']}", flush=True)
+    share = round(100 * weekly["seconds"] / full["seconds"], 2)
+    summary = [
+        {"metric": f"weekly run ({args.new:,} new) / full rebuild", "value": share, "unit": "%",
+         "target": "<= 5", "met": share <= 5},
+        {"metric": f"full rebuild of {args.items:,} items", "value": full["seconds"], "unit": "s", "target": "",
+         "met": None},
+        {"metric": f"weekly run, {args.new:,} new items", "value": weekly["seconds"], "unit": "s", "target": "",
+         "met": None},
+        {"metric": f"peak RSS, {args.items:,} items", "value": full["peak_rss_mb"], "unit": "MB",
+         "target": "< 3072", "met": full["peak_rss_mb"] < 3072},
+    ]
+    print(f"\n{'metric':<44}{'value':>10} {'unit':<5}{'target':>8}  met")
+    for row in summary:
+        met = {True: "yes", False: "NO", None: ""}[row["met"]]
+        print(f"{row['metric']:<44}{row['value']:>10,} {row['unit']:<5}{row['target']:>8}  {met}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = {
+        "benchmark": "incremental",
+        "command": " ".join(["python bench/bench_incremental.py", *sys.argv[1:]]),
+        "items": args.items,
+        "new": args.new,
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "full": full,
+        "weekly": weekly,
+        "summary": summary,
+    }
+    (RESULTS / "incremental.json").write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+    print(f"\nsaved {RESULTS / 'incremental.json'}")
+
+
+if __name__ == "__main__":
+    main()
