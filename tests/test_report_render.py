@@ -173,3 +173,14 @@ def test_theme_table_is_capped_but_the_analyst_section_lists_all(data) -> None:
         html.index('id="analyst-themes"') : html.index("</table>", html.index('id="analyst-themes"'))
     ]
     assert analyst.count("<tr>") - 1 == len(data.themes)  # minus the header row
+
+
+def test_quotes_in_attributes_cannot_break_out(data) -> None:
+    """A quote also lands in a title attribute: a double quote in it must not open a new attribute."""
+    hostile = data.model_copy(deep=True)
+    hostile.themes[0].quote.text = '" onmouseover="alert(1)" x="'
+    p = _Tags()
+    p.feed(render_html(hostile))
+    for tag, attrs in p.tags:
+        assert not [a for a in attrs if a.lower().startswith("on")], (tag, attrs)
+    assert any('" onmouseover="alert(1)" x="' in (a.get("title") or "") for _, a in p.tags)
