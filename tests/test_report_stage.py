@@ -100,3 +100,22 @@ def test_cli_report(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert f"report: {REPORT_WEEK}" in res.output
     assert (out / "report.html").exists() and (out / "report.md").exists()
+
+
+def test_cli_report_json_and_bad_week(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from voc.cli import app
+
+    db = tmp_path / "voc.duckdb"
+    with DuckDBStore(db) as store:
+        _fill(store, stages=False)
+    cfg = tmp_path / "voc.toml"
+    cfg.write_text(f'[store]\npath = "{db}"\n', encoding="utf-8")
+    out = tmp_path / "o"
+    res = CliRunner().invoke(app, ["report", "-c", str(cfg), "-w", REPORT_WEEK, "-o", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    payload = json.loads(res.output)
+    assert payload["week"] == REPORT_WEEK and payload["html_bytes"] == (out / "report.html").stat().st_size
+    bad = CliRunner().invoke(app, ["report", "-c", str(cfg), "-w", "2026-W99", "-o", str(out)])
+    assert isinstance(bad.exception, InputError) and "no ISO week 99" in str(bad.exception)
