@@ -46,13 +46,15 @@ def _n(x: float) -> str:
     return f"{x:.1f}".rstrip("0").rstrip(".")
 
 
-def nice_ticks(lo: float, hi: float, n: int = 4) -> list[float]:
-    """About `n` round tick values covering [lo, hi]."""
+def nice_ticks(lo: float, hi: float, n: int = 4, *, integer: bool = False) -> list[float]:
+    """About `n` round tick values covering [lo, hi]; whole numbers only with `integer` (counts)."""
     if hi <= lo:
         hi = lo + 1
     raw = (hi - lo) / n
     mag = 10 ** math.floor(math.log10(raw))
     step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    if integer:
+        step = max(1, math.ceil(step))
     start = math.floor(lo / step) * step
     ticks = [round(start, 10)]
     while ticks[-1] < hi:
@@ -93,7 +95,7 @@ def volume_bars(chart: TimeChart, *, width: int = 560, height: int = 190) -> Mar
     x0, y0, w, h = _frame(width, height, (12, 8, 30, 40))
     n = len(chart.labels)
     totals = [sum(s.values[i] or 0 for s in chart.series) for i in range(n)]
-    ticks = nice_ticks(0, max(totals) if totals and max(totals) > 0 else 1)
+    ticks = nice_ticks(0, max(totals) if totals and max(totals) > 0 else 1, integer=True)
     top = ticks[-1]
     band = w / max(n, 1)
     bw = band * 0.7

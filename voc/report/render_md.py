@@ -92,7 +92,7 @@ def render_md(
             for r in rows[:3]:
                 lines.append(f"- {name}: {_theme_line(r)}{_quote(r.quote) if name != 'Easing' else ''}")
         lines.append("")
-    else:
+    elif data.top_themes:
         lines += ["No theme is new or rising sharply this week.", ""]
 
     if data.top_themes:
