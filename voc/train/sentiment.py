@@ -48,6 +48,7 @@ class TrainOptions:
     sst_max: int = 30000
     sst_min_words: int = 3
     sst_weight: float = 0.5
+    class_weight_power: float = 0.5
     sst_use: int | None = None  # train on only the first N of the (cached) SST-2 sample
     max_length: int = 96
     seed: int = 0
@@ -292,7 +293,7 @@ def train_sentiment(opts: TrainOptions) -> dict[str, Any]:
     if opts.sst_use is not None:
         sst_fit, s_sst_fit = sst_fit.iloc[: opts.sst_use], s_sst_fit[: opts.sst_use]
     y_air, y_sst = _labels_to_index(air_fit["label"]), _labels_to_index(sst_fit["label"])
-    w_air = class_weights(y_air)[y_air] * air_fit["weight"].to_numpy(dtype=np.float64)
+    w_air = class_weights(y_air, opts.class_weight_power)[y_air] * air_fit["weight"].to_numpy(dtype=np.float64)
     w_sst = np.full(len(y_sst), opts.sst_weight)
     states = s_air_fit + s_sst_fit
     y = np.concatenate([y_air, y_sst])
