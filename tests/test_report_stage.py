@@ -119,3 +119,32 @@ def test_cli_report_json_and_bad_week(tmp_path: Path) -> None:
     assert payload["week"] == REPORT_WEEK and payload["html_bytes"] == (out / "report.html").stat().st_size
     bad = CliRunner().invoke(app, ["report", "-c", str(cfg), "-w", "2026-W99", "-o", str(out)])
     assert isinstance(bad.exception, InputError) and "no ISO week 99" in str(bad.exception)
+
+
+def test_reading_texts_for_the_window_only_changes_nothing(file_store, config) -> None:
+    """The stage reads item texts for the quotable weeks only; the report must equal the all-text one."""
+    from voc.report.data import build_report_data
+    from voc.report.stage import build_from_store, load_tables, taxonomy_order
+
+    _fill(file_store)
+    stage_order, pillar_order = taxonomy_order(config)
+    windowed = build_from_store(file_store, config, now=NOW)
+    t = load_tables(file_store)
+    full = build_report_data(
+        t["items"],
+        sentiment=t["item_sentiment"],
+        themes=t["themes"],
+        item_themes=t["item_themes"],
+        theme_weekly=t["theme_weekly"],
+        theme_mapping=t["theme_mapping"],
+        quarantine=t["quarantine"],
+        runs=t["runs"],
+        config=config.report,
+        now=NOW,
+        stage_order=stage_order,
+        pillar_order=pillar_order,
+    )
+    assert windowed.headline == full.headline
+    assert [r.quote for r in windowed.themes] == [r.quote for r in full.themes]
+    assert [a.quote for a in windowed.accounts.at_risk] == [a.quote for a in full.accounts.at_risk]
+    assert windowed.model_dump(exclude={"generated_at"}) == full.model_dump(exclude={"generated_at"})

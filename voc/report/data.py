@@ -10,7 +10,7 @@ Every optional table may be missing: the report then says what is absent.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -34,6 +34,18 @@ from voc.report.views import build_accounts, build_heatmap, sentiment_chart, vol
 from voc.report.weeks import default_week, parse_week, week_label
 
 __all__ = ["BacklogEntryView", "ReportData", "build_report_data", "safe_url"]
+
+
+def choose_week(
+    weeks_with_data: list[date], week: str | None, backlog_period: str | None, now: datetime
+) -> date:
+    """Monday of the report week: the one asked for, else the backlog's week (so the two agree),
+    else the week just ended (`voc.report.weeks.default_week`)."""
+    if week:
+        return parse_week(week)
+    if backlog_period and looks_like_week(backlog_period):
+        return parse_week(backlog_period)
+    return default_week(weeks_with_data, now)
 
 
 def build_report_data(
@@ -68,9 +80,7 @@ def build_report_data(
     entries, backlog_alerts, backlog_period = backlog_parts(backlog)
     if backlog_period in ("none", "all"):
         backlog_period = None  # the ranking stage's "no period" / "everything": nothing to compare
-    if week is None and backlog_period and looks_like_week(backlog_period):
-        week = backlog_period  # report on the week the backlog ranked, so the two agree
-    start = parse_week(week) if week else default_week(it["week"].unique().tolist(), now)
+    start = choose_week(it["week"].unique().tolist(), week, backlog_period, now)
     history = [start - timedelta(weeks=k) for k in range(cfg.history_weeks - 1, -1, -1)]
     period = Period(
         label=week_label(start),

@@ -201,6 +201,14 @@ def backlog_parts(backlog: Any) -> tuple[list[BacklogEntryView] | None, list[Any
     return entries, alerts, opt_str(period)
 
 
+def backlog_period_of(backlog: Any) -> str | None:
+    """The period label a backlog carries (None for a bare list, 'none' or 'all')."""
+    if backlog is None or isinstance(backlog, list | tuple):
+        return None
+    period = opt_str(to_dict(backlog).get("period"))
+    return None if period in ("none", "all") else period
+
+
 def decode_entry(d: dict[str, Any]) -> dict[str, Any]:
     """A backlog row as read back from the `backlog` table: JSON text to lists and dicts, NaN to absent."""
     d = dict(d)

@@ -12,19 +12,19 @@ import logging
 import os
 import tempfile
 import time
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from voc.config import VocConfig
-from voc.report.data import build_report_data
-from voc.report.inputs import decode_entry
+from voc.report.data import build_report_data, choose_week
+from voc.report.inputs import backlog_period_of, decode_entry
 from voc.report.models import ReportData
 from voc.report.render_html import render_html
 from voc.report.render_md import render_md
-from voc.report.weeks import parse_week, week_label
+from voc.report.weeks import parse_week, week_label, week_starts
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +53,15 @@ def _read(store: Any, table: str, sql: str | None = None) -> pd.DataFrame | None
     return store.query(sql or f"SELECT * FROM {table}")
 
 
-def load_tables(store: Any) -> dict[str, pd.DataFrame | None]:
-    """The tables the report reads; None for each one that does not exist yet."""
-    items = _read(store, "items", f"SELECT {', '.join(ITEM_FIELDS)} FROM items")
+def load_tables(store: Any, *, text: bool = True) -> dict[str, pd.DataFrame | None]:
+    """The tables the report reads; None for each one that does not exist yet.
+
+    With `text=False` items come without their text (the widest column): see `load_texts`.
+    """
+    fields = ITEM_FIELDS if text else [f for f in ITEM_FIELDS if f != "text"]
+    items = _read(store, "items", f"SELECT {', '.join(fields)} FROM items")
     out: dict[str, pd.DataFrame | None] = {
-        "items": items if items is not None else pd.DataFrame(columns=ITEM_FIELDS)
+        "items": items if items is not None else pd.DataFrame(columns=fields)
     }
     for t in OPTIONAL_TABLES:
         out[t] = _read(store, t)
@@ -117,11 +121,22 @@ def stored_alerts(store: Any, config: VocConfig, entries: list[dict[str, Any]]) 
     return evaluate_alerts(typed, config.alerts, muted=muted)
 
 
+def load_texts(store: Any, start: date, weeks_back: int) -> pd.DataFrame:
+    """id and text of the items the report may quote: the report week and the `weeks_back` before it."""
+    lo = datetime.combine(start - timedelta(weeks=weeks_back), datetime.min.time(), UTC)
+    hi = datetime.combine(start + timedelta(days=7), datetime.min.time(), UTC)
+    return store.query("SELECT id, text FROM items WHERE created_at >= ? AND created_at < ?", [lo, hi])
+
+
 def build_from_store(
     store: Any, config: VocConfig, week: str | None = None, backlog: Any = None, now: datetime | None = None
 ) -> ReportData:
-    """Everything the report shows, computed from the store (plus a backlog passed in, if any)."""
-    t = load_tables(store)
+    """Everything the report shows, computed from the store (plus a backlog passed in, if any).
+
+    Item texts are read only for the weeks the report can quote from, so a store with
+    years of feedback does not load all of it into memory for one week's report.
+    """
+    t = load_tables(store, text=False)
     stage_order, pillar_order = taxonomy_order(config)
     if backlog is None:
         try:
@@ -137,8 +152,18 @@ def build_from_store(
                 "alerts": alerts,
                 "period": period.pop() if len(period) == 1 else None,
             }
+    items = t["items"]
+    weeks = week_starts(items["created_at"]).unique().tolist() if len(items) else []
+    start = choose_week(weeks, week, backlog_period_of(backlog), now or datetime.now(UTC))
+    texts = (
+        load_texts(store, start, config.report.trailing_weeks)
+        if len(items)
+        else pd.DataFrame(columns=["id", "text"])
+    )
+    items = items.merge(texts, on="id", how="left")
+    items["text"] = items["text"].fillna("")
     return build_report_data(
-        t["items"],
+        items,
         sentiment=t["item_sentiment"],
         themes=t["themes"],
         item_themes=t["item_themes"],
@@ -147,7 +172,7 @@ def build_from_store(
         backlog=backlog,
         quarantine=t["quarantine"],
         runs=t["runs"],
-        week=week,
+        week=week_label(start),
         config=config.report,
         now=now,
         stage_order=stage_order,

@@ -19,14 +19,10 @@ from voc.report.models import (
 )
 
 
-def _order_key(order: list[str]):
+def _in_order(names: list[str], order: list[str]) -> list[str]:
+    """`names` in the order of `order`; names it does not list follow in their incoming order."""
     low = [o.lower() for o in order]
-
-    def key(name: str) -> tuple[int, str]:
-        s = name.lower()
-        return (low.index(s), s) if s in low else (len(low), s)
-
-    return key
+    return sorted(names, key=lambda n: low.index(n.lower()) if n.lower() in low else len(low))  # stable
 
 
 def build_heatmap(
@@ -54,9 +50,9 @@ def build_heatmap(
     p = p[mapped]
     if p.empty:
         return Heatmap(stages=[], pillars=[], cells=[], unmapped=unmapped)
-    stages = sorted({str(s) for s in p["journey_stage"]}, key=_order_key(stage_order or JOURNEY_ORDER))
+    stages = _in_order(sorted({str(s) for s in p["journey_stage"]}), stage_order or JOURNEY_ORDER)
     by_volume = list(p.groupby("pillar").size().sort_values(ascending=False, kind="stable").index.astype(str))
-    pillars = sorted(by_volume, key=_order_key(pillar_order)) if pillar_order else by_volume
+    pillars = _in_order(by_volume, pillar_order or [])
     cells: list[list[HeatCell]] = []
     for s in stages:
         row = []
