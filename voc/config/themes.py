@@ -69,6 +69,12 @@ class ThemesConfig(BaseModel):
     umap_neighbors: int = Field(default=15, ge=2)
     umap_components: int = Field(default=10, ge=2)
     min_cluster_size: int = Field(default=15, ge=2, description="fewest mentions a theme needs at discovery")
+    min_theme_share: float = Field(
+        default=0.002,
+        ge=0,
+        le=0.5,
+        description="fewest mentions a theme needs, as a share of the fit (with min_cluster_size)",
+    )
     min_samples: int | None = Field(default=5, ge=1)
     cluster_selection: str = Field(default="eom", pattern="^(eom|leaf)$")
     outlier_threshold: float = Field(

@@ -241,7 +241,7 @@ def fit_themes(
     labels = postprocess(
         emb,
         raw,
-        min_size=config.min_cluster_size,
+        min_size=max(config.min_cluster_size, int(np.ceil(config.min_theme_share * n))),
         outlier_threshold=config.outlier_threshold,
         merge_threshold=config.merge_threshold,
     )

@@ -71,6 +71,10 @@ _WEAK = {
     "try",
     "tried",
 }
+# Weak as label words but real content in a mention ("need help with billing").
+_WEAK_CONTENT = frozenset(
+    {"help", "need", "want", "like", "make", "possible", "able", "try", "tried", "trying"}
+)
 _MAX_DOCS = 300
 
 
@@ -86,6 +90,23 @@ class ThemeText:
 def clean_for_terms(text: str) -> str:
     """Text with placeholders and digits removed, for term counting."""
     return re.sub(r"\d+", " ", _PLACEHOLDER.sub(" ", text or ""))
+
+
+def substantive(texts: Sequence[str], min_words: int = 2) -> np.ndarray:
+    """Which texts say something a theme can be about: at least `min_words` content words.
+
+    Greetings, "Thanks!", lone placeholders ("[PHONE]") and fragments are
+    not mentions of anything; they stay unassigned instead of forming themes.
+    """
+    stop = _stop_words() - _WEAK_CONTENT
+    tok = re.compile(_TOKEN)
+    return np.array(
+        [
+            sum(1 for w in tok.findall(clean_for_terms(t).lower()) if w not in stop) >= min_words
+            for t in texts
+        ],
+        dtype=bool,
+    )
 
 
 def class_tfidf(counts: np.ndarray) -> np.ndarray:
@@ -115,8 +136,14 @@ def _good_phrase(phrase: str, stop: frozenset[str]) -> bool:
     return not all(w in stop for w in words)
 
 
-def _noun_chunks(docs_by_theme: dict[int, list[str]], stop: frozenset[str]) -> dict[int, Counter[str]]:
-    """Noun chunks per theme, lower-cased, with leading determiners/pronouns dropped."""
+def _noun_chunks(
+    docs_by_theme: dict[int, list[str]], stop: frozenset[str]
+) -> tuple[dict[int, Counter[str]], set[str]]:
+    """Noun chunks per theme (lower-cased, determiners/pronouns dropped), and words that are names.
+
+    A word tagged as a proper noun in most of its uses (an agent's or a
+    customer's name, a company) never goes into a theme's name.
+    """
     from voc.nlp.sentences import SPACY_MODEL
 
     try:
@@ -124,20 +151,32 @@ def _noun_chunks(docs_by_theme: dict[int, list[str]], stop: frozenset[str]) -> d
 
         nlp = spacy.load(SPACY_MODEL, exclude=["ner"])
     except (ImportError, OSError):  # labels still work from n-grams alone
-        return {}
+        return {}, set()
     out: dict[int, Counter[str]] = {}
+    propn: Counter[str] = Counter()
+    seen_words: Counter[str] = Counter()
     for tid, docs in docs_by_theme.items():
         cnt: Counter[str] = Counter()
         for doc in nlp.pipe(docs, batch_size=128):
+            for t in doc:
+                if t.is_alpha:
+                    w = t.text.lower()
+                    seen_words[w] += 1
+                    propn[w] += t.pos_ == "PROPN"
             seen: set[str] = set()
             for nc in doc.noun_chunks:
-                words = [t.text.lower() for t in nc if t.is_alpha and not t.is_stop and t.pos_ != "PRON"]
+                words = [
+                    t.text.lower()
+                    for t in nc
+                    if t.is_alpha and not t.is_stop and t.pos_ not in ("PRON", "PROPN")
+                ]
                 phrase = " ".join(words)
                 if 1 <= len(words) <= 4 and _good_phrase(phrase, stop) and phrase not in seen:
                     seen.add(phrase)
                     cnt[phrase] += 1
         out[tid] = cnt
-    return out
+    names = {w for w, n in seen_words.items() if propn[w] > 0.5 * n}
+    return out, names
 
 
 def _representatives(emb: np.ndarray, centroid: np.ndarray, k: int) -> np.ndarray:
@@ -191,11 +230,14 @@ def label_themes(
         ctfidf = class_tfidf(counts.toarray().astype(np.float64))
         keep = np.array([_good_phrase(v, stop) for v in vocab])
         ctfidf[:, ~keep] = 0.0
-    chunks = (
+    chunks, names = (
         _noun_chunks({t: [clean_for_terms(texts[i]) for i in docs_by_theme[t][:150]] for t in themes}, stop)
         if use_spacy
-        else {}
+        else ({}, set())
     )
+    if names and counts is not None:
+        named = np.array([any(w in names for w in v.split()) for v in vocab])
+        ctfidf[:, named] = 0.0
 
     out: dict[int, ThemeText] = {}
     pending: list[tuple[int, list[str], np.ndarray]] = []

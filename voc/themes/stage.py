@@ -33,7 +33,7 @@ from voc.config import VocConfig
 from voc.themes.cache import cached_embeddings
 from voc.themes.discover import fit_themes
 from voc.themes.hierarchy import group_themes
-from voc.themes.labels import label_themes
+from voc.themes.labels import label_themes, substantive
 from voc.themes.overrides import apply_overrides
 from voc.themes.registry import UNASSIGNED, assign_to_centroids, match_centroids, new_ids, normalise
 
@@ -52,11 +52,12 @@ def _now() -> datetime:
 
 # -- reading -----------------------------------------------------------------
 def load_mentions(store: Any) -> pd.DataFrame:
-    """Mentions (item_id, sent_idx, text, created_at); splits items itself when `sentences` is absent."""
+    """Mentions (item_id, sent_idx, text, created_at, language); splits items when `sentences` is absent."""
     if not store.table_exists("sentences"):
         _write_sentences(store)
     return store.query(
-        "SELECT s.item_id, s.sent_idx, s.text, i.created_at FROM sentences s JOIN items i ON i.id = s.item_id "
+        "SELECT s.item_id, s.sent_idx, s.text, i.created_at, i.language FROM sentences s "
+        "JOIN items i ON i.id = s.item_id "
         "WHERE s.text IS NOT NULL AND length(trim(s.text)) > 0 ORDER BY i.created_at, s.item_id, s.sent_idx"
     )
 
@@ -155,6 +156,12 @@ def update_themes(
         if texts
         else np.zeros((0, 384), np.float32)
     )
+    # Only English mentions with some content are themed (the encoder and the labels are English);
+    # the rest stay unassigned and are counted as such.
+    lang = mentions["language"].astype(object).where(mentions["language"].notna(), None).tolist()
+    usable = substantive(texts) & np.array(
+        [lg is None or str(lg).lower().startswith("en") for lg in lang], dtype=bool
+    )
     registry = load_registry(store)
     last = _last_fit(store)
     has_registry = len(registry) > 0
@@ -164,10 +171,10 @@ def update_themes(
     note = ""
     if do_fit:
         theme_of, score, registry, note, fit_info = _fit(
-            mentions, texts, emb, registry, config, embedding_model_ref
+            mentions, texts, emb, usable, registry, config, embedding_model_ref
         )
     else:
-        theme_of, score, registry = _incremental(store, mentions, emb, registry, cfg)
+        theme_of, score, registry = _incremental(store, mentions, emb, usable, registry, cfg)
         fit_info = None
 
     ov = apply_overrides(theme_of, emb, registry, cfg.overrides, seed=cfg.seed)
@@ -234,6 +241,7 @@ def _fit(
     mentions: pd.DataFrame,
     texts: list[str],
     emb: np.ndarray,
+    usable: np.ndarray,
     registry: pd.DataFrame,
     config: VocConfig,
     embedding_model_ref: str | None,
@@ -241,13 +249,14 @@ def _fit(
     cfg = config.themes
     n = len(texts)
     rng = np.random.default_rng(cfg.seed)
+    pool = np.flatnonzero(usable)
     fit_idx = (
-        np.arange(n)
-        if n <= cfg.max_fit_mentions
-        else np.sort(rng.choice(n, cfg.max_fit_mentions, replace=False))
+        pool
+        if len(pool) <= cfg.max_fit_mentions
+        else np.sort(rng.choice(pool, cfg.max_fit_mentions, replace=False))
     )
     model = None
-    if embedding_model_ref is not None and n >= 2 * cfg.min_cluster_size:
+    if embedding_model_ref is not None and len(fit_idx) >= 2 * cfg.min_cluster_size:
         from voc.nlp.encoder import load_encoder
 
         model = load_encoder(embedding_model_ref)
@@ -256,8 +265,8 @@ def _fit(
     # Every mention (sampled or not) goes to the nearest fitted theme or stays unassigned.
     labels = np.full(n, -1, dtype=int)
     labels[fit_idx] = disc.labels
-    if len(fit_idx) < n and k:
-        rest = np.setdiff1d(np.arange(n), fit_idx)
+    if len(fit_idx) < len(pool) and k:
+        rest = np.setdiff1d(pool, fit_idx)
         sim = normalise(emb[rest]) @ disc.centroids.T
         best = sim.argmax(axis=1)
         ok = sim[np.arange(len(rest)), best] >= cfg.assign_threshold
@@ -307,7 +316,7 @@ def _fit(
 
 
 def _incremental(
-    store: Any, mentions: pd.DataFrame, emb: np.ndarray, registry: pd.DataFrame, cfg: Any
+    store: Any, mentions: pd.DataFrame, emb: np.ndarray, usable: np.ndarray, registry: pd.DataFrame, cfg: Any
 ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
     """Keep known mentions' themes; new and unassigned mentions go to the nearest active theme."""
     n = len(mentions)
@@ -320,7 +329,7 @@ def _incremental(
         theme_of[known] = m.loc[known, "theme_id"].to_numpy(dtype=object)
         score[known] = m.loc[known, "score"].to_numpy(dtype=np.float32)
     active = registry[(registry["status"] != "retired") & registry["centroid"].notna()]
-    todo = np.flatnonzero(theme_of == UNASSIGNED)
+    todo = np.flatnonzero((theme_of == UNASSIGNED) & usable)
     if len(todo) and len(active):
         ids = active["theme_id"].tolist()
         got, sc = assign_to_centroids(
