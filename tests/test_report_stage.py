@@ -62,6 +62,7 @@ def test_write_report_writes_both_files(file_store, config, tmp_path: Path) -> N
         result["alerts"] >= 1 and "New theme: Settings reset after update" in html
     )  # re-derived from the table
     assert not list(out.glob(".*.tmp"))  # atomic writes leave no temp files
+    assert (out / "report.html").stat().st_mode & 0o044 == 0o044  # readable by others, e.g. a web server
 
 
 def test_items_only_store_explains_what_is_missing(file_store, config, tmp_path: Path) -> None:
