@@ -47,6 +47,12 @@ OPTIONAL_TABLES = [
 ]
 
 
+# Only the columns the report uses where a table carries bulky ones (raw rows, centroids).
+QUERIES = {
+    "quarantine": "SELECT source, reason, quarantined_at FROM quarantine",
+}
+
+
 def _read(store: Any, table: str, sql: str | None = None) -> pd.DataFrame | None:
     if not store.table_exists(table):
         return None
@@ -64,9 +70,7 @@ def load_tables(store: Any, *, text: bool = True) -> dict[str, pd.DataFrame | No
         "items": items if items is not None else pd.DataFrame(columns=fields)
     }
     for t in OPTIONAL_TABLES:
-        out[t] = _read(store, t)
-    if out["quarantine"] is not None:
-        out["quarantine"] = out["quarantine"].drop(columns=["raw"], errors="ignore")
+        out[t] = _read(store, t, QUERIES.get(t))
     return out
 
 
