@@ -142,3 +142,12 @@ def test_override_config_rejects_bad_edits() -> None:
     with pytest.raises(ValueError, match="2 to 10"):
         ThemeOverrides(split={"T0001": 1})
     assert json.loads(ThemeOverrides(pin=["T0001"]).model_dump_json())["pin"] == ["T0001"]
+
+
+def test_only_substantive_mentions_are_themed() -> None:
+    from voc.themes.labels import substantive
+
+    got = substantive(
+        ["Thanks!", "[PHONE]", "EMAIL].", "Hi there,", "app keeps crashing", "need help with billing"]
+    )
+    assert got.tolist() == [False, False, False, False, True, True]

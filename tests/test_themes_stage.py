@@ -202,3 +202,20 @@ def test_tiny_inputs_give_a_clear_result_not_a_crash(mem_store, cfg, n_items) ->
         assert (it["theme_id"] == "unassigned").all() and len(it) == n_items
     # A second run on the same tiny input is just as calm.
     assert update_themes(mem_store, cfg, encode_fn=fake_encode, progress=False)["themes"] == 0
+
+
+def test_greetings_fragments_and_non_english_mentions_stay_unassigned(mem_store, cfg) -> None:
+    items = topic_items("a")
+    items += [("junk-1", ["Thanks!", "[PHONE]"]), ("junk-2", ["Hi there,"])]
+    add_items(mem_store, items)
+    es = mem_store.query("SELECT id FROM items WHERE external_id = 'a-refund-0'")["id"].iloc[0]
+    mem_store.execute("UPDATE items SET language = 'es' WHERE id = ?", [es])
+    out = update_themes(mem_store, cfg, encode_fn=fake_encode, progress=False)
+    m = mem_store.query(
+        "SELECT m.theme_id, s.text, m.item_id FROM mentions m JOIN sentences s USING (item_id, sent_idx)"
+    )
+    junk = m[m["text"].isin(["Thanks!", "[PHONE]", "Hi there,"]) | (m["item_id"] == es)]
+    assert len(junk) == 4 and (junk["theme_id"] == "unassigned").all()
+    assert out["unassigned_share"] == pytest.approx(4 / len(m), abs=1e-4)
+    it = mem_store.query("SELECT * FROM item_themes WHERE item_id LIKE '%junk%'")
+    assert (it["theme_id"] == "unassigned").all() and (it["theme_ids"] == "[]").all()
