@@ -217,3 +217,30 @@ def test_eval_cli_reports_model_and_vader_on_the_same_rows(top_model_dir: Path, 
     assert [r["system"] for r in payload["results"]][1] == "VADER"
     assert all(r["n"] == 6 and len(r["confusion"]) == 3 for r in payload["results"])
     assert payload["note"].startswith("all rows")  # no tweet_id column: every row is scored
+
+
+def test_ensemble_folder_averages_its_members(top_model_dir: Path, tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    import torch
+
+    from voc.nlp.encoder import default_encoder_path
+    from voc.nlp.toplayers import TopClassifier, load_base
+
+    folder = tmp_path / "ens"
+    shutil.copytree(top_model_dir, folder)
+    torch.manual_seed(1)
+    _tok, base = load_base(str(default_encoder_path()))
+    TopClassifier(base, 4, 3).save(tmp_path / "b", {"labels": list(LABELS)})
+    shutil.copy(tmp_path / "b" / "top_layers.safetensors", folder / "top_b.safetensors")
+    meta = json.loads((folder / "config.json").read_text())
+    meta["members"] = [{"file": "top_layers.safetensors", "bias": [0, 0, 0]}, {"file": "top_b.safetensors", "bias": [0, 0.5, 0]}]
+    (folder / "config.json").write_text(json.dumps(meta))
+    texts = ["the app is great", "refund late"]
+    ens = TopLayersSentiment(folder)
+    assert len(ens.tops) == 2
+    first = TopLayersSentiment(top_model_dir).predict(texts).probs
+    (tmp_path / "b" / "config.json").write_text(json.dumps({**meta, "members": None, "bias": [0, 0.5, 0]}))
+    second = TopLayersSentiment(tmp_path / "b").predict(texts).probs
+    assert np.allclose(ens.predict(texts).probs, (first + second) / 2, atol=1e-5)

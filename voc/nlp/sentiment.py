@@ -223,15 +223,32 @@ class TopLayersSentiment(SentimentModel):
         self.base = base
         self.split = int(self.meta["split"])
         self.max_length = 128
-        self.top = TopClassifier.load(folder, base, len(LABELS))
-        self.bias = np.asarray(self.meta.get("bias", [0.0, 0.0, 0.0]), dtype=np.float32)
+        # One or more members (an ensemble shares the frozen lower layers; probabilities are averaged).
+        members = self.meta.get("members") or [{"file": "top_layers.safetensors", "bias": self.meta.get("bias")}]
+        self.tops = [TopClassifier.load(folder, base, len(LABELS), m["file"]) for m in members]
+        self.biases = [np.asarray(m.get("bias") or [0.0, 0.0, 0.0], dtype=np.float32) for m in members]
         self.name = name
+
+    @property
+    def top(self) -> Any:
+        """The first (or only) fine-tuned top; `voc train sentiment --from-ratings` adapts this one."""
+        return self.tops[0]
+
+    @property
+    def bias(self) -> np.ndarray:
+        return self.biases[0]
+
+    def _top_logits(self, h: Any, mask: Any) -> np.ndarray:
+        if len(self.tops) == 1:
+            return self.tops[0](h, mask).numpy() + self.biases[0]
+        probs = np.mean([_softmax(t(h, mask).numpy() + b) for t, b in zip(self.tops, self.biases, strict=True)], 0)
+        return np.log(np.maximum(probs, 1e-12))
 
     def _window_logits(self, ids: Any, mask: Any) -> np.ndarray:
         from voc.nlp.toplayers import Batch, lower_states
 
         h = lower_states(self.base, Batch(np.arange(len(ids)), ids, mask), self.split)
-        return self.top(h, mask).numpy() + self.bias
+        return self._top_logits(h, mask)
 
     def predict_with_embeddings(self, texts: Sequence[str]) -> tuple[Predictions, np.ndarray]:
         """Sentiment and the theme embedding (all-MiniLM-L6-v2, L2-normalised) from ONE lower-layer pass.
@@ -252,7 +269,7 @@ class TopLayersSentiment(SentimentModel):
         with torch.inference_mode():
             for idx, ids, mask in self._batches(windows):
                 h = lower_states(self.base, Batch(idx, ids, mask), self.split)
-                probs_w[idx] = _softmax(self.top(h, mask).numpy() + self.bias)
+                probs_w[idx] = _softmax(self._top_logits(h, mask))
                 full = run_layers(self.base.encoder.layer[self.split :], self.base, h, mask)
                 vec_w[idx] = mean_pool(full, mask).numpy()
         weights = np.asarray([len(w) for w in windows], dtype=np.float64)

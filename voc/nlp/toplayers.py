@@ -127,7 +127,7 @@ class TopClassifier(nn.Module):
         (folder / "config.json").write_text(json.dumps({**meta, "split": self.split}, indent=2) + "\n")
 
     @classmethod
-    def load(cls, folder: Path, base: Any, n_labels: int) -> TopClassifier:
+    def load(cls, folder: Path, base: Any, n_labels: int, file: str = "top_layers.safetensors") -> TopClassifier:
         """Rebuild from `save()` output on top of the same base encoder."""
         import json
 
@@ -135,7 +135,7 @@ class TopClassifier(nn.Module):
 
         meta = json.loads((folder / "config.json").read_text())
         model = cls(base, int(meta["split"]), n_labels)
-        state = {k: v.to(torch.float32) for k, v in load_file(str(folder / "top_layers.safetensors")).items()}
+        state = {k: v.to(torch.float32) for k, v in load_file(str(folder / file)).items()}
         model.load_state_dict(state)
         model.eval()
         return model

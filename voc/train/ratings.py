@@ -118,7 +118,7 @@ def adapt_from_ratings(
         select=lambda r: r.get("ratings", {}).get("macro_f1", 0.0),
     )  # fmt: skip
     adapted = copy.copy(model)
-    adapted.top = top
+    adapted.tops, adapted.biases = [top], [model.bias]
     after = _metrics(adapted, hold)
     better = after["macro_f1"] > before["macro_f1"] + min_gain
     out_dir = None
@@ -126,7 +126,7 @@ def adapt_from_ratings(
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         base_dir = Path(config.resolve(ADAPTED_DIR))
         out_dir = base_dir / f"ratings-{stamp}"
-        meta = {**model.meta, "adapted_from": model.name, "adapted_at": stamp, "ratings": {
+        meta = {**{k: v for k, v in model.meta.items() if k != "members"}, "bias": model.bias.tolist(), "adapted_from": model.name, "adapted_at": stamp, "ratings": {
             "train": len(train), "holdout": len(hold), "before": before, "after": after}}  # fmt: skip
         top.save(out_dir, meta)
         (base_dir / "ACTIVE").write_text(out_dir.name + "\n", encoding="utf-8")
