@@ -91,7 +91,8 @@ def themes_update_cmd(
     with open_store(cfg) as store:
         res = update_themes(store, cfg, refit=refit)
     console.print(f"{res['mode']}: {res['mentions']:,} mentions, {res['themes']} themes "
-                  f"({len(res['new_themes'])} new), {100 * res['unassigned_share']:.1f}% unassigned")  # fmt: skip
+                  f"({len(res['new_themes'])} new), {100 * res['unassigned_share']:.1f}% unassigned, "
+                  f"{res['skipped_mentions']:,} skipped (greetings, fragments, non-English)")  # fmt: skip
     for note in res["override_notes"]:
         console.print(f"  override: {note}")
 

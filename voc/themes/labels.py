@@ -76,6 +76,9 @@ _WEAK_CONTENT = frozenset(
     {"help", "need", "want", "like", "make", "possible", "able", "try", "tried", "trying"}
 )
 _MAX_DOCS = 300
+_BAD_EDGE_TAGS = frozenset(
+    {"VBD", "VBN", "MD", "RB", "RBR", "IN", "CC", "DT", "PRP", "PRP$", "WDT", "WRB", "TO", "UH"}
+)
 
 
 @dataclass
@@ -155,6 +158,7 @@ def _noun_chunks(
     out: dict[int, Counter[str]] = {}
     propn: Counter[str] = Counter()
     seen_words: Counter[str] = Counter()
+    tags: dict[str, Counter[str]] = {}
     for tid, docs in docs_by_theme.items():
         cnt: Counter[str] = Counter()
         for doc in nlp.pipe(docs, batch_size=128):
@@ -163,6 +167,7 @@ def _noun_chunks(
                     w = t.text.lower()
                     seen_words[w] += 1
                     propn[w] += t.pos_ == "PROPN"
+                    tags.setdefault(w, Counter())[t.tag_] += 1
             seen: set[str] = set()
             for nc in doc.noun_chunks:
                 words = [
@@ -176,7 +181,10 @@ def _noun_chunks(
                     cnt[phrase] += 1
         out[tid] = cnt
     names = {w for w, n in seen_words.items() if propn[w] > 0.5 * n}
-    return out, names
+    # A name should not start or end on a past tense, modal, adverb or function word
+    # ("shipping took", "told the refund"): such n-grams are cut-off clauses.
+    bad_edge = {w for w, c in tags.items() if c.most_common(1)[0][0] in _BAD_EDGE_TAGS}
+    return out, names | {f"edge:{w}" for w in bad_edge}
 
 
 def _representatives(emb: np.ndarray, centroid: np.ndarray, k: int) -> np.ndarray:
@@ -235,6 +243,8 @@ def label_themes(
         if use_spacy
         else ({}, set())
     )
+    bad_edge = {w[5:] for w in names if w.startswith("edge:")}
+    names = {w for w in names if not w.startswith("edge:")}
     if names and counts is not None:
         named = np.array([any(w in names for w in v.split()) for v in vocab])
         ctfidf[:, named] = 0.0
@@ -271,7 +281,10 @@ def label_themes(
                     if w not in word_cover:
                         word_cover[w] = sum(1 for ws in doc_words if w in ws) / n
                 wc = float(np.exp(np.mean([np.log(max(word_cover[w], 1e-3)) for w in phrase.split()])))
-                bonus = 1.0 + min(nc.get(phrase, 0) / n, 0.5) * 2
+                bonus = 1.0 + min(nc.get(phrase, 0) / n, 0.5) * 3
+                words = phrase.split()
+                if words[0] in bad_edge or words[-1] in bad_edge or "'" in words[-1]:
+                    bonus *= 0.3
                 cand.append(phrase)
                 scores.append((v / maxv) * np.sqrt(cover) * wc * bonus)
         cand, scores_arr = _prefer_multiword(cand, np.asarray(scores, dtype=float), docs)

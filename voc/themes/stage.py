@@ -214,12 +214,17 @@ def update_themes(
             store.write_frame("theme_fits", pd.DataFrame([{**fit_info, "fitted_at": now}]))
 
     active = reg_out[reg_out["status"] != "retired"]
-    unassigned = float((theme_of == UNASSIGNED).mean()) if len(theme_of) else 0.0
+    # Unassigned share among the mentions that could be themed; greetings, fragments
+    # and non-English mentions are counted apart as skipped.
+    n_usable = int(usable.sum())
+    unassigned = float(((theme_of == UNASSIGNED) & usable).sum() / n_usable) if n_usable else 0.0
     seconds = time.perf_counter() - t0
     verb = "fitted" if do_fit else "assigned"
     log.info(
-        "themes: %s %s mentions into %d themes (%d new, %.1f%% unassigned) in %.0f s",
-        verb, f"{len(mentions):,}", len(active), int(active["is_new"].sum()), 100 * unassigned, seconds,
+        "themes: %s %s mentions into %d themes (%d new, %.1f%% unassigned, %s skipped as greetings, "
+        "fragments or non-English) in %.0f s",
+        verb, f"{n_usable:,}", len(active), int(active["is_new"].sum()), 100 * unassigned,
+        f"{len(mentions) - n_usable:,}", seconds,
     )  # fmt: skip
     if note:
         log.info("themes: %s", note)
@@ -231,6 +236,7 @@ def update_themes(
         "new_themes": active.loc[active["is_new"], "theme_id"].tolist(),
         "groups": int(active["group_id"].nunique()) if len(active) else 0,
         "unassigned_share": round(unassigned, 4),
+        "skipped_mentions": len(mentions) - n_usable,
         "override_notes": ov.notes,
         "note": note,
         "seconds": round(seconds, 2),
@@ -392,7 +398,7 @@ def _describe(
         groups = group_themes(cents, sizes, max_groups=cfg.max_groups)
         glab = np.array([groups[i] if i >= 0 else -1 for i in lab.tolist()], dtype=int)
         gdesc = (
-            label_themes(texts, glab, emb, n_keywords=3, n_quotes=0, use_spacy=False)
+            label_themes(texts, glab, emb, n_keywords=3, n_quotes=0, use_spacy=use_spacy)
             if len(set(groups)) > 1
             else {}
         )
