@@ -50,9 +50,18 @@ def load_texts(n: int) -> tuple[list[str], str]:
     return texts, f"{n} generated tweet-length texts"
 
 
-def timed(fn, *args) -> tuple[float, object]:
-    t0 = time.perf_counter()
+CPU_SECONDS: dict[str, float] = {}
+
+
+def timed(name: str, fn, *args) -> tuple[float, object]:
+    """Wall seconds of fn(*args); its process CPU seconds go to CPU_SECONDS[name].
+
+    On a shared machine wall time depends on the other jobs; CPU time per
+    text does not (much), so both are reported.
+    """
+    c0, t0 = time.process_time(), time.perf_counter()
     out = fn(*args)
+    CPU_SECONDS[name] = time.process_time() - c0
     return time.perf_counter() - t0, out
 
 
@@ -94,16 +103,20 @@ def main() -> int:
     encode([normalize_text(t) for t in texts[:64]])
     n = len(texts)
     res: dict[str, float] = {}
-    res["sentiment_dynamic_s"], _ = timed(model.predict, texts)
-    res["sentiment_static128_s"], _ = timed(static_padded_predict, model, texts)
+    counts: dict[str, int] = {}
+    res["sentiment_dynamic"], _ = timed("sentiment_dynamic", model.predict, texts)
+    static_n = min(n, 300)  # the slow baseline on a subset, to keep the run short
+    res["sentiment_static128"], _ = timed("sentiment_static128", static_padded_predict, model, texts[:static_n])
+    counts["sentiment_static128"] = static_n
     norm = [normalize_text(t) for t in texts]
-    res["theme_embedding_s"], _ = timed(encode, norm)
+    res["theme_embedding"], _ = timed("theme_embedding", encode, norm)
     if isinstance(model, TopLayersSentiment):
-        res["shared_pass_s"], _ = timed(model.predict_with_embeddings, texts)
-    res["vader_s"], _ = timed(vader_scores, texts)
+        res["shared_pass"], _ = timed("shared_pass", model.predict_with_embeddings, texts)
+    res["vader"], _ = timed("vader", vader_scores, texts)
 
-    rate = {k.replace("_s", "_texts_per_s"): round(n / v, 1) for k, v in res.items()}
-    separate = res["sentiment_dynamic_s"] + res["theme_embedding_s"]
+    rate = {k: round(counts.get(k, n) / v, 1) for k, v in res.items()}
+    cpu_rate = {k: round(counts.get(k, n) / max(CPU_SECONDS[k], 1e-9), 1) for k in res}
+    separate = res["sentiment_dynamic"] / n + res["theme_embedding"] / n
     out = {
         "texts": what,
         "n": n,
@@ -114,22 +127,22 @@ def main() -> int:
         "model": model.name,
         "seconds": {k: round(v, 2) for k, v in res.items()},
         "texts_per_s": rate,
+        "texts_per_cpu_s": cpu_rate,
         "ratios": {
-            "dynamic_vs_static128_speedup": round(res["sentiment_static128_s"] / res["sentiment_dynamic_s"], 2),
-            "sentiment_cost_vs_theme_embedding": round(res["sentiment_dynamic_s"] / res["theme_embedding_s"], 2),
+            "dynamic_vs_static128_speedup": round(rate["sentiment_dynamic"] / rate["sentiment_static128"], 2),
+            "sentiment_cost_vs_theme_embedding": round(res["sentiment_dynamic"] / res["theme_embedding"], 2),
         },
     }
-    if "shared_pass_s" in res:
-        out["ratios"]["shared_pass_vs_separate_speedup"] = round(separate / res["shared_pass_s"], 2)
-        out["ratios"]["shared_pass_extra_cost_over_theme_embedding"] = round(
-            res["shared_pass_s"] / res["theme_embedding_s"], 2
-        )
-    print(f"sentiment benchmark on {what}, {args.threads} threads, load avg {out['load_avg_1m']}")
-    for k, v in rate.items():
-        print(f"  {k:<38} {v:>8.1f}")
+    if "shared_pass" in res:
+        out["ratios"]["shared_pass_vs_separate_speedup"] = round(separate / (res["shared_pass"] / n), 2)
+        out["ratios"]["shared_pass_cost_over_theme_embedding"] = round(res["shared_pass"] / res["theme_embedding"], 2)
+    print(f"sentiment benchmark on {what}, {args.threads} threads, load avg {out['load_avg_1m']} on {os.cpu_count()} cores")
+    print(f"  {'step':<24} {'texts/s (wall)':>15} {'texts/CPU-s':>12}")
+    for k in res:
+        print(f"  {k:<24} {rate[k]:>15.1f} {cpu_rate[k]:>12.1f}")
     for k, v in out["ratios"].items():
-        print(f"  {k:<46} {v:>6.2f}x")
-    print("  target: sentiment_dynamic >= 150 texts/s (tweet-length)")
+        print(f"  {k:<42} {v:>6.2f}x")
+    print("  target: sentiment_dynamic >= 150 texts/s wall on an otherwise idle 2-core machine (tweet-length)")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "sentiment.json").write_text(json.dumps(out, indent=2) + "\n")
     return 0
