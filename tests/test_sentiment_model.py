@@ -244,3 +244,20 @@ def test_ensemble_folder_averages_its_members(top_model_dir: Path, tmp_path: Pat
     (tmp_path / "b" / "config.json").write_text(json.dumps({**meta, "members": None, "bias": [0, 0.5, 0]}))
     second = TopLayersSentiment(tmp_path / "b").predict(texts).probs
     assert np.allclose(ens.predict(texts).probs, (first + second) / 2, atol=1e-5)
+
+
+def test_training_can_append_an_ensemble_member(top_model_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from voc.nlp.encoder import default_encoder_path
+    from voc.nlp.toplayers import TopClassifier, load_base
+    from voc.train.sentiment import _append_member
+
+    folder = tmp_path / "m"
+    shutil.copytree(top_model_dir, folder)
+    _tok, base = load_base(str(default_encoder_path()))
+    meta = {"bias": [0.0, -0.2, 0.1], "trained_at": "now", "options": {}, "val": {}, "val_airline_with_bias": {}}
+    _append_member(TopClassifier(base, 4, 3), folder, meta)
+    model = TopLayersSentiment(folder)
+    assert len(model.tops) == 2 and model.biases[1].tolist() == pytest.approx([0.0, -0.2, 0.1])
+    assert (folder / "top_layers_1.safetensors").exists()

@@ -31,6 +31,11 @@ def train_sentiment_cmd(
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     cache_dir: Annotated[Path | None, typer.Option(help="cache of frozen-layer states (reused across runs)")] = None,
     holdout: Annotated[float, typer.Option(help="--from-ratings: share of rated items held out")] = 0.2,
+    sst_weight: Annotated[float, typer.Option(help="loss weight of SST-2 rows")] = 0.5,
+    class_weight_power: Annotated[float, typer.Option(help="airline class weights = frequency^-power")] = 0.5,
+    add_member: Annotated[
+        bool, typer.Option("--add-member", help="add the new model to the one in --out as an ensemble member")
+    ] = False,
     threads: Annotated[
         int, typer.Option(help="torch threads (1 is faster when other jobs load the CPU)")
     ] = 2,
@@ -60,7 +65,8 @@ def train_sentiment_cmd(
 
     opts = TrainOptions(
         data_dir=data_dir, out_dir=out, epochs=epochs, split=split, sst_max=sst_max, sst_min_words=sst_min_words,
-        seed=seed, cache_dir=cache_dir, threads=threads,
+        seed=seed, cache_dir=cache_dir, threads=threads, sst_weight=sst_weight,
+        class_weight_power=class_weight_power, add_member=add_member,
     )  # fmt: skip
     res = train_sentiment(opts)
     console.print(f"wrote {out} in {res['seconds']['total']:.0f} s")

@@ -115,16 +115,17 @@ class TopClassifier(nn.Module):
         h = run_layers(self.layers, self._base[0], hidden, mask)
         return self.head(self.dropout(mean_pool(h, mask)))
 
-    def save(self, folder: Path, meta: dict[str, Any]) -> None:
-        """Write the top layers and head in fp16 (the base stays in site-packages) and `meta`."""
+    def save(self, folder: Path, meta: dict[str, Any] | None, file: str = "top_layers.safetensors") -> None:
+        """Write the top layers and head in fp16 (the base stays in site-packages) and `meta` (unless None)."""
         import json
 
         from safetensors.torch import save_file
 
         folder.mkdir(parents=True, exist_ok=True)
         state = {k: v.detach().to(torch.float16).contiguous() for k, v in self.state_dict().items()}
-        save_file(state, str(folder / "top_layers.safetensors"))
-        (folder / "config.json").write_text(json.dumps({**meta, "split": self.split}, indent=2) + "\n")
+        save_file(state, str(folder / file))
+        if meta is not None:
+            (folder / "config.json").write_text(json.dumps({**meta, "split": self.split}, indent=2) + "\n")
 
     @classmethod
     def load(cls, folder: Path, base: Any, n_labels: int, file: str = "top_layers.safetensors") -> TopClassifier:

@@ -49,6 +49,7 @@ class TrainOptions:
     sst_min_words: int = 3
     sst_weight: float = 0.5
     class_weight_power: float = 0.5
+    add_member: bool = False  # append to the model in out_dir as another ensemble member
     sst_use: int | None = None  # train on only the first N of the (cached) SST-2 sample
     max_length: int = 96
     seed: int = 0
@@ -322,6 +323,8 @@ def train_sentiment(opts: TrainOptions) -> dict[str, Any]:
     }
 
     def checkpoint(m: Any, rep: dict[str, Any], epoch: int) -> None:
+        if opts.add_member:  # never overwrite the model being extended with a half-trained one
+            return
         m.save(opts.out_dir, {**meta, "bias": [0.0, 0.0, 0.0], "val": rep, "epoch": epoch, "partial": True})
         log.info("train: checkpoint (epoch %d) written to %s", epoch, opts.out_dir)
 
@@ -347,6 +350,31 @@ def train_sentiment(opts: TrainOptions) -> dict[str, Any]:
         "history": result["history"],
         "seconds": {"encode_lower": round(t_encode, 1), "total": round(seconds, 1)},
     }
-    model.save(opts.out_dir, final)
+    if opts.add_member:
+        _append_member(model, opts.out_dir, final)
+    else:
+        model.save(opts.out_dir, final)
     log.info("train: wrote %s in %.0f s; validation %s, with biases %s", opts.out_dir, seconds, result["best"], calibrated)
     return final
+
+
+def _append_member(model: Any, folder: Path, meta: dict[str, Any]) -> None:
+    """Add `model` to the ensemble in `folder` (a trained model with the same frozen split)."""
+    from voc.errors import ModelError
+
+    cfg_path = folder / "config.json"
+    if not cfg_path.exists():
+        raise ModelError(f"--add-member needs a trained model in {folder}; train the first member there", code="E409")
+    cfg = json.loads(cfg_path.read_text())
+    if int(cfg["split"]) != model.split:
+        raise ModelError(f"{folder} freezes {cfg['split']} layers, this member {model.split}; use the same --split")
+    members = cfg.get("members") or [
+        {"file": "top_layers.safetensors", "bias": cfg.get("bias"), "trained_at": cfg.get("trained_at"),
+         "options": cfg.get("options"), "val": cfg.get("val")}
+    ]  # fmt: skip
+    file = f"top_layers_{len(members)}.safetensors"
+    model.save(folder, None, file=file)
+    members.append({"file": file, "bias": meta["bias"], "trained_at": meta["trained_at"], "options": meta["options"],
+                    "val": meta["val"], "val_airline_with_bias": meta["val_airline_with_bias"]})  # fmt: skip
+    cfg["members"] = members
+    cfg_path.write_text(json.dumps(cfg, indent=2) + "\n")
