@@ -219,3 +219,27 @@ def test_greetings_fragments_and_non_english_mentions_stay_unassigned(mem_store,
     assert out["skipped_mentions"] == 4 and out["mentions"] == len(m)
     it = mem_store.query("SELECT * FROM item_themes WHERE item_id LIKE '%junk%'")
     assert (it["theme_id"] == "unassigned").all() and (it["theme_ids"] == "[]").all()
+
+
+def test_cli_lists_and_shows_themes(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from voc.cli.app import app
+    from voc.config import load_config
+    from voc.store import open_store
+
+    conf = tmp_path / "voc.toml"
+    conf.write_text('[store]\npath = "t.duckdb"\n[themes]\nmin_cluster_size = 5\nlabel_noun_chunks = false\n')
+    cfg = load_config(conf)
+    with open_store(cfg) as store:
+        add_items(store, topic_items("a"))
+        update_themes(store, cfg, encode_fn=fake_encode, progress=False)
+        first = store.query("SELECT theme_id, label FROM themes ORDER BY size DESC").iloc[0]
+    runner = CliRunner()
+    out = runner.invoke(app, ["themes", "list", "-c", str(conf)])
+    assert out.exit_code == 0, out.output
+    assert first["theme_id"] in out.output
+    shown = runner.invoke(app, ["themes", "show", first["theme_id"], "-c", str(conf)])
+    assert shown.exit_code == 0 and first["label"] in shown.output and "mentions in" in shown.output
+    missing = runner.invoke(app, ["themes", "show", "T9999", "-c", str(conf)])
+    assert missing.exit_code == 1 and "no theme" in missing.output
