@@ -20,6 +20,8 @@ import numpy as np
 
 # Template slots and redaction tags are not words of the customer.
 _PLACEHOLDER = re.compile(r"\{\{[^}]*\}\}|\[[A-Z_]+\]|<[A-Z_]+>")
+# Reference numbers such as "ACC-822627" or "NW12345": their letters are not words.
+_IDS = re.compile(r"\b[A-Za-z]{1,5}-?\d[\w-]*")
 _TOKEN = r"(?u)\b[a-zA-Z][a-zA-Z]+(?:'[a-z]+)?\b"
 # Words that make a poor head or tail of a name even when frequent.
 _WEAK = {
@@ -92,7 +94,7 @@ class ThemeText:
 
 def clean_for_terms(text: str) -> str:
     """Text with placeholders and digits removed, for term counting."""
-    return re.sub(r"\d+", " ", _PLACEHOLDER.sub(" ", text or ""))
+    return re.sub(r"\d+", " ", _IDS.sub(" ", _PLACEHOLDER.sub(" ", text or "")))
 
 
 def substantive(texts: Sequence[str], min_words: int = 2) -> np.ndarray:
@@ -283,7 +285,7 @@ def label_themes(
                 wc = float(np.exp(np.mean([np.log(max(word_cover[w], 1e-3)) for w in phrase.split()])))
                 bonus = 1.0 + min(nc.get(phrase, 0) / n, 0.5) * 3
                 words = phrase.split()
-                if words[0] in bad_edge or words[-1] in bad_edge or "'" in words[-1]:
+                if words[0] in bad_edge or words[-1] in bad_edge or any("'" in w for w in words):
                     bonus *= 0.3
                 cand.append(phrase)
                 scores.append((v / maxv) * np.sqrt(cover) * wc * bonus)
