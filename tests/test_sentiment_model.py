@@ -261,3 +261,23 @@ def test_training_can_append_an_ensemble_member(top_model_dir: Path, tmp_path: P
     model = TopLayersSentiment(folder)
     assert len(model.tops) == 2 and model.biases[1].tolist() == pytest.approx([0.0, -0.2, 0.1])
     assert (folder / "top_layers_1.safetensors").exists()
+
+
+@pytest.mark.shared_data
+def test_airline_test_split_never_meets_training(shared_data: Path) -> None:
+    from voc.train.data import load_airline
+
+    train, test = load_airline(shared_data)
+    assert len(test) == 2970  # the fixed split the model card reports on
+    assert not set(train["id"]) & set(test["id"])
+    assert not set(train["text"].str.strip().str.lower()) & set(test["text"].str.strip().str.lower())
+
+
+@pytest.mark.shared_data
+def test_default_model_beats_vader_on_sst2_dev_sample(shared_data: Path) -> None:
+    from voc.eval.sentiment import evaluate_sentiment
+
+    out = evaluate_sentiment(shared_data / "sst2" / "dev.tsv", "sentence", "label", limit=150)
+    model, vader = out["results"]
+    assert out["binary"] and model.n == vader.n == 150
+    assert model.accuracy > vader.accuracy + 0.1
