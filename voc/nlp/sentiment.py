@@ -373,6 +373,9 @@ def load_sentiment_model(ref: str = "default", root: str | None = None) -> Senti
     """
     if ref in ("", "default"):
         folder = active_model_dir(root)
+        if not (folder / "config.json").exists() and root is not None and not os.environ.get(MODEL_ENV):
+            # A non-editable install has no models/ beside the package: try the project root.
+            folder = Path(root) / "models" / "sentiment"
         if not (folder / "config.json").exists():
             raise ModelError(
                 f"the default sentiment model is missing at {folder} (no config.json); restore models/sentiment "
@@ -380,8 +383,8 @@ def load_sentiment_model(ref: str = "default", root: str | None = None) -> Senti
                 code="E406",
             )
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        shipped = folder == default_model_dir()
-        return TopLayersSentiment(folder, name="voc-default" if shipped else f"voc-adapted:{folder.name}")
+        adapted = folder.parent.name == ADAPTED_DIR.name
+        return TopLayersSentiment(folder, name=f"voc-adapted:{folder.name}" if adapted else "voc-default")
     p = Path(ref).expanduser()
     if not p.is_absolute() and root is not None and (Path(root) / p).exists():
         p = Path(root) / p
