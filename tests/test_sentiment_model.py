@@ -281,3 +281,15 @@ def test_default_model_beats_vader_on_sst2_dev_sample(shared_data: Path) -> None
     model, vader = out["results"]
     assert out["binary"] and model.n == vader.n == 150
     assert model.accuracy > vader.accuracy + 0.1
+
+
+def test_encode_shared_gives_the_encoder_vectors_and_sentiment(top_model_dir: Path, hf_model_dir: Path) -> None:
+    from voc.errors import ModelError
+    from voc.nlp.encoder import encode, encode_shared
+
+    texts = ["the refund is three weeks late", "lovely staff"]
+    vecs, preds = encode_shared(texts, str(top_model_dir))
+    assert np.allclose(vecs, encode(texts), atol=1e-5)
+    assert preds.probs.shape == (2, 3)
+    with pytest.raises(ModelError, match="does not share"):
+        encode_shared(texts, str(hf_model_dir))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -43,7 +43,9 @@ def resolve_model_ref(ref: str) -> str:
     if p.exists():
         return str(p)
     if ref.startswith((".", "/", "~")) or os.sep in ref.strip("/").split("/", 1)[-1]:
-        raise ModelError(f"model path {ref!r} does not exist; give 'default', an existing folder, or a hub id", code="E402")
+        raise ModelError(
+            f"model path {ref!r} does not exist; give 'default', an existing folder, or a hub id", code="E402"
+        )
     return ref  # a hub id such as "org/name"
 
 
@@ -65,12 +67,40 @@ def load_encoder(ref: str = "default", device: str = "cpu", max_seq_length: int 
     return model
 
 
-def encode(texts: list[str], ref: str = "default", batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
+def encode(
+    texts: list[str], ref: str = "default", batch_size: int = 64, show_progress: bool = False
+) -> np.ndarray:
     """L2-normalised float32 embeddings, one row per text, in input order."""
     if not texts:
         return np.zeros((0, 384), dtype=np.float32)
     model = load_encoder(ref)
     vecs = model.encode(
-        texts, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=show_progress, convert_to_numpy=True
+        texts,
+        batch_size=batch_size,
+        normalize_embeddings=True,
+        show_progress_bar=show_progress,
+        convert_to_numpy=True,
     )
     return np.asarray(vecs, dtype=np.float32)
+
+
+def encode_shared(texts: list[str], sentiment_ref: str = "default", root: str | None = None) -> tuple[np.ndarray, Any]:
+    """Theme embeddings and sentiment from ONE pass of the encoder's lower layers.
+
+    Needs the project's own sentiment model (`sentiment_ref` 'default' or a folder
+    trained by `voc train sentiment`), which fine-tunes only the top layers of
+    this encoder. Returns (L2-normalised vectors equal to `encode()` of the
+    normalised texts, `voc.nlp.sentiment.Predictions`). The sentiment stage
+    already uses this pass and writes the vectors to the embeddings cache.
+    """
+    from voc.nlp.sentiment import TopLayersSentiment, load_sentiment_model
+
+    model = load_sentiment_model(sentiment_ref, root)
+    if not isinstance(model, TopLayersSentiment):
+        raise ModelError(
+            f"sentiment model {sentiment_ref!r} does not share this encoder's layers; use encode() and "
+            "the sentiment model separately",
+            code="E410",
+        )
+    preds, vecs = model.predict_with_embeddings(texts)
+    return vecs, preds
