@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel
 
 from voc.config.alerts import AlertsConfig
+from voc.rank.trend import format_p
 
 if TYPE_CHECKING:
     from voc.rank.backlog import BacklogEntry
@@ -56,7 +57,7 @@ def _describe(entry: BacklogEntry, kind: AlertKind) -> tuple[str, str]:
     elif kind == "rising":
         growth = f"{entry.growth:.1f}x" if entry.growth else "from nothing"
         title = f"Rising theme: {entry.theme_label}"
-        why = f"{entry.volume} items, {growth} its trailing baseline (p={entry.growth_p:.2g})"
+        why = f"{entry.volume} items, {growth} its trailing baseline ({format_p(entry.growth_p)})"
     else:
         title = f"Negative feedback piling up: {entry.theme_label}"
         why = f"{entry.negative_volume} negative items this period"

@@ -222,7 +222,7 @@ def build_entries(
                 share_negative=_round(r.get("share_negative"), 4),
                 mean_sentiment=_round(r.get("mean_sentiment"), 4),
                 growth=_round(r.get("growth"), 4),
-                growth_p=_round(r.get("growth_p"), 6),
+                growth_p=_sig(r.get("growth_p")),
                 nps_impact=_round(r.get("nps_impact"), 2),
                 csat_impact=_round(r.get("csat_impact"), 2),
                 revenue_at_risk=_round(r.get("revenue_at_risk"), 2),
@@ -250,3 +250,9 @@ class Backlog(BaseModel):
     period: str
     entries: list[BacklogEntry] = Field(default_factory=list)
     alerts: list[Alert] = Field(default_factory=list)
+
+
+def _sig(v: Any) -> float | None:
+    """Three significant digits: p-values far below 1e-6 must not print as 0."""
+    v = _none(v)
+    return None if v is None else float(f"{float(v):.3g}")

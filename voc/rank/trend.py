@@ -102,3 +102,10 @@ def trend_table(
     # The p-value reported is the one for the direction the theme moved.
     out["growth_p"] = np.where(out["status"] == "falling", out["p_down"], out["p_up"])
     return out
+
+
+def format_p(p: float | None) -> str:
+    """'p=0.034', 'p<0.001', or '' when there is no test."""
+    if p is None:
+        return ""
+    return "p<0.001" if p < 0.001 else f"p={p:.2g}"

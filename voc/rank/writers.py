@@ -13,6 +13,7 @@ from pathlib import Path
 
 from voc.rank.backlog import Backlog, BacklogEntry
 from voc.rank.priority import COMPONENTS
+from voc.rank.trend import format_p
 
 FILES = {"csv": "backlog.csv", "json": "backlog.json", "md": "backlog.md", "jira": "backlog_jira.csv"}
 
@@ -88,7 +89,7 @@ def markdown(backlog: Backlog) -> str:
         if e.share_negative is not None:
             facts.append(f"{100 * e.share_negative:.0f}% negative")
         if e.growth is not None:
-            facts.append(f"growth {e.growth:.2f}x (p={e.growth_p:.2g})")
+            facts.append(f"growth {e.growth:.2f}x ({format_p(e.growth_p)})")
         if e.nps_impact is not None:
             facts.append(f"NPS impact {e.nps_impact:+.1f}")
         if e.csat_impact is not None:
