@@ -168,3 +168,22 @@ def test_default_period_skips_the_running_week():
     assert default_period(pd.Series(["2015-W08", "2015-W09"]), "week", NOW) == "2015-W09"
     assert default_period(pd.Series(["2026-W47"]), "week", NOW) == "2026-W47"
     assert default_period(pd.Series([], dtype=object), "week", NOW) is None
+
+
+def test_enabled_alerts_are_recorded_and_a_bad_channel_setting_keeps_the_backlog(mem_store, tmp_path, monkeypatch):
+    from voc.errors import ConfigError
+
+    build_store(mem_store)
+    monkeypatch.delenv("VOC_TEST_HOOK", raising=False)
+    cfg = config().model_copy(
+        update={"alerts": config().alerts.model_copy(update={"enabled": True, "webhook_url_env": "VOC_TEST_HOOK"})}
+    )
+    with pytest.raises(ConfigError, match="VOC_TEST_HOOK"):
+        build_backlog(mem_store, cfg, tmp_path, now=NOW)
+    assert (tmp_path / "backlog.json").exists() and len(mem_store.query("SELECT * FROM backlog")) > 0
+    # With no channel at all, alerts wait in the outbox instead of vanishing.
+    cfg = config().model_copy(update={"alerts": config().alerts.model_copy(update={"enabled": True})})
+    backlog = build_backlog(mem_store, cfg, tmp_path, now=NOW)
+    outbox = mem_store.query("SELECT key, status FROM alerts_sent")
+    assert set(outbox["key"]) == {a.key for a in backlog.alerts} and (outbox["status"] == "pending").all()
+    assert build_backlog(mem_store, cfg, tmp_path, now=NOW).alerts == []  # deduplicated on the next run

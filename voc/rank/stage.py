@@ -134,9 +134,8 @@ def build_backlog(
     already = known_keys(store) if config.alerts.enabled else set()
     muted = muted_themes(store) if store.table_exists("alert_mutes") else set()
     backlog.alerts = evaluate_alerts(entries, config.alerts, muted=muted, already_sent=already)
-    if config.alerts.enabled:
-        dispatch(store, backlog.alerts, config.alerts)
 
+    # The backlog is written before any delivery, so a bad alert setting cannot cost it.
     paths = write_backlog(backlog, Path(out_dir), cfg.jira_project, cfg.jira_issue_type)
     frame = _table_frame(backlog)
     with store.transaction():
@@ -144,6 +143,8 @@ def build_backlog(
             store.execute(f"DELETE FROM {TABLE} WHERE period = ?", [period])
         if len(frame):
             store.write_frame(TABLE, frame)
+    if config.alerts.enabled:
+        dispatch(store, backlog.alerts, config.alerts)
     statuses = pd.Series([e.status for e in entries]).value_counts().to_dict() if entries else {}
     log.info(
         "backlog: ranked %d themes for %s (%s), %d alerts, wrote %s in %.1f s",
