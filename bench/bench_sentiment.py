@@ -32,7 +32,16 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 TWEETS = ROOT.parent / "shared" / "data" / "twitter_us_airline_sentiment" / "Tweets.csv"
 
-_A = ["My flight", "The crew", "Your app", "Customer service", "The refund", "Boarding", "My bag", "The upgrade"]
+_A = [
+    "My flight",
+    "The crew",
+    "Your app",
+    "Customer service",
+    "The refund",
+    "Boarding",
+    "My bag",
+    "The upgrade",
+]
 _B = ["was delayed three hours", "was fantastic, thank you", "keeps crashing at checkout", "never called back",
       "took forever and nobody explained why", "made my day", "is still missing after a week", "was fine"]  # fmt: skip
 _C = ["", " Really disappointed.", " Will fly again!", " Any update?", " #fail", " Thanks for the help."]
@@ -106,7 +115,9 @@ def main() -> int:
     counts: dict[str, int] = {}
     res["sentiment_dynamic"], _ = timed("sentiment_dynamic", model.predict, texts)
     static_n = min(n, 300)  # the slow baseline on a subset, to keep the run short
-    res["sentiment_static128"], _ = timed("sentiment_static128", static_padded_predict, model, texts[:static_n])
+    res["sentiment_static128"], _ = timed(
+        "sentiment_static128", static_padded_predict, model, texts[:static_n]
+    )
     counts["sentiment_static128"] = static_n
     norm = [normalize_text(t) for t in texts]
     res["theme_embedding"], _ = timed("theme_embedding", encode, norm)
@@ -135,14 +146,20 @@ def main() -> int:
     }
     if "shared_pass" in res:
         out["ratios"]["shared_pass_vs_separate_speedup"] = round(separate / (res["shared_pass"] / n), 2)
-        out["ratios"]["shared_pass_cost_over_theme_embedding"] = round(res["shared_pass"] / res["theme_embedding"], 2)
-    print(f"sentiment benchmark on {what}, {args.threads} threads, load avg {out['load_avg_1m']} on {os.cpu_count()} cores")
+        out["ratios"]["shared_pass_cost_over_theme_embedding"] = round(
+            res["shared_pass"] / res["theme_embedding"], 2
+        )
+    print(
+        f"sentiment benchmark on {what}, {args.threads} threads, load avg {out['load_avg_1m']} on {os.cpu_count()} cores"
+    )
     print(f"  {'step':<24} {'texts/s (wall)':>15} {'texts/CPU-s':>12}")
     for k in res:
         print(f"  {k:<24} {rate[k]:>15.1f} {cpu_rate[k]:>12.1f}")
     for k, v in out["ratios"].items():
         print(f"  {k:<42} {v:>6.2f}x")
-    print("  target: sentiment_dynamic >= 150 texts/s wall on an otherwise idle 2-core machine (tweet-length)")
+    print(
+        "  target: sentiment_dynamic >= 150 texts/s wall on an otherwise idle 2-core machine (tweet-length)"
+    )
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "sentiment.json").write_text(json.dumps(out, indent=2) + "\n")
     return 0

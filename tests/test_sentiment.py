@@ -134,8 +134,12 @@ def test_active_marker_selects_adapted_model(tmp_path: Path, monkeypatch: pytest
 
 
 def test_weak_labels_from_ratings() -> None:
-    assert [weak_label(r, "stars") for r in (1, 2, 3, 4, 5)] == ["negative"] * 2 + ["neutral"] + ["positive"] * 2
-    assert [weak_label(r, "nps") for r in (0, 6, 7, 8, 9, 10)] == ["negative"] * 2 + ["neutral"] * 2 + ["positive"] * 2
+    assert [weak_label(r, "stars") for r in (1, 2, 3, 4, 5)] == ["negative"] * 2 + ["neutral"] + [
+        "positive"
+    ] * 2
+    assert [weak_label(r, "nps") for r in (0, 6, 7, 8, 9, 10)] == ["negative"] * 2 + ["neutral"] * 2 + [
+        "positive"
+    ] * 2
     assert weak_label(3, "csat") == "neutral"
     assert weak_label(None, "stars") is None
     assert weak_label(4, None) is None
@@ -180,7 +184,9 @@ def test_metrics() -> None:
     rng = np.random.default_rng(1)
     yt, yp = rng.integers(0, 3, 200), rng.integers(0, 3, 200)
     yp[:5] = 0
-    assert macro_f1(yt, yp, n_labels=4) == pytest.approx(f1_score(yt, yp, labels=[0, 1, 2, 3], average="macro", zero_division=0))
+    assert macro_f1(yt, yp, n_labels=4) == pytest.approx(
+        f1_score(yt, yp, labels=[0, 1, 2, 3], average="macro", zero_division=0)
+    )
     assert (confusion(yt, yp, [0, 1, 2]) == confusion_matrix(yt, yp, labels=[0, 1, 2])).all()
     with pytest.raises(ValueError):
         accuracy([1], [1, 2])

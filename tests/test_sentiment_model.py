@@ -28,7 +28,9 @@ def top_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     torch.manual_seed(0)
     _tok, base = load_base(str(default_encoder_path()))
     folder = tmp_path_factory.mktemp("top")
-    TopClassifier(base, 4, 3).save(folder, {"kind": "voc-toplayers", "labels": list(LABELS), "bias": [0, 0, 0]})
+    TopClassifier(base, 4, 3).save(
+        folder, {"kind": "voc-toplayers", "labels": list(LABELS), "bias": [0, 0, 0]}
+    )
     return folder
 
 
@@ -94,8 +96,17 @@ def _records(texts: dict[str, str], when: datetime) -> list:
     from voc.schema import FeedbackRecord
 
     return [
-        FeedbackRecord(id=f"t:{k}", source="t", external_id=k, kind="review", created_at=when, updated_at=when,
-                       text=v, rating=4, rating_scale="stars")
+        FeedbackRecord(
+            id=f"t:{k}",
+            source="t",
+            external_id=k,
+            kind="review",
+            created_at=when,
+            updated_at=when,
+            text=v,
+            rating=4,
+            rating_scale="stars",
+        )
         for k, v in texts.items()
     ]
 
@@ -105,7 +116,12 @@ def test_stage_writes_tables_and_is_incremental(mem_store, top_model_dir: Path, 
 
     cfg = default_config(tmp_path).model_copy(update={"sentiment": SentimentConfig(model=str(top_model_dir))})
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
-    texts = {"1": "The staff were lovely but my refund is three weeks late.", "2": "", "3": LONG, "4": "@acme ok http://x.y"}
+    texts = {
+        "1": "The staff were lovely but my refund is three weeks late.",
+        "2": "",
+        "3": LONG,
+        "4": "@acme ok http://x.y",
+    }
     mem_store.commit_batch("t", _records(texts, t0), [])
     out = enrich_sentiment(mem_store, cfg, progress=False)
     assert out["items"] == 4
@@ -208,8 +224,21 @@ def test_eval_cli_reports_model_and_vader_on_the_same_rows(top_model_dir: Path, 
     )
     out = tmp_path / "eval.json"
     res = CliRunner().invoke(
-        app, ["eval", "sentiment", "--data", str(data), "--text-col", "body", "--label-col", "sent",
-              "--model", str(top_model_dir), "--json", str(out)],
+        app,
+        [
+            "eval",
+            "sentiment",
+            "--data",
+            str(data),
+            "--text-col",
+            "body",
+            "--label-col",
+            "sent",
+            "--model",
+            str(top_model_dir),
+            "--json",
+            str(out),
+        ],
     )
     assert res.exit_code == 0, res.output
     assert "VADER" in res.output and "macro-F1" in res.output
@@ -235,7 +264,10 @@ def test_ensemble_folder_averages_its_members(top_model_dir: Path, tmp_path: Pat
     TopClassifier(base, 4, 3).save(tmp_path / "b", {"labels": list(LABELS)})
     shutil.copy(tmp_path / "b" / "top_layers.safetensors", folder / "top_b.safetensors")
     meta = json.loads((folder / "config.json").read_text())
-    meta["members"] = [{"file": "top_layers.safetensors", "bias": [0, 0, 0]}, {"file": "top_b.safetensors", "bias": [0, 0.5, 0]}]
+    meta["members"] = [
+        {"file": "top_layers.safetensors", "bias": [0, 0, 0]},
+        {"file": "top_b.safetensors", "bias": [0, 0.5, 0]},
+    ]
     (folder / "config.json").write_text(json.dumps(meta))
     texts = ["the app is great", "refund late"]
     ens = TopLayersSentiment(folder)
@@ -256,7 +288,13 @@ def test_training_can_append_an_ensemble_member(top_model_dir: Path, tmp_path: P
     folder = tmp_path / "m"
     shutil.copytree(top_model_dir, folder)
     _tok, base = load_base(str(default_encoder_path()))
-    meta = {"bias": [0.0, -0.2, 0.1], "trained_at": "now", "options": {}, "val": {}, "val_airline_with_bias": {}}
+    meta = {
+        "bias": [0.0, -0.2, 0.1],
+        "trained_at": "now",
+        "options": {},
+        "val": {},
+        "val_airline_with_bias": {},
+    }
     _append_member(TopClassifier(base, 4, 3), folder, meta)
     model = TopLayersSentiment(folder)
     assert len(model.tops) == 2 and model.biases[1].tolist() == pytest.approx([0.0, -0.2, 0.1])
@@ -283,7 +321,9 @@ def test_default_model_beats_vader_on_sst2_dev_sample(shared_data: Path) -> None
     assert model.accuracy > vader.accuracy + 0.1
 
 
-def test_encode_shared_gives_the_encoder_vectors_and_sentiment(top_model_dir: Path, hf_model_dir: Path) -> None:
+def test_encode_shared_gives_the_encoder_vectors_and_sentiment(
+    top_model_dir: Path, hf_model_dir: Path
+) -> None:
     from voc.errors import ModelError
     from voc.nlp.encoder import encode, encode_shared
 

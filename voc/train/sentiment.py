@@ -74,7 +74,12 @@ def encode_lower(texts: Sequence[str], split: int, max_length: int, batch_size: 
             out[i] = h[r, : lengths[r]]
         done += len(b.index)
         if done % (batch_size * 50) < batch_size:
-            log.info("train: encoded %d/%d texts (lower layers) in %.0f s", done, len(texts), time.perf_counter() - t0)
+            log.info(
+                "train: encoded %d/%d texts (lower layers) in %.0f s",
+                done,
+                len(texts),
+                time.perf_counter() - t0,
+            )
     return out  # type: ignore[return-value]
 
 
@@ -237,7 +242,13 @@ def fit_top(
         score = select(rep)
         history.append({"epoch": epoch, "train_loss": run_loss / max(n, 1), "val": rep, "score": score,
                         "seconds": round(time.perf_counter() - t0, 1)})  # fmt: skip
-        log.info("train: epoch %d done in %.0f s: loss %.4f val %s", epoch, time.perf_counter() - t0, run_loss / n, rep)
+        log.info(
+            "train: epoch %d done in %.0f s: loss %.4f val %s",
+            epoch,
+            time.perf_counter() - t0,
+            run_loss / n,
+            rep,
+        )
         if score > best_score:
             best_score, best_rep = score, rep
             best_state = copy.deepcopy(model.state_dict())
@@ -285,7 +296,9 @@ def train_sentiment(opts: TrainOptions) -> dict[str, Any]:
     )  # fmt: skip
 
     def states_of(df: pd.DataFrame) -> list[np.ndarray]:
-        return cached_lower([normalize_text(t) for t in df["text"]], opts.split, opts.max_length, opts.cache_dir)
+        return cached_lower(
+            [normalize_text(t) for t in df["text"]], opts.split, opts.max_length, opts.cache_dir
+        )
 
     s_air_fit, s_air_val = states_of(air_fit), states_of(air_val)
     s_sst_fit, s_sst_val = states_of(sst_fit), states_of(sst_val)
@@ -294,7 +307,9 @@ def train_sentiment(opts: TrainOptions) -> dict[str, Any]:
     if opts.sst_use is not None:
         sst_fit, s_sst_fit = sst_fit.iloc[: opts.sst_use], s_sst_fit[: opts.sst_use]
     y_air, y_sst = _labels_to_index(air_fit["label"]), _labels_to_index(sst_fit["label"])
-    w_air = class_weights(y_air, opts.class_weight_power)[y_air] * air_fit["weight"].to_numpy(dtype=np.float64)
+    w_air = class_weights(y_air, opts.class_weight_power)[y_air] * air_fit["weight"].to_numpy(
+        dtype=np.float64
+    )
     w_sst = np.full(len(y_sst), opts.sst_weight)
     states = s_air_fit + s_sst_fit
     y = np.concatenate([y_air, y_sst])
@@ -340,7 +355,10 @@ def train_sentiment(opts: TrainOptions) -> dict[str, Any]:
     from voc.eval.metrics import accuracy, macro_f1
 
     pred_b = (val_logits + bias).argmax(1)
-    calibrated = {"accuracy": accuracy(val["airline"][1], pred_b), "macro_f1": macro_f1(val["airline"][1], pred_b, 3)}
+    calibrated = {
+        "accuracy": accuracy(val["airline"][1], pred_b),
+        "macro_f1": macro_f1(val["airline"][1], pred_b, 3),
+    }
     seconds = time.perf_counter() - t_start
     final = {
         **meta,
@@ -354,7 +372,13 @@ def train_sentiment(opts: TrainOptions) -> dict[str, Any]:
         _append_member(model, opts.out_dir, final)
     else:
         model.save(opts.out_dir, final)
-    log.info("train: wrote %s in %.0f s; validation %s, with biases %s", opts.out_dir, seconds, result["best"], calibrated)
+    log.info(
+        "train: wrote %s in %.0f s; validation %s, with biases %s",
+        opts.out_dir,
+        seconds,
+        result["best"],
+        calibrated,
+    )
     return final
 
 
@@ -364,10 +388,14 @@ def _append_member(model: Any, folder: Path, meta: dict[str, Any]) -> None:
 
     cfg_path = folder / "config.json"
     if not cfg_path.exists():
-        raise ModelError(f"--add-member needs a trained model in {folder}; train the first member there", code="E409")
+        raise ModelError(
+            f"--add-member needs a trained model in {folder}; train the first member there", code="E409"
+        )
     cfg = json.loads(cfg_path.read_text())
     if int(cfg["split"]) != model.split:
-        raise ModelError(f"{folder} freezes {cfg['split']} layers, this member {model.split}; use the same --split")
+        raise ModelError(
+            f"{folder} freezes {cfg['split']} layers, this member {model.split}; use the same --split"
+        )
     members = cfg.get("members") or [
         {"file": "top_layers.safetensors", "bias": cfg.get("bias"), "trained_at": cfg.get("trained_at"),
          "options": cfg.get("options"), "val": cfg.get("val")}
