@@ -149,7 +149,8 @@ def _run_mode(mode: str, csv_path: Path, store_path: Path) -> dict:
     seconds = time.perf_counter() - t0
     # The read-ahead child's peak counts too: report the sum as the upper bound.
     peak_mb = (
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     ) / 1024
     return {
         "mode": mode,
@@ -186,8 +187,10 @@ def main() -> None:
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
     base = results[0]["seconds"]
     full = results[-1]
-    print(f"\ningest benchmark: {args.rows:,}-row CSV, redaction + language detection on, "
-          f"{PII_RATE:.0%} of rows with PII, 3% non-English\n")
+    print(
+        f"\ningest benchmark: {args.rows:,}-row CSV, redaction + language detection on, "
+        f"{PII_RATE:.0%} of rows with PII, 3% non-English\n"
+    )
     print(f"{'mode':<18}{'seconds':>9}{'rows/s':>10}{'peak RSS MB':>13}{'x baseline time':>17}")
     for r in results:
         print(

@@ -29,10 +29,19 @@ from voc.rank.backlog import BacklogEntry, Verbatim
 
 def entry(theme_id="t1", status="new", volume=20, negative=15, period="2026-W46", rank=1) -> BacklogEntry:
     return BacklogEntry(
-        rank=rank, theme_id=theme_id, theme_label=f"label {theme_id}", status=status, score=50.0,
-        breakdown={"negative_volume": 50.0}, volume=volume, negative_volume=negative, period=period,
-        growth=3.0 if status == "rising" else None, growth_p=0.001,
-        verbatims=[Verbatim(item_id="i1", text="it broke")], example_urls=["https://x.example/i1"],
+        rank=rank,
+        theme_id=theme_id,
+        theme_label=f"label {theme_id}",
+        status=status,
+        score=50.0,
+        breakdown={"negative_volume": 50.0},
+        volume=volume,
+        negative_volume=negative,
+        period=period,
+        growth=3.0 if status == "rising" else None,
+        growth_p=0.001,
+        verbatims=[Verbatim(item_id="i1", text="it broke")],
+        example_urls=["https://x.example/i1"],
     )
 
 
@@ -122,20 +131,30 @@ def receiver():
 def test_rules_new_rising_negative_volume_mutes_and_dedup():
     cfg = AlertsConfig(enabled=True, negative_volume_threshold=10, min_volume=5)
     entries = [
-        entry("new1", "new"), entry("rise", "rising"), entry("steady_bad", "steady", negative=12),
-        entry("steady_ok", "steady", negative=3), entry("tiny_new", "new", volume=2, negative=1),
+        entry("new1", "new"),
+        entry("rise", "rising"),
+        entry("steady_bad", "steady", negative=12),
+        entry("steady_ok", "steady", negative=3),
+        entry("tiny_new", "new", volume=2, negative=1),
     ]
     alerts = evaluate_alerts(entries, cfg)
     kinds = {(a.theme_id, a.kind) for a in alerts}
     assert kinds == {
-        ("new1", "new"), ("new1", "negative_volume"), ("rise", "rising"), ("rise", "negative_volume"),
+        ("new1", "new"),
+        ("new1", "negative_volume"),
+        ("rise", "rising"),
+        ("rise", "negative_volume"),
         ("steady_bad", "negative_volume"),
     }
     assert "3.0x" in next(a.text for a in alerts if a.kind == "rising")
-    again = evaluate_alerts(entries, cfg, muted={"rise"}, already_sent={a.key for a in alerts if a.theme_id == "new1"})
+    again = evaluate_alerts(
+        entries, cfg, muted={"rise"}, already_sent={a.key for a in alerts if a.theme_id == "new1"}
+    )
     assert {(a.theme_id, a.kind) for a in again} == {("steady_bad", "negative_volume")}
     # The same theme alerts again in a later period: the key includes the period.
-    later = evaluate_alerts([entry("new1", "new", negative=1, period="2026-W47")], cfg, already_sent={a.key for a in alerts})
+    later = evaluate_alerts(
+        [entry("new1", "new", negative=1, period="2026-W47")], cfg, already_sent={a.key for a in alerts}
+    )
     assert [a.key for a in later] == ["new1|new|2026-W47"]
 
 
@@ -153,8 +172,14 @@ def test_webhook_delivery_and_no_resend(mem_store, receiver):
 
 def test_webhook_down_is_retried_recorded_then_delivered(mem_store):
     port = free_port()  # nothing listens here: connection refused
-    cfg = AlertsConfig(enabled=True, webhook_url=f"http://127.0.0.1:{port}/hook", retries=3, backoff_s=0.01, timeout_s=2,
-                       negative_volume_threshold=10)
+    cfg = AlertsConfig(
+        enabled=True,
+        webhook_url=f"http://127.0.0.1:{port}/hook",
+        retries=3,
+        backoff_s=0.01,
+        timeout_s=2,
+        negative_volume_threshold=10,
+    )
     pauses: list[float] = []
     alerts = evaluate_alerts([entry()], cfg)
     res = dispatch(mem_store, alerts, cfg, sleep=pauses.append)
@@ -183,7 +208,9 @@ def test_email_to_loopback_smtp(mem_store):
     try:
         cfg = AlertsConfig(
             enabled=True,
-            email=EmailConfig(host="127.0.0.1", port=smtp.port, sender="voc@example.com", recipients=["ops@example.com"]),
+            email=EmailConfig(
+                host="127.0.0.1", port=smtp.port, sender="voc@example.com", recipients=["ops@example.com"]
+            ),
         )
         res = dispatch(mem_store, evaluate_alerts([entry(negative=1)], cfg), cfg)
         assert res.sent == ["t1|new|2026-W46@email"]
@@ -194,8 +221,16 @@ def test_email_to_loopback_smtp(mem_store):
 
 def test_email_server_down_stays_pending(mem_store):
     cfg = AlertsConfig(
-        enabled=True, backoff_s=0, retries=2,
-        email=EmailConfig(host="127.0.0.1", port=free_port(), sender="a@example.com", recipients=["b@example.com"], timeout_s=2),
+        enabled=True,
+        backoff_s=0,
+        retries=2,
+        email=EmailConfig(
+            host="127.0.0.1",
+            port=free_port(),
+            sender="a@example.com",
+            recipients=["b@example.com"],
+            timeout_s=2,
+        ),
     )
     res = dispatch(mem_store, evaluate_alerts([entry(negative=1)], cfg), cfg)
     assert res.pending == ["t1|new|2026-W46@email"]

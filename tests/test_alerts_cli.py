@@ -41,7 +41,9 @@ def test_backlog_command_writes_files_and_skips_muted_alerts(tmp_path):
     build_store(store)
     store.write_frame(
         "theme_mapping",
-        pd.DataFrame({"theme_id": ["t_refund"], "journey_stage": ["billing_account"], "pillar": ["resolution"]}),
+        pd.DataFrame(
+            {"theme_id": ["t_refund"], "journey_stage": ["billing_account"], "pillar": ["resolution"]}
+        ),
     )
     store.close()
     runner = CliRunner()
@@ -51,6 +53,8 @@ def test_backlog_command_writes_files_and_skips_muted_alerts(tmp_path):
     assert "backlog all: 4 themes" in res.output
     data = json.loads((tmp_path / "out" / "backlog.json").read_text())
     assert data["alerts"] and all(a["theme_id"] != "t_refund" for a in data["alerts"])
-    assert any(e["theme_id"] == "t_refund" and e["journey_stage"] == "billing_account" for e in data["entries"])
+    assert any(
+        e["theme_id"] == "t_refund" and e["journey_stage"] == "billing_account" for e in data["entries"]
+    )
     for name in ("backlog.csv", "backlog.json", "backlog.md", "backlog_jira.csv"):
         assert (tmp_path / "out" / name).exists()

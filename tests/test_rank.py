@@ -24,13 +24,29 @@ def make_frames(spec: list[tuple[str, int, int, str]], extra_items_per_week: int
         for _ in range(count):
             iid = f"i{n}"
             n += 1
-            items.append({"id": iid, "created_at": MONDAYS[week] + pd.Timedelta(hours=n % 48), "text": f"text {theme} {iid}"})
-            mentions.append({"item_id": iid, "sent_idx": 0, "theme_id": theme, "score": 0.5, "label": label,
-                             "sentiment": -0.8 if label == "negative" else 0.5})
+            items.append(
+                {
+                    "id": iid,
+                    "created_at": MONDAYS[week] + pd.Timedelta(hours=n % 48),
+                    "text": f"text {theme} {iid}",
+                }
+            )
+            mentions.append(
+                {
+                    "item_id": iid,
+                    "sent_idx": 0,
+                    "theme_id": theme,
+                    "score": 0.5,
+                    "label": label,
+                    "sentiment": -0.8 if label == "negative" else 0.5,
+                }
+            )
             isent.append({"item_id": iid, "label": label, "score": -0.8 if label == "negative" else 0.5})
     for week in range(len(MONDAYS)):
         for _ in range(extra_items_per_week):
-            items.append({"id": f"bg{n}", "created_at": MONDAYS[week] + pd.Timedelta(hours=3), "text": "hello"})
+            items.append(
+                {"id": f"bg{n}", "created_at": MONDAYS[week] + pd.Timedelta(hours=3), "text": "hello"}
+            )
             n += 1
     items_df = pd.DataFrame(items)
     for col in ("rating", "rating_scale", "customer_id", "revenue", "url", "external_id"):
@@ -45,8 +61,16 @@ def entries_for(spec, period="2026-W46", cfg=None, themes=None, mapping=None, it
         items = items_patch(items)
     ti = theme_items(items, mentions, isent, cfg.period)
     ip = items.rename(columns={"id": "item_id"}).assign(period=period_labels(items["created_at"], cfg.period))
-    themes = themes if themes is not None else pd.DataFrame(
-        {"theme_id": sorted({s[0] for s in spec}), "label": sorted({s[0] for s in spec}), "group_label": "g"}
+    themes = (
+        themes
+        if themes is not None
+        else pd.DataFrame(
+            {
+                "theme_id": sorted({s[0] for s in spec}),
+                "label": sorted({s[0] for s in spec}),
+                "group_label": "g",
+            }
+        )
     )
     return build_entries(ti, ip, themes, mapping, period, cfg)
 
@@ -90,7 +114,11 @@ def test_trend_statuses():
     first = pd.Series({"steady": "W1", "newbie": "W3", "riser": "W1", "faller": "W1", "gone": "W1"})
     out = trend_table(counts, exposure, "W3", ["W1", "W2"], first)
     assert out["status"].to_dict() == {
-        "steady": "steady", "newbie": "new", "riser": "rising", "faller": "falling", "gone": "resolved"
+        "steady": "steady",
+        "newbie": "new",
+        "riser": "rising",
+        "faller": "falling",
+        "gone": "resolved",
     }
     assert out.loc["riser", "growth"] == pytest.approx(4.0)
     assert out.loc["riser", "growth_p"] < 0.001
@@ -98,14 +126,18 @@ def test_trend_statuses():
 
 def test_severity_signals_do_not_fire_on_a_cancelled_flight():
     cfg = RankingConfig()
-    texts = pd.Series(["my flight was cancelled", "I will cancel my subscription", "I am calling my lawyer", "fine"])
+    texts = pd.Series(
+        ["my flight was cancelled", "I will cancel my subscription", "I am calling my lawyer", "fine"]
+    )
     sig = severity_signals(texts, cfg.severity_patterns)
     assert sig.loc[0].sum() == 0
     assert sig.loc[1, "cancel"] and sig.loc[2, "legal"] and not sig.loc[3].any()
 
 
 def test_breakdown_sums_to_score_and_explains_the_order():
-    spec = [("big_bad", w, 30, "negative") for w in range(6)] + [("small_bad", w, 5, "negative") for w in range(6)]
+    spec = [("big_bad", w, 30, "negative") for w in range(6)] + [
+        ("small_bad", w, 5, "negative") for w in range(6)
+    ]
     spec += [("big_good", w, 30, "positive") for w in range(6)]
     entries = entries_for(spec)
     assert [e.theme_id for e in entries] == ["big_bad", "small_bad", "big_good"]
@@ -170,7 +202,9 @@ def test_verbatims_examples_links_owner_and_mapping():
         link_template="https://desk.example.com/t/{external_id}",
         routing=[RoutingRule(owner="payments-team", journey_stage="billing_account")],
     )
-    mapping = pd.DataFrame({"theme_id": ["t"], "journey_stage": ["billing_account"], "pillar": ["resolution"]})
+    mapping = pd.DataFrame(
+        {"theme_id": ["t"], "journey_stage": ["billing_account"], "pillar": ["resolution"]}
+    )
     e = entries_for(spec, cfg=cfg, mapping=mapping)[0]
     assert len(e.verbatims) == 3 and all(v.text.startswith("text t") for v in e.verbatims)
     assert len(e.example_ids) == 6 and e.example_urls[0].startswith("https://desk.example.com/t/")
@@ -179,7 +213,10 @@ def test_verbatims_examples_links_owner_and_mapping():
 
 
 def test_route_owner_falls_back_to_default():
-    rules = [RoutingRule(owner="a", pillar="empathy"), RoutingRule(owner="b", journey_stage="support_service")]
+    rules = [
+        RoutingRule(owner="a", pillar="empathy"),
+        RoutingRule(owner="b", journey_stage="support_service"),
+    ]
     assert route_owner("support_service", "resolution", None, rules, "triage") == "b"
     assert route_owner("purchase", None, None, rules, "triage") == "triage"
 

@@ -10,9 +10,16 @@ from voc.rank.backlog import Backlog, BacklogEntry, Verbatim
 
 def entry(rank: int, ids: list[str]) -> BacklogEntry:
     return BacklogEntry(
-        rank=rank, theme_id=f"t{rank}", theme_label=f"theme {rank}", status="steady", score=10.0 - rank,
-        breakdown={"negative_volume": 10.0 - rank}, volume=len(ids), period="all",
-        verbatims=[Verbatim(item_id=f"f:{ids[0]}", text="x")], example_ids=[f"f:{i}" for i in ids],
+        rank=rank,
+        theme_id=f"t{rank}",
+        theme_label=f"theme {rank}",
+        status="steady",
+        score=10.0 - rank,
+        breakdown={"negative_volume": 10.0 - rank},
+        volume=len(ids),
+        period="all",
+        verbatims=[Verbatim(item_id=f"f:{ids[0]}", text="x")],
+        example_ids=[f"f:{i}" for i in ids],
     )
 
 
@@ -20,7 +27,10 @@ def test_plurality_reason_per_entry_and_top_reason_coverage():
     tweets = pd.DataFrame(
         {
             "tweet_id": [str(i) for i in range(12)],
-            "negativereason": ["Late Flight"] * 4 + ["Lost Luggage"] * 3 + ["Can't Tell"] * 3 + [None, "Bad Flight"],
+            "negativereason": ["Late Flight"] * 4
+            + ["Lost Luggage"] * 3
+            + ["Can't Tell"] * 3
+            + [None, "Bad Flight"],
         }
     )
     backlog = Backlog(
@@ -30,7 +40,9 @@ def test_plurality_reason_per_entry_and_top_reason_coverage():
     res = match_backlog(backlog, tweets, top_entries=8, top_reasons=3)
     assert res.top_reasons == [("Late Flight", 4), ("Lost Luggage", 3), ("Bad Flight", 1)]
     assert [m.matched for m in res.entries] == ["Late Flight", "Lost Luggage", None]
-    assert res.found == ["Late Flight", "Lost Luggage"] and res.missing == ["Bad Flight"] and res.score == "2/3"
+    assert (
+        res.found == ["Late Flight", "Lost Luggage"] and res.missing == ["Bad Flight"] and res.score == "2/3"
+    )
 
 
 def test_planted_theme_is_the_majority_first_planted_theme_of_a_themes_items():

@@ -21,10 +21,22 @@ NOW = datetime(2026, 11, 18, tzinfo=UTC)  # Wednesday of 2026-W47: W46 is the we
 WEEKS = pd.date_range("2026-09-21", periods=8, freq="7D", tz="UTC")  # 2026-W39 .. W46
 
 THEMES = {
-    "t_refund": ("refund delays", ["refund", "money", "waiting"], "Where is my refund, still waiting for my money"),
-    "t_parcel": ("late parcel delivery", ["parcel", "delivery", "courier"], "My parcel delivery is late again, the courier never came"),
+    "t_refund": (
+        "refund delays",
+        ["refund", "money", "waiting"],
+        "Where is my refund, still waiting for my money",
+    ),
+    "t_parcel": (
+        "late parcel delivery",
+        ["parcel", "delivery", "courier"],
+        "My parcel delivery is late again, the courier never came",
+    ),
     "t_staff": ("friendly staff", ["staff", "friendly"], "The staff were friendly and helpful"),
-    "t_crash": ("app crashes on login", ["app", "crash", "login"], "The app crashes when I log in, I will cancel my subscription"),
+    "t_crash": (
+        "app crashes on login",
+        ["app", "crash", "login"],
+        "The app crashes when I log in, I will cancel my subscription",
+    ),
 }
 
 
@@ -53,9 +65,15 @@ def build_store(store, with_ratings: bool = True) -> None:
             rating = (float(rng.integers(1, 3)) if neg else 5.0) if with_ratings else None
             records.append(
                 FeedbackRecord(
-                    id=f"s:{n}", source="s", kind=Kind.review, created_at=WEEKS[w].to_pydatetime() + pd.Timedelta(hours=n % 100),
-                    text=text, rating=rating, rating_scale=RatingScale.stars if with_ratings else None,
-                    customer_id=f"c{n % 40}", revenue=1000.0 if n % 3 == 0 else None,
+                    id=f"s:{n}",
+                    source="s",
+                    kind=Kind.review,
+                    created_at=WEEKS[w].to_pydatetime() + pd.Timedelta(hours=n % 100),
+                    text=text,
+                    rating=rating,
+                    rating_scale=RatingScale.stars if with_ratings else None,
+                    customer_id=f"c{n % 40}",
+                    revenue=1000.0 if n % 3 == 0 else None,
                 )
             )
             label = "negative" if neg else "positive"
@@ -67,8 +85,15 @@ def build_store(store, with_ratings: bool = True) -> None:
     store.commit_batch("s", records, [])
     themes = pd.DataFrame(
         [
-            {"theme_id": t, "label": lab, "keywords": json.dumps(kw), "group_id": "g1", "group_label": "Orders",
-             "status": "active", "centroid": bow_encode([txt])[0].tolist()}
+            {
+                "theme_id": t,
+                "label": lab,
+                "keywords": json.dumps(kw),
+                "group_id": "g1",
+                "group_label": "Orders",
+                "status": "active",
+                "centroid": bow_encode([txt])[0].tolist(),
+            }
             for t, (lab, kw, txt) in THEMES.items()
         ]
     )
@@ -100,7 +125,9 @@ def test_map_taxonomy_writes_theme_mention_and_item_mapping(mem_store):
     tm = mem_store.query("SELECT * FROM theme_mapping").set_index("theme_id")
     assert tm.loc["t_refund", "journey_stage"] == "billing_account"
     assert tm.loc["t_parcel", "journey_stage"] == "onboarding_delivery"
-    assert tm.loc["t_staff", "pillar"] == "empathy" and tm.loc["t_staff", "pillar_evidence"].startswith("override")
+    assert tm.loc["t_staff", "pillar"] == "empathy" and tm.loc["t_staff", "pillar_evidence"].startswith(
+        "override"
+    )
     assert "refund" in tm.loc["t_refund", "stage_evidence"]
     mm = mem_store.query("SELECT * FROM mention_mapping")
     assert len(mm) == summary["mentions"] and mm["stage_evidence"].notna().all()
@@ -118,7 +145,9 @@ def test_backlog_files_table_and_planted_emerging_theme(mem_store, tmp_path):
     assert backlog.period == "2026-W46"
     by_id = {e.theme_id: e for e in backlog.entries}
     assert by_id["t_crash"].status == "new"
-    false_alarms = [e.theme_id for e in backlog.entries if e.theme_id != "t_crash" and e.status in ("new", "rising")]
+    false_alarms = [
+        e.theme_id for e in backlog.entries if e.theme_id != "t_crash" and e.status in ("new", "rising")
+    ]
     assert false_alarms == []
     assert by_id["t_crash"].severity == ["cancel"]
     assert by_id["t_refund"].owner == "payments" and by_id["t_staff"].owner == "cx-triage"
@@ -148,13 +177,17 @@ def test_backlog_rerun_replaces_the_period_and_no_ratings_works(mem_store, tmp_p
     cfg = config()
     build_backlog(mem_store, cfg, tmp_path, now=NOW)  # no theme_mapping: stages stay empty
     backlog = build_backlog(mem_store, cfg, tmp_path, now=NOW)
-    assert all(e.journey_stage is None and e.csat_impact is None and e.nps_impact is None for e in backlog.entries)
+    assert all(
+        e.journey_stage is None and e.csat_impact is None and e.nps_impact is None for e in backlog.entries
+    )
     assert len(mem_store.query("SELECT * FROM backlog")) == len(backlog.entries)
     # Columns empty on the first run still get numeric types, so later runs with ratings fit.
     types = mem_store.query(
         "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'backlog'"
     ).set_index("column_name")["data_type"]
-    assert types["nps_impact"] == "DOUBLE" and types["revenue_at_risk"] == "DOUBLE" and types["rank"] == "BIGINT"
+    assert (
+        types["nps_impact"] == "DOUBLE" and types["revenue_at_risk"] == "DOUBLE" and types["rank"] == "BIGINT"
+    )
 
 
 def test_backlog_without_themes_is_empty_not_an_error(mem_store, tmp_path):
@@ -170,13 +203,17 @@ def test_default_period_skips_the_running_week():
     assert default_period(pd.Series([], dtype=object), "week", NOW) is None
 
 
-def test_enabled_alerts_are_recorded_and_a_bad_channel_setting_keeps_the_backlog(mem_store, tmp_path, monkeypatch):
+def test_enabled_alerts_are_recorded_and_a_bad_channel_setting_keeps_the_backlog(
+    mem_store, tmp_path, monkeypatch
+):
     from voc.errors import ConfigError
 
     build_store(mem_store)
     monkeypatch.delenv("VOC_TEST_HOOK", raising=False)
     cfg = config().model_copy(
-        update={"alerts": config().alerts.model_copy(update={"enabled": True, "webhook_url_env": "VOC_TEST_HOOK"})}
+        update={
+            "alerts": config().alerts.model_copy(update={"enabled": True, "webhook_url_env": "VOC_TEST_HOOK"})
+        }
     )
     with pytest.raises(ConfigError, match="VOC_TEST_HOOK"):
         build_backlog(mem_store, cfg, tmp_path, now=NOW)

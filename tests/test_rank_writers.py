@@ -11,12 +11,29 @@ from voc.rank.writers import breakdown_text, jira_priority, markdown, safe_cell,
 
 def make_backlog() -> Backlog:
     e = BacklogEntry(
-        rank=1, theme_id="t1", theme_label="=HYPERLINK(\"http://evil\") | <b>refunds</b>", status="rising",
-        score=61.5, breakdown={"negative_volume": 30.0, "negative_share": 15.0, "growth": 16.5, "revenue": 0.0},
-        volume=40, negative_volume=35, prev_volume=10, unique_customers=38, share_negative=0.875, growth=3.2,
-        growth_p=0.0004, severity=["legal"], journey_stage="billing_account", pillar="resolution", owner="payments",
-        verbatims=[Verbatim(item_id="i1", text="<script>alert(1)</script> my *refund*", url="https://x.example/i1")],
-        example_ids=["i1", "i2"], example_urls=["https://x.example/i1", None], period="2026-W46",
+        rank=1,
+        theme_id="t1",
+        theme_label='=HYPERLINK("http://evil") | <b>refunds</b>',
+        status="rising",
+        score=61.5,
+        breakdown={"negative_volume": 30.0, "negative_share": 15.0, "growth": 16.5, "revenue": 0.0},
+        volume=40,
+        negative_volume=35,
+        prev_volume=10,
+        unique_customers=38,
+        share_negative=0.875,
+        growth=3.2,
+        growth_p=0.0004,
+        severity=["legal"],
+        journey_stage="billing_account",
+        pillar="resolution",
+        owner="payments",
+        verbatims=[
+            Verbatim(item_id="i1", text="<script>alert(1)</script> my *refund*", url="https://x.example/i1")
+        ],
+        example_ids=["i1", "i2"],
+        example_urls=["https://x.example/i1", None],
+        period="2026-W46",
     )
     return Backlog(period="2026-W46", entries=[e])
 

@@ -6,6 +6,7 @@ import multiprocessing as mp
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -65,7 +66,7 @@ def test_watermark_commits_with_rows_or_not_at_all(mem_store: DuckDBStore) -> No
     mem_store.commit_batch("src", [rec("1")], [], {"cursor": "abc"})
     assert mem_store.get_watermark("src", "cursor") == "abc"
     bad = rec("2").model_copy(update={"text": None})  # violates NOT NULL inside the transaction
-    with pytest.raises(Exception):
+    with pytest.raises(duckdb.ConstraintException, match="NOT NULL"):
         mem_store.commit_batch("src", [bad], [], {"cursor": "def"})
     assert mem_store.get_watermark("src", "cursor") == "abc"
     assert mem_store.count_items() == 1

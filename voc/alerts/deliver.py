@@ -90,7 +90,9 @@ class WebhookChannel:
         except httpx.HTTPError as exc:
             raise DeliveryError(f"webhook {self.url}: {type(exc).__name__}: {exc}", code="E601") from exc
         if resp.status_code >= 300:
-            raise DeliveryError(f"webhook {self.url} answered {resp.status_code}: {resp.text[:200]}", code="E602")
+            raise DeliveryError(
+                f"webhook {self.url} answered {resp.status_code}: {resp.text[:200]}", code="E602"
+            )
 
 
 class EmailChannel:
@@ -117,7 +119,9 @@ class EmailChannel:
                     smtp.login(c.username, password)
                 smtp.send_message(msg)
         except (OSError, smtplib.SMTPException) as exc:
-            raise DeliveryError(f"e-mail via {c.host}:{c.port}: {type(exc).__name__}: {exc}", code="E603") from exc
+            raise DeliveryError(
+                f"e-mail via {c.host}:{c.port}: {type(exc).__name__}: {exc}", code="E603"
+            ) from exc
 
 
 def channels_from_config(cfg: AlertsConfig) -> list[Channel]:
@@ -128,7 +132,8 @@ def channels_from_config(cfg: AlertsConfig) -> list[Channel]:
         url = os.environ.get(cfg.webhook_url_env) or url
         if not url:
             raise ConfigError(
-                f"alerts.webhook_url_env names {cfg.webhook_url_env!r} but that variable is not set", code="E120"
+                f"alerts.webhook_url_env names {cfg.webhook_url_env!r} but that variable is not set",
+                code="E120",
             )
     if url:
         out.append(WebhookChannel(url, cfg.timeout_s))
@@ -138,7 +143,11 @@ def channels_from_config(cfg: AlertsConfig) -> list[Channel]:
 
 
 def send_with_retries(
-    channel: Channel, alert: Alert, retries: int, backoff_s: float, sleep: Callable[[float], None] = time.sleep
+    channel: Channel,
+    alert: Alert,
+    retries: int,
+    backoff_s: float,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[bool, int, str | None]:
     """Try up to `retries` times with doubling pauses; (delivered, attempts, last error)."""
     error: str | None = None
@@ -178,7 +187,9 @@ def mute(store: Any, theme_id: str, reason: str = "") -> None:
     """Stop alerts for a theme until it is unmuted."""
     ensure_tables(store)
     store.write_frame(
-        MUTE_TABLE, pd.DataFrame({"theme_id": [theme_id], "reason": [reason], "muted_at": [_now()]}), key=["theme_id"]
+        MUTE_TABLE,
+        pd.DataFrame({"theme_id": [theme_id], "reason": [reason], "muted_at": [_now()]}),
+        key=["theme_id"],
     )
 
 
@@ -230,7 +241,9 @@ def dispatch(
     chans = list(channels) if channels is not None else channels_from_config(cfg)
     by_name = {c.name: c for c in chans}
     result = DispatchResult()
-    pending = store.query(f"SELECT key, channel, payload FROM {SENT_TABLE} WHERE status = 'pending' ORDER BY created_at")
+    pending = store.query(
+        f"SELECT key, channel, payload FROM {SENT_TABLE} WHERE status = 'pending' ORDER BY created_at"
+    )
     work: list[tuple[Alert, str]] = []
     for ch, payload in zip(pending["channel"], pending["payload"], strict=True):
         alert = Alert.model_validate_json(payload)
@@ -259,6 +272,8 @@ def dispatch(
     if work:
         log.info(
             "alerts: %d sent, %d waiting in the outbox (%d retried from earlier runs)",
-            len(result.sent), len(result.pending), result.retried,
+            len(result.sent),
+            len(result.pending),
+            result.retried,
         )
     return result

@@ -18,14 +18,20 @@ DEFAULT_DATA = Path("../shared/data")
 
 
 def _logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S"
+    )
 
 
 @eval_app.command("mapping")
 def eval_mapping(
     config: ConfigOpt = None,
-    data: Annotated[Path, typer.Option(help="folder holding banking77/ and bitext_customer_support/")] = DEFAULT_DATA,
-    per_label: Annotated[int | None, typer.Option(help="texts per intent (default: as in the check set)")] = None,
+    data: Annotated[
+        Path, typer.Option(help="folder holding banking77/ and bitext_customer_support/")
+    ] = DEFAULT_DATA,
+    per_label: Annotated[
+        int | None, typer.Option(help="texts per intent (default: as in the check set)")
+    ] = None,
     seed: Annotated[int, typer.Option(help="sampling seed")] = 0,
 ) -> None:
     """Accuracy of journey-stage mapping on the hand-labelled intent check set, with baselines."""
@@ -67,8 +73,12 @@ def eval_mapping(
 @app.command("backlog")
 def backlog_cmd(
     config: ConfigOpt = None,
-    out: Annotated[Path | None, typer.Option(help="folder for the backlog files (default: report.out_dir)")] = None,
-    period: Annotated[str | None, typer.Option(help="period to rank, e.g. 2026-W47 (default: the one just ended)")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="folder for the backlog files (default: report.out_dir)")
+    ] = None,
+    period: Annotated[
+        str | None, typer.Option(help="period to rank, e.g. 2026-W47 (default: the one just ended)")
+    ] = None,
     remap: Annotated[bool, typer.Option(help="map themes to stages and pillars again first")] = False,
     top: Annotated[int, typer.Option(help="entries to print")] = 15,
 ) -> None:
@@ -87,15 +97,23 @@ def backlog_cmd(
         backlog = build_backlog(store, cfg, out_dir, period)
     finally:
         store.close()
-    table = Table(title=f"backlog {backlog.period}: {len(backlog.entries)} themes, {len(backlog.alerts)} alerts")
+    table = Table(
+        title=f"backlog {backlog.period}: {len(backlog.entries)} themes, {len(backlog.alerts)} alerts"
+    )
     for col in ("#", "theme", "status", "score", "items (neg.)", "stage", "owner", "why"):
         table.add_column(col, justify="right" if col in ("#", "score", "items (neg.)") else "left")
     from voc.rank.writers import breakdown_text
 
     for e in backlog.entries[:top]:
         table.add_row(
-            str(e.rank), e.theme_label, e.status, f"{e.score:.1f}", f"{e.volume} ({e.negative_volume})",
-            e.journey_stage or "", e.owner or "", breakdown_text(e),
+            str(e.rank),
+            e.theme_label,
+            e.status,
+            f"{e.score:.1f}",
+            f"{e.volume} ({e.negative_volume})",
+            e.journey_stage or "",
+            e.owner or "",
+            breakdown_text(e),
         )
     console.print(table)
     console.print(f"wrote backlog.csv, backlog.json, backlog.md, backlog_jira.csv to {out_dir}")
@@ -120,7 +138,9 @@ def alerts_mute(
 
 
 @alerts_app.command("unmute")
-def alerts_unmute(theme_id: Annotated[str, typer.Argument(help="theme id")], config: ConfigOpt = None) -> None:
+def alerts_unmute(
+    theme_id: Annotated[str, typer.Argument(help="theme id")], config: ConfigOpt = None
+) -> None:
     """Allow alerts for a theme again."""
     from voc.alerts.deliver import unmute
     from voc.store import open_store
@@ -134,7 +154,9 @@ def alerts_unmute(theme_id: Annotated[str, typer.Argument(help="theme id")], con
 
 
 @alerts_app.command("list")
-def alerts_list(config: ConfigOpt = None, limit: Annotated[int, typer.Option(help="alerts to show")] = 20) -> None:
+def alerts_list(
+    config: ConfigOpt = None, limit: Annotated[int, typer.Option(help="alerts to show")] = 20
+) -> None:
     """Muted themes and the latest alerts with their delivery status (pending ones wait in the outbox)."""
     from voc.alerts.deliver import MUTE_TABLE, SENT_TABLE, ensure_tables
     from voc.store import open_store
@@ -182,13 +204,17 @@ def eval_airline_backlog(
         table.add_row(str(m.rank), m.theme_label, str(m.volume), reasons, m.matched or "-")
     console.print(table)
     console.print("largest true reasons: " + ", ".join(f"{r} ({n})" for r, n in res.top_reasons))
-    console.print(f"found {res.score}: {', '.join(res.found) or '-'}; missing: {', '.join(res.missing) or '-'}")
+    console.print(
+        f"found {res.score}: {', '.join(res.found) or '-'}; missing: {', '.join(res.missing) or '-'}"
+    )
 
 
 @eval_app.command("demo-backlog")
 def eval_demo_backlog(
     config: ConfigOpt = None,
-    demo: Annotated[Path, typer.Option(help="the demo folder (with _manifest.json and _truth.csv)")] = Path("data/demo"),
+    demo: Annotated[Path, typer.Option(help="the demo folder (with _manifest.json and _truth.csv)")] = Path(
+        "data/demo"
+    ),
     weeks: Annotated[int, typer.Option(help="weeks to rebuild, ending with the last one")] = 6,
 ) -> None:
     """Per week: is the planted emerging theme flagged new/rising, and which steady themes are (false alarms)?"""
@@ -212,13 +238,18 @@ def eval_demo_backlog(
         flags = demo_weeks(store, cfg, truth, manifest["emerging_key"], em_weeks, weeks)
     finally:
         store.close()
-    table = Table(title=f"planted emerging theme {manifest['emerging_theme']!r} (weeks {', '.join(em_weeks)})")
+    table = Table(
+        title=f"planted emerging theme {manifest['emerging_theme']!r} (weeks {', '.join(em_weeks)})"
+    )
     for col in ("week", "emerging?", "emerging theme flagged", "its backlog themes", "false alarms"):
         table.add_column(col)
     for f in flags:
         table.add_row(
-            f.week, "yes" if f.emerging_week else "", ", ".join(f.emerging_flagged) or "-",
-            "; ".join(f.emerging_status) or "-", "; ".join(f.false_alarms) or "none",
+            f.week,
+            "yes" if f.emerging_week else "",
+            ", ".join(f.emerging_flagged) or "-",
+            "; ".join(f.emerging_status) or "-",
+            "; ".join(f.false_alarms) or "none",
         )
     console.print(table)
     hits = sum(1 for f in flags if f.emerging_week and f.emerging_flagged)

@@ -16,7 +16,9 @@ class EmailConfig(BaseModel):
     recipients: list[str]
     starttls: bool = False
     username: str | None = None
-    password_env: str | None = Field(default=None, description="name of the environment variable holding the password")
+    password_env: str | None = Field(
+        default=None, description="name of the environment variable holding the password"
+    )
     timeout_s: float = 10.0
 
 
@@ -26,18 +28,29 @@ class AlertsConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     enabled: bool = False
-    webhook_url: str | None = Field(default=None, description="Slack-compatible incoming webhook (JSON {'text': ...})")
+    webhook_url: str | None = Field(
+        default=None, description="Slack-compatible incoming webhook (JSON {'text': ...})"
+    )
     webhook_url_env: str | None = Field(
-        default=None, description="environment variable holding the webhook url (keeps secrets out of the file)"
+        default=None,
+        description="environment variable holding the webhook url (keeps secrets out of the file)",
     )
     email: EmailConfig | None = None
     on_new: bool = True
     on_rising: bool = True
     negative_volume_threshold: int | None = Field(
-        default=25, ge=1, description="alert when a theme's negative items in the period reach this; None = off"
+        default=25,
+        ge=1,
+        description="alert when a theme's negative items in the period reach this; None = off",
     )
-    min_volume: int = Field(default=5, ge=1, description="new or rising themes below this volume do not alert")
-    retries: int = Field(default=3, ge=1, description="delivery attempts per alert and run before it waits in the outbox")
+    min_volume: int = Field(
+        default=5, ge=1, description="new or rising themes below this volume do not alert"
+    )
+    retries: int = Field(
+        default=3, ge=1, description="delivery attempts per alert and run before it waits in the outbox"
+    )
     backoff_s: float = Field(default=0.5, ge=0, description="first pause between attempts; doubles each time")
     timeout_s: float = Field(default=10.0, gt=0)
-    report_url: str | None = Field(default=None, description="link added to every alert, e.g. the weekly report")
+    report_url: str | None = Field(
+        default=None, description="link added to every alert, e.g. the weekly report"
+    )

@@ -13,14 +13,24 @@ class PriorityWeights(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     negative_volume: float = Field(
-        default=30, ge=0, description="log-scaled items with a negative mention of the theme, vs the largest such theme"
+        default=30,
+        ge=0,
+        description="log-scaled items with a negative mention of the theme, vs the largest such theme",
     )
-    customers: float = Field(default=10, ge=0, description="log-scaled unique customers affected, vs the largest theme")
-    negative_share: float = Field(default=15, ge=0, description="share of the theme's items that are negative")
+    customers: float = Field(
+        default=10, ge=0, description="log-scaled unique customers affected, vs the largest theme"
+    )
+    negative_share: float = Field(
+        default=15, ge=0, description="share of the theme's items that are negative"
+    )
     growth: float = Field(default=15, ge=0, description="significant growth against the trailing baseline")
-    score_impact: float = Field(default=10, ge=0, description="NPS / CSAT points the theme costs, vs the worst theme")
+    score_impact: float = Field(
+        default=10, ge=0, description="NPS / CSAT points the theme costs, vs the worst theme"
+    )
     revenue: float = Field(default=10, ge=0, description="revenue at risk, vs the largest")
-    severity: float = Field(default=10, ge=0, description="share of items with cancel/churn/legal/safety signals")
+    severity: float = Field(
+        default=10, ge=0, description="share of items with cancel/churn/legal/safety signals"
+    )
 
 
 class RoutingRule(BaseModel):
@@ -82,17 +92,26 @@ class RankingConfig(BaseModel):
     period: Literal["day", "week", "month", "all"] = Field(
         default="week", description="granularity of the backlog; 'all' ranks the whole history as one period"
     )
-    baseline_periods: int = Field(default=4, ge=1, description="trailing periods the growth test compares against")
+    baseline_periods: int = Field(
+        default=4, ge=1, description="trailing periods the growth test compares against"
+    )
     alpha: float = Field(default=0.05, gt=0, lt=1, description="significance level of the growth test")
-    min_volume: int = Field(default=3, ge=1, description="themes with fewer items in the period are not ranked")
-    min_rising_volume: int = Field(default=5, ge=1, description="a theme needs this many items to be called rising")
+    min_volume: int = Field(
+        default=3, ge=1, description="themes with fewer items in the period are not ranked"
+    )
+    min_rising_volume: int = Field(
+        default=5, ge=1, description="a theme needs this many items to be called rising"
+    )
     resolved_after_periods: int = Field(
         default=1, ge=1, description="a theme silent this many periods after being seen is `resolved`"
     )
     weights: PriorityWeights = Field(default_factory=PriorityWeights)
     severity_patterns: dict[str, list[str]] = Field(default_factory=_default_severity)
     severity_full_share: float = Field(
-        default=0.2, gt=0, le=1, description="share of a theme's items with a severity signal that earns all severity points"
+        default=0.2,
+        gt=0,
+        le=1,
+        description="share of a theme's items with a severity signal that earns all severity points",
     )
     csat_scales: list[Literal["csat", "stars"]] = Field(
         default_factory=lambda: ["csat", "stars"], description="rating scales read as CSAT (satisfied = 4-5)"

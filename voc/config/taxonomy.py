@@ -18,7 +18,8 @@ class MappingOverride(BaseModel):
 
     theme_id: str | None = None
     label_pattern: str | None = Field(
-        default=None, description="case-insensitive regular expression searched in the theme label and keywords"
+        default=None,
+        description="case-insensitive regular expression searched in the theme label and keywords",
     )
     journey_stage: str | None = None
     pillar: str | None = None
@@ -49,14 +50,23 @@ class TaxonomyConfig(BaseModel):
     )
     pillar_min_similarity: float = Field(default=0.25, ge=-1, le=2)
     description_weight: float = Field(
-        default=0.5, ge=0, le=1, description="share of the embedding score from the description; the rest from the best example"
+        default=0.5,
+        ge=0,
+        le=1,
+        description="share of the embedding score from the description; the rest from the best example",
     )
     keyword_bonus: float = Field(default=0.08, ge=0, le=1, description="added per matched keyword hint")
     keyword_bonus_max: float = Field(default=0.16, ge=0, le=1)
     centroid_weight: float = Field(
-        default=0.5, ge=0, le=1, description="for themes: weight of the mention centroid against the label+keywords text"
+        default=0.5,
+        ge=0,
+        le=1,
+        description="for themes: weight of the mention centroid against the label+keywords text",
     )
     theme_weight_for_mentions: float = Field(
-        default=0.5, ge=0, le=1, description="a mention's score blends its own sentence with its theme's scores"
+        default=0.5,
+        ge=0,
+        le=1,
+        description="a mention's score blends its own sentence with its theme's scores",
     )
     overrides: list[MappingOverride] = Field(default_factory=list)

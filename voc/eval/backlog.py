@@ -56,7 +56,9 @@ def tweet_id(item_id: str) -> str:
     return item_id.split(":", 1)[-1]
 
 
-def match_backlog(backlog: Backlog, tweets: pd.DataFrame, top_entries: int = 8, top_reasons: int = 5) -> AirlineResult:
+def match_backlog(
+    backlog: Backlog, tweets: pd.DataFrame, top_entries: int = 8, top_reasons: int = 5
+) -> AirlineResult:
     """Match the top backlog entries to the largest true negative reasons via their example records."""
     if "negativereason" not in tweets.columns or "tweet_id" not in tweets.columns:
         raise InputError("Tweets.csv needs tweet_id and negativereason columns for this check", code="E273")
@@ -73,7 +75,9 @@ def match_backlog(backlog: Backlog, tweets: pd.DataFrame, top_entries: int = 8, 
         usable = Counter({r: n for r, n in reasons.items() if r != EXCLUDED_REASON})
         matched = usable.most_common(1)[0][0] if usable else None
         matches.append(
-            EntryMatch(e.rank, e.theme_label, e.volume, len(ids), reasons, matched, [v.text for v in e.verbatims])
+            EntryMatch(
+                e.rank, e.theme_label, e.volume, len(ids), reasons, matched, [v.text for v in e.verbatims]
+            )
         )
     hit = {m.matched for m in matches}
     found = [r for r, _ in largest if r in hit]
@@ -111,8 +115,12 @@ class WeekFlags:
 
 def planted_theme_of(theme_items: pd.DataFrame, truth: pd.DataFrame) -> dict[str, str]:
     """Backlog theme id -> the planted theme key most of its items carry (first planted theme of each item)."""
-    first = truth.dropna(subset=["item_id"]).assign(key0=lambda d: d["themes"].map(lambda t: t[0] if t else ""))
-    joined = theme_items[["item_id", "theme_id"]].drop_duplicates().merge(first[["item_id", "key0"]], on="item_id")
+    first = truth.dropna(subset=["item_id"]).assign(
+        key0=lambda d: d["themes"].map(lambda t: t[0] if t else "")
+    )
+    joined = (
+        theme_items[["item_id", "theme_id"]].drop_duplicates().merge(first[["item_id", "key0"]], on="item_id")
+    )
     joined = joined[joined["key0"] != ""]
     if joined.empty:
         return {}
@@ -121,7 +129,12 @@ def planted_theme_of(theme_items: pd.DataFrame, truth: pd.DataFrame) -> dict[str
 
 
 def demo_weeks(
-    store: object, config: object, truth: pd.DataFrame, emerging_key: str, emerging_weeks: list[str], n_weeks: int = 6
+    store: object,
+    config: object,
+    truth: pd.DataFrame,
+    emerging_key: str,
+    emerging_weeks: list[str],
+    n_weeks: int = 6,
 ) -> list[WeekFlags]:
     """Build the backlog of each of the last `n_weeks` weeks and collect new/rising flags."""
     from voc.rank.backlog import build_entries
@@ -143,7 +156,9 @@ def demo_weeks(
                 week=week,
                 emerging_week=week in emerging_weeks,
                 emerging_flagged=[e.theme_label for e in flagged if planted.get(e.theme_id) == emerging_key],
-                emerging_status=[f"{e.theme_label}: {e.status} (rank {e.rank}, {e.volume} items)" for e in em],
+                emerging_status=[
+                    f"{e.theme_label}: {e.status} (rank {e.rank}, {e.volume} items)" for e in em
+                ],
                 false_alarms=[
                     f"{e.theme_label} ({planted.get(e.theme_id, '?')}, {e.status}, {e.volume} items)"
                     for e in flagged

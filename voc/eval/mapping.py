@@ -40,7 +40,9 @@ class CheckSet:
     excluded: dict[str, str] = field(default_factory=dict)
 
 
-def load_checkset(data_dir: Path, seed: int = 0, per_label: int | None = None, name: str = CHECKSET) -> CheckSet:
+def load_checkset(
+    data_dir: Path, seed: int = 0, per_label: int | None = None, name: str = CHECKSET
+) -> CheckSet:
     """Read the labelled intent names and sample texts of each intent from `data_dir`."""
     spec = tomllib.loads((resources.files("voc.eval") / "checksets" / name).read_text(encoding="utf-8"))
     texts: list[str] = []
@@ -51,16 +53,22 @@ def load_checkset(data_dir: Path, seed: int = 0, per_label: int | None = None, n
     for ds in spec["dataset"]:
         path = data_dir / ds["path"]
         if not path.exists():
-            raise InputError(f"check-set data {path} is missing; point --data at the shared data folder", code="E270")
+            raise InputError(
+                f"check-set data {path} is missing; point --data at the shared data folder", code="E270"
+            )
         frame = pd.read_csv(path)
         for col in (ds["text_column"], ds["label_column"]):
             if col not in frame.columns:
-                raise InputError(f"{path} has no column {col!r}; columns: {', '.join(frame.columns)}", code="E271")
+                raise InputError(
+                    f"{path} has no column {col!r}; columns: {', '.join(frame.columns)}", code="E271"
+                )
         n = per_label or int(ds.get("per_label", 50))
         labels: dict[str, str] = ds["labels"]
         unknown = set(frame[ds["label_column"]].unique()) - set(labels) - set(ds.get("excluded", {}))
         if unknown:
-            raise InputError(f"{path}: intents without a label in the check set: {sorted(unknown)}", code="E272")
+            raise InputError(
+                f"{path}: intents without a label in the check set: {sorted(unknown)}", code="E272"
+            )
         for key, why in ds.get("excluded", {}).items():
             excluded[f"{ds['name']}:{key}"] = why
         for k, (lab, stage) in enumerate(sorted(labels.items())):
@@ -128,13 +136,18 @@ def evaluate_mapping(
         "majority": [majority] * len(checkset.gold),
     }
     results = {m: _metrics(checkset.gold, p) for m, p in methods.items()}
-    frame = pd.DataFrame({"gold": checkset.gold, "dataset": checkset.dataset, "intent": checkset.intent, **methods})
+    frame = pd.DataFrame(
+        {"gold": checkset.gold, "dataset": checkset.dataset, "intent": checkset.intent, **methods}
+    )
     per_dataset = {
-        ds: {m: float((g["gold"] == g[m]).mean()) for m in methods} for ds, g in frame.groupby("dataset", sort=True)
+        ds: {m: float((g["gold"] == g[m]).mean()) for m in methods}
+        for ds, g in frame.groupby("dataset", sort=True)
     }
     per_stage = {st: float((g["gold"] == g["mapper"]).mean()) for st, g in frame.groupby("gold", sort=True)}
     labels = [*stages.names, UNMAPPED]
-    conf = pd.crosstab(frame["gold"], frame["mapper"]).reindex(index=stages.names, columns=labels, fill_value=0)
+    conf = pd.crosstab(frame["gold"], frame["mapper"]).reindex(
+        index=stages.names, columns=labels, fill_value=0
+    )
     by_intent = frame.assign(ok=frame["gold"] == frame["mapper"]).groupby(["dataset", "intent"])
     worst = []
     for (ds, it), g in by_intent:

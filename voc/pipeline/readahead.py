@@ -59,7 +59,9 @@ def read_ahead(make_iter: Callable[[], Iterator[Chunk]], *, depth: int = 2) -> I
                 item = q.get(timeout=5.0)
             except queue.Empty:
                 if not proc.is_alive() and q.empty():
-                    raise RuntimeError(f"connector process exited unexpectedly (exit code {proc.exitcode})") from None
+                    raise RuntimeError(
+                        f"connector process exited unexpectedly (exit code {proc.exitcode})"
+                    ) from None
                 continue
             if isinstance(item, str) and item == _DONE:
                 break

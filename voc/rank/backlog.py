@@ -66,11 +66,15 @@ class BacklogEntry(BaseModel):
     period: str
 
 
-def route_owner(stage: str | None, pillar: str | None, group: str | None, rules: list[RoutingRule], default: str) -> str:
+def route_owner(
+    stage: str | None, pillar: str | None, group: str | None, rules: list[RoutingRule], default: str
+) -> str:
     """The owner of the first routing rule whose given fields all match."""
     for r in rules:
         checks = [(r.journey_stage, stage), (r.pillar, pillar), (r.group, group)]
-        if all(want is None or want == have for want, have in checks) and any(w is not None for w, _ in checks):
+        if all(want is None or want == have for want, have in checks) and any(
+            w is not None for w, _ in checks
+        ):
             return r.owner
     return default
 
@@ -81,7 +85,10 @@ def _link(row: pd.Series, template: str | None) -> str | None:
         return url
     if template:
         ext = row.get("external_id")
-        values = {"id": row["item_id"], "external_id": ext if isinstance(ext, str) and ext else row["item_id"]}
+        values = {
+            "id": row["item_id"],
+            "external_id": ext if isinstance(ext, str) and ext else row["item_id"],
+        }
         try:
             return template.format(**values)
         except (KeyError, IndexError):
@@ -94,10 +101,14 @@ def _clip(text: Any) -> str:
     return s if len(s) <= VERBATIM_CHARS else s[: VERBATIM_CHARS - 1].rstrip() + "…"
 
 
-def _examples(g: pd.DataFrame, n_verbatims: int, n_examples: int, template: str | None) -> tuple[list[Verbatim], list[str], list[str | None]]:
+def _examples(
+    g: pd.DataFrame, n_verbatims: int, n_examples: int, template: str | None
+) -> tuple[list[Verbatim], list[str], list[str | None]]:
     # Negative items first (the backlog is about problems), then the closest to the theme, then newest.
     g = g.assign(_neg=g["negative"].astype(bool), _score=g["mention_score"].fillna(0))
-    g = g.sort_values(["_neg", "_score", "created_at", "item_id"], ascending=[False, False, False, True], kind="mergesort")
+    g = g.sort_values(
+        ["_neg", "_score", "created_at", "item_id"], ascending=[False, False, False, True], kind="mergesort"
+    )
     verbatims: list[Verbatim] = []
     seen: set[str] = set()
     for _, row in g.iterrows():
@@ -170,7 +181,13 @@ def build_entries(
     last = ti.groupby("theme_id")["created_at"].max()
     first_period = ti.sort_values("created_at").groupby("theme_id")["period"].first()
     trend = trend_table(
-        counts, exposure, period, baseline, first_period, alpha=cfg.alpha, min_rising_volume=cfg.min_rising_volume
+        counts,
+        exposure,
+        period,
+        baseline,
+        first_period,
+        alpha=cfg.alpha,
+        min_rising_volume=cfg.min_rising_volume,
     )
     metrics = period_metrics(ti, period, cfg.severity_patterns)
     table = trend.join(metrics.drop(columns=["volume"], errors="ignore"), how="left")

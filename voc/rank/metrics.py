@@ -16,7 +16,17 @@ import pandas as pd
 
 from voc.rank.periods import period_labels
 
-ITEM_FIELDS = ["id", "created_at", "text", "rating", "rating_scale", "customer_id", "revenue", "url", "external_id"]
+ITEM_FIELDS = [
+    "id",
+    "created_at",
+    "text",
+    "rating",
+    "rating_scale",
+    "customer_id",
+    "revenue",
+    "url",
+    "external_id",
+]
 
 
 def theme_items(
@@ -58,7 +68,9 @@ def theme_items(
             it[key] = None
     out = grouped.merge(it, on="item_id", how="inner")
     if item_sentiment is not None and len(item_sentiment):
-        isent = item_sentiment[["item_id", "label", "score"]].rename(columns={"label": "item_label", "score": "item_score"})
+        isent = item_sentiment[["item_id", "label", "score"]].rename(
+            columns={"label": "item_label", "score": "item_score"}
+        )
         out = out.merge(isent, on="item_id", how="left")
     else:
         out["item_label"] = None
@@ -90,12 +102,22 @@ def period_metrics(ti: pd.DataFrame, period: str, patterns: Mapping[str, Sequenc
     """
     cur = ti[ti["period"] == period]
     columns = [
-        "volume", "negative_volume", "unique_customers", "share_negative", "mean_sentiment",
-        "revenue_at_risk", "severity", "severity_share",
+        "volume",
+        "negative_volume",
+        "unique_customers",
+        "share_negative",
+        "mean_sentiment",
+        "revenue_at_risk",
+        "severity",
+        "severity_share",
     ]
     if cur.empty:
         return pd.DataFrame(columns=columns, index=pd.Index([], name="theme_id"))
-    cur = cur.assign(customer_key=cur["customer_id"].where(cur["customer_id"].notna(), "item:" + cur["item_id"].astype(str)))
+    cur = cur.assign(
+        customer_key=cur["customer_id"].where(
+            cur["customer_id"].notna(), "item:" + cur["item_id"].astype(str)
+        )
+    )
     sev = severity_signals(cur["text"], patterns)
     rows = {}
     for theme_id, g in cur.groupby("theme_id", sort=True):

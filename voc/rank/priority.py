@@ -22,7 +22,15 @@ import pandas as pd
 
 from voc.config.ranking import PriorityWeights
 
-COMPONENTS = ("negative_volume", "customers", "negative_share", "growth", "score_impact", "revenue", "severity")
+COMPONENTS = (
+    "negative_volume",
+    "customers",
+    "negative_share",
+    "growth",
+    "score_impact",
+    "revenue",
+    "severity",
+)
 
 
 def _log_scaled(values: pd.Series) -> pd.Series:
@@ -47,22 +55,28 @@ def _growth_factor(status: str, growth: float | None) -> float:
     return min(1.0, math.log2(growth) / 2)
 
 
-def score_themes(table: pd.DataFrame, weights: PriorityWeights, severity_full_share: float = 0.2) -> pd.DataFrame:
+def score_themes(
+    table: pd.DataFrame, weights: PriorityWeights, severity_full_share: float = 0.2
+) -> pd.DataFrame:
     """Add `score` and `breakdown` (component -> points) to a per-theme metrics table.
 
     Needs columns negative_volume, unique_customers, share_negative, status,
     growth, nps_impact, csat_impact, revenue_at_risk, severity_share.
     """
     t = table
-    drag = t["nps_impact"].astype(float).clip(upper=0).fillna(0).abs() + t["csat_impact"].astype(float).clip(
-        upper=0
-    ).fillna(0).abs()
+    drag = (
+        t["nps_impact"].astype(float).clip(upper=0).fillna(0).abs()
+        + t["csat_impact"].astype(float).clip(upper=0).fillna(0).abs()
+    )
     unit = pd.DataFrame(
         {
             "negative_volume": _log_scaled(t["negative_volume"]),
             "customers": _log_scaled(t["unique_customers"]),
             "negative_share": t["share_negative"].astype(float).fillna(0).clip(0, 1),
-            "growth": [_growth_factor(s, None if pd.isna(g) else float(g)) for s, g in zip(t["status"], t["growth"], strict=True)],
+            "growth": [
+                _growth_factor(s, None if pd.isna(g) else float(g))
+                for s, g in zip(t["status"], t["growth"], strict=True)
+            ],
             "score_impact": _linear_scaled(drag),
             "revenue": _linear_scaled(t["revenue_at_risk"]),
             "severity": (t["severity_share"].astype(float).fillna(0) / severity_full_share).clip(0, 1),

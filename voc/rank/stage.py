@@ -32,7 +32,9 @@ UNASSIGNED = "unassigned"
 TABLE = "backlog"
 
 
-def load_inputs(store: Any, granularity: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+def load_inputs(
+    store: Any, granularity: str
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
     """(theme items, item periods, themes, mapping) frames from the store."""
     items = store.query(
         "SELECT id, external_id, created_at, text, rating, rating_scale, customer_id, revenue, url FROM items"
@@ -44,7 +46,11 @@ def load_inputs(store: Any, granularity: str) -> tuple[pd.DataFrame, pd.DataFram
         )
     else:
         mentions = store.query("SELECT item_id, sent_idx, theme_id, score FROM mentions")
-    isent = store.query("SELECT item_id, label, score FROM item_sentiment") if store.table_exists("item_sentiment") else None
+    isent = (
+        store.query("SELECT item_id, label, score FROM item_sentiment")
+        if store.table_exists("item_sentiment")
+        else None
+    )
     themes = store.query(f"SELECT * FROM themes WHERE theme_id <> '{UNASSIGNED}'")
     if "group_label" not in themes.columns:
         themes["group_label"] = None
@@ -106,8 +112,11 @@ def _table_frame(backlog: Backlog) -> pd.DataFrame:
         elif col in ints:
             frame[col] = frame[col].astype("int64")
         else:
-            frame[col] = frame[col].astype(object).where(frame[col].notna(), None).map(
-                lambda v: v if v is None else str(v)
+            frame[col] = (
+                frame[col]
+                .astype(object)
+                .where(frame[col].notna(), None)
+                .map(lambda v: v if v is None else str(v))
             )
     return frame
 

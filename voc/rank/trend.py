@@ -20,7 +20,9 @@ import pandas as pd
 STATUSES = ("new", "rising", "steady", "falling", "resolved")
 
 
-def growth_test(count: int, exposure: float, base_count: int, base_exposure: float) -> tuple[float | None, float, float]:
+def growth_test(
+    count: int, exposure: float, base_count: int, base_exposure: float
+) -> tuple[float | None, float, float]:
     """(growth ratio, p_up, p_down) of `count` in `exposure` against `base_count` in `base_exposure`.
 
     The ratio is the rate ratio (count / exposure) / (base_count / base_exposure),
@@ -81,7 +83,9 @@ def trend_table(
     for t in themes:
         ratio, p_up, p_down = growth_test(int(cur[t]), e_cur, int(base[t]), e_base)
         rows.append((t, int(cur[t]), int(prev[t]), int(base[t]), ratio, p_up, p_down))
-    out = pd.DataFrame(rows, columns=["theme_id", "volume", "prev_volume", "base_volume", "growth", "p_up", "p_down"])
+    out = pd.DataFrame(
+        rows, columns=["theme_id", "volume", "prev_volume", "base_volume", "growth", "p_up", "p_down"]
+    )
     out = out.set_index("theme_id")
     out["q_up"] = bh_adjust(out["p_up"].tolist())
     out["q_down"] = bh_adjust(out["p_down"].tolist())

@@ -37,27 +37,70 @@ def breakdown_text(entry: BacklogEntry) -> str:
 def csv_rows(backlog: Backlog) -> tuple[list[str], list[list[str]]]:
     """Header and rows of backlog.csv (one row per entry, breakdown points as columns)."""
     header = [
-        "rank", "theme_id", "theme_label", "group_label", "journey_stage", "pillar", "status", "score",
+        "rank",
+        "theme_id",
+        "theme_label",
+        "group_label",
+        "journey_stage",
+        "pillar",
+        "status",
+        "score",
         *(f"points_{c}" for c in COMPONENTS),
-        "volume", "negative_volume", "prev_volume", "unique_customers", "share_negative", "mean_sentiment",
-        "growth", "growth_p", "nps_impact", "csat_impact", "revenue_at_risk", "severity",
-        "verbatim_1", "verbatim_2", "verbatim_3", "example_ids", "example_urls", "first_seen", "last_seen",
-        "owner", "period",
+        "volume",
+        "negative_volume",
+        "prev_volume",
+        "unique_customers",
+        "share_negative",
+        "mean_sentiment",
+        "growth",
+        "growth_p",
+        "nps_impact",
+        "csat_impact",
+        "revenue_at_risk",
+        "severity",
+        "verbatim_1",
+        "verbatim_2",
+        "verbatim_3",
+        "example_ids",
+        "example_urls",
+        "first_seen",
+        "last_seen",
+        "owner",
+        "period",
     ]
     rows = []
     for e in backlog.entries:
         verb = [v.text for v in e.verbatims[:3]] + [""] * (3 - min(3, len(e.verbatims)))
         rows.append(
             [
-                str(e.rank), e.theme_id, e.theme_label, e.group_label or "", e.journey_stage or "", e.pillar or "",
-                e.status, _fmt(e.score),
+                str(e.rank),
+                e.theme_id,
+                e.theme_label,
+                e.group_label or "",
+                e.journey_stage or "",
+                e.pillar or "",
+                e.status,
+                _fmt(e.score),
                 *(_fmt(e.breakdown.get(c, 0.0)) for c in COMPONENTS),
-                str(e.volume), str(e.negative_volume), str(e.prev_volume), str(e.unique_customers),
-                _fmt(e.share_negative, 3), _fmt(e.mean_sentiment, 3), _fmt(e.growth, 3),
+                str(e.volume),
+                str(e.negative_volume),
+                str(e.prev_volume),
+                str(e.unique_customers),
+                _fmt(e.share_negative, 3),
+                _fmt(e.mean_sentiment, 3),
+                _fmt(e.growth, 3),
                 "" if e.growth_p is None else f"{e.growth_p:.3g}",
-                _fmt(e.nps_impact), _fmt(e.csat_impact), _fmt(e.revenue_at_risk), ";".join(e.severity),
-                *verb, " ".join(e.example_ids), " ".join(u or "" for u in e.example_urls),
-                e.first_seen or "", e.last_seen or "", e.owner or "", e.period,
+                _fmt(e.nps_impact),
+                _fmt(e.csat_impact),
+                _fmt(e.revenue_at_risk),
+                ";".join(e.severity),
+                *verb,
+                " ".join(e.example_ids),
+                " ".join(u or "" for u in e.example_urls),
+                e.first_seen or "",
+                e.last_seen or "",
+                e.owner or "",
+                e.period,
             ]
         )
     return header, [[safe_cell(c) for c in r] for r in rows]
@@ -126,9 +169,22 @@ def _label(s: str | None) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", s or "").strip("-")
 
 
-def jira_rows(backlog: Backlog, project: str = "VOC", issue_type: str = "Task") -> tuple[list[str], list[list[str]]]:
+def jira_rows(
+    backlog: Backlog, project: str = "VOC", issue_type: str = "Task"
+) -> tuple[list[str], list[list[str]]]:
     """Rows for Jira's CSV importer (repeated `Labels` columns are how Jira takes several labels)."""
-    header = ["Summary", "Issue Type", "Project Key", "Priority", "Description", "Labels", "Labels", "Labels", "Component/s", "External ID"]
+    header = [
+        "Summary",
+        "Issue Type",
+        "Project Key",
+        "Priority",
+        "Description",
+        "Labels",
+        "Labels",
+        "Labels",
+        "Component/s",
+        "External ID",
+    ]
     rows = []
     for e in backlog.entries:
         desc = [
@@ -162,7 +218,9 @@ def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
         w.writerows(rows)
 
 
-def write_backlog(backlog: Backlog, out_dir: Path, project: str = "VOC", issue_type: str = "Task") -> dict[str, Path]:
+def write_backlog(
+    backlog: Backlog, out_dir: Path, project: str = "VOC", issue_type: str = "Task"
+) -> dict[str, Path]:
     """Write the four backlog files into `out_dir`; returns their paths by kind."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {k: out_dir / v for k, v in FILES.items()}

@@ -138,7 +138,9 @@ def score(vectors: np.ndarray, texts: Sequence[str], index: TaxonomyIndex, param
         [[min(params.keyword_bonus * len(hits), params.keyword_bonus_max) for hits in row] for row in kws],
         dtype=np.float32,
     ).reshape(n, k)
-    return Scores(total=emb + bonus, description=desc, best_example=best_ex, best_example_sim=best_sim, keywords=kws)
+    return Scores(
+        total=emb + bonus, description=desc, best_example=best_ex, best_example_sim=best_sim, keywords=kws
+    )
 
 
 def blend(own: Scores, prior_total: np.ndarray, prior_weight: float) -> Scores:
@@ -153,7 +155,9 @@ def _softmax_best(total: np.ndarray) -> np.ndarray:
     return p.max(axis=1) / p.sum(axis=1)
 
 
-def decide(scores: Scores, index: TaxonomyIndex, min_similarity: float, prior_note: str | None = None) -> pd.DataFrame:
+def decide(
+    scores: Scores, index: TaxonomyIndex, min_similarity: float, prior_note: str | None = None
+) -> pd.DataFrame:
     """Pick an entry per text: columns label, score, confidence, evidence."""
     n = len(scores.total)
     if n == 0:
@@ -180,7 +184,9 @@ def decide(scores: Scores, index: TaxonomyIndex, min_similarity: float, prior_no
         else:
             labels.append(name)
             evidence.append(f"{name} {top[i]:.2f}: " + "; ".join(parts))
-    return pd.DataFrame({"label": labels, "score": top.astype(float), "confidence": conf.astype(float), "evidence": evidence})
+    return pd.DataFrame(
+        {"label": labels, "score": top.astype(float), "confidence": conf.astype(float), "evidence": evidence}
+    )
 
 
 def map_texts(

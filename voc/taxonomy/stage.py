@@ -79,7 +79,9 @@ def theme_vectors(themes: pd.DataFrame, text_vecs: np.ndarray, centroid_weight: 
     return out / np.where(norms == 0, 1, norms)
 
 
-def override_for(theme_id: str, text: str, overrides: list[MappingOverride]) -> tuple[str | None, str | None, str]:
+def override_for(
+    theme_id: str, text: str, overrides: list[MappingOverride]
+) -> tuple[str | None, str | None, str]:
     """(stage, pillar, note) from the first overrides that set each; later rules fill only what is still open."""
     stage = pillar = None
     notes = []
@@ -167,7 +169,9 @@ def map_mentions(
         ("pillar", pillar_index, theme_scores[1], "pillar", _params(config, pillar=True)),
     ):
         own = score(vectors, texts, index, params)
-        prior = np.where(rows[:, None] >= 0, scores.total[np.clip(rows, 0, None)] if len(scores.total) else 0, own.total)
+        prior = np.where(
+            rows[:, None] >= 0, scores.total[np.clip(rows, 0, None)] if len(scores.total) else 0, own.total
+        )
         dec = decide(blend(own, prior, w), index, params.min_similarity)
         labels = dec["label"].to_numpy(dtype=object).copy()
         conf = dec["confidence"].to_numpy().copy()
@@ -197,7 +201,9 @@ def item_mapping(mention_map: pd.DataFrame, item_themes: pd.DataFrame | None) ->
         mm["is_primary"] = (mm["theme_id"] == mm["primary"]) & (mm["theme_id"] != UNASSIGNED)
     else:
         mm = mm.assign(is_primary=mm["theme_id"] != UNASSIGNED)
-    mm = mm.sort_values(["item_id", "is_primary", "stage_score", "sent_idx"], ascending=[True, False, False, True])
+    mm = mm.sort_values(
+        ["item_id", "is_primary", "stage_score", "sent_idx"], ascending=[True, False, False, True]
+    )
     best = mm.drop_duplicates("item_id", keep="first")
     return best[["item_id", "journey_stage", "pillar", "theme_id"]].reset_index(drop=True)
 
@@ -229,7 +235,9 @@ def map_taxonomy(
     has_sentences = store.table_exists("sentences")
     text_sql = "s.text" if has_sentences else "NULL AS text"
     join = "LEFT JOIN sentences s USING (item_id, sent_idx)" if has_sentences else ""
-    mentions = store.query(f"SELECT m.item_id, m.sent_idx, m.theme_id, {text_sql} FROM mentions m {join} ORDER BY 1, 2")
+    mentions = store.query(
+        f"SELECT m.item_id, m.sent_idx, m.theme_id, {text_sql} FROM mentions m {join} ORDER BY 1, 2"
+    )
     texts = mentions["text"].fillna("").astype(str).tolist()
     if texts:
         from voc.themes.cache import cached_embeddings
@@ -237,8 +245,14 @@ def map_taxonomy(
         vectors = cached_embeddings(store, texts, config.encoder.model, encode_fn)
     else:
         vectors = np.zeros((0, stage_index.description_vectors.shape[1]), np.float32)
-    mention_map = map_mentions(mentions, vectors, theme_map, (s_scores, p_scores), stage_index, pillar_index, config)
-    it = store.query("SELECT item_id, theme_id FROM item_themes") if store.table_exists("item_themes") else None
+    mention_map = map_mentions(
+        mentions, vectors, theme_map, (s_scores, p_scores), stage_index, pillar_index, config
+    )
+    it = (
+        store.query("SELECT item_id, theme_id FROM item_themes")
+        if store.table_exists("item_themes")
+        else None
+    )
     items = item_mapping(mention_map, it)
 
     with store.transaction():

@@ -69,7 +69,11 @@ def _data_dir():
 
 def shipped_frameworks() -> list[str]:
     """Names of the CX frameworks that ship with voc."""
-    return sorted(p.name.removesuffix(".toml") for p in (_data_dir() / "frameworks").iterdir() if p.name.endswith(".toml"))
+    return sorted(
+        p.name.removesuffix(".toml")
+        for p in (_data_dir() / "frameworks").iterdir()
+        if p.name.endswith(".toml")
+    )
 
 
 def parse_taxonomy(text: str, origin: str) -> Taxonomy:
@@ -87,7 +91,9 @@ def parse_taxonomy(text: str, origin: str) -> Taxonomy:
 
 def _load_path(path: Path) -> Taxonomy:
     if not path.exists():
-        raise ConfigError(f"taxonomy file {path} does not exist; give a TOML path or a shipped name", code="E112")
+        raise ConfigError(
+            f"taxonomy file {path} does not exist; give a TOML path or a shipped name", code="E112"
+        )
     return parse_taxonomy(path.read_text(encoding="utf-8"), str(path))
 
 
