@@ -15,7 +15,7 @@ from pathlib import Path
 
 from voc.config import ColumnMap, SourceConfig, VocConfig, default_config
 from voc.errors import InputError
-from voc.pipeline.exports import write_items_csv, write_quarantine_csv
+from voc.pipeline.exports import write_exports
 from voc.pipeline.ingest import ingest_source
 from voc.pipeline.stages import run_stages
 from voc.schema import Kind, RatingScale
@@ -204,21 +204,8 @@ def analyze_file(
             raise InputError(f"ingest of {path} failed: {src.error}", code="E205")
         result.counts = src.counts.as_dict()
         result.stages = run_stages(store, cfg, out_dir, progress=progress)
-        result.files["items.csv"] = out_dir / "items.csv"
-        result.counts["items_csv_rows"] = write_items_csv(store, result.files["items.csv"])
-        result.files["quarantine.csv"] = out_dir / "quarantine.csv"
-        write_quarantine_csv(store, result.files["quarantine.csv"])
-        for name in (
-            "themes.csv",
-            "backlog.csv",
-            "backlog.json",
-            "backlog.md",
-            "backlog_jira.csv",
-            "report.html",
-            "report.md",
-        ):
-            if (out_dir / name).exists():
-                result.files[name] = out_dir / name
+        result.files = write_exports(store, out_dir)
+        result.counts["items_csv_rows"] = store.count_items()
     finally:
         store.close()
         if tmp_dir is not None:

@@ -98,3 +98,18 @@ def write_themes_csv(store: DuckDBStore, path: Path) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(path, index=False)
     return len(df)
+
+
+# Files the stages write into the output folder, in the order a reader wants them.
+STAGE_OUTPUTS = (
+    "themes.csv", "backlog.csv", "backlog.json", "backlog.md", "backlog_jira.csv", "report.html", "report.md",
+)  # fmt: skip
+
+
+def write_exports(store: DuckDBStore, out_dir: Path) -> dict[str, Path]:
+    """Write items.csv and quarantine.csv; return them with every stage output present in `out_dir`."""
+    files = {"items.csv": out_dir / "items.csv", "quarantine.csv": out_dir / "quarantine.csv"}
+    write_items_csv(store, files["items.csv"])
+    write_quarantine_csv(store, files["quarantine.csv"])
+    files.update({name: out_dir / name for name in STAGE_OUTPUTS if (out_dir / name).exists()})
+    return files

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from voc.config import VocConfig
-from voc.pipeline.exports import write_items_csv, write_quarantine_csv
+from voc.pipeline.exports import write_exports
 from voc.pipeline.ingest import IngestResult, ingest
 from voc.pipeline.stages import run_stages
 from voc.store import open_store
@@ -42,25 +42,11 @@ def run_job(
         run = store.start_run("analyze", None, {"out_dir": str(out), "week": week})
         try:
             result.stages = run_stages(store, config, out, progress=progress, week=week)
-            result.files["items.csv"] = out / "items.csv"
-            write_items_csv(store, result.files["items.csv"])
-            result.files["quarantine.csv"] = out / "quarantine.csv"
-            write_quarantine_csv(store, result.files["quarantine.csv"])
+            result.files = write_exports(store, out)
         except BaseException as exc:
             store.finish_run(run, "failed", error=f"{type(exc).__name__}: {exc}")
             raise
         store.finish_run(run, "ok")
-        for name in (
-            "themes.csv",
-            "backlog.csv",
-            "backlog.json",
-            "backlog.md",
-            "backlog_jira.csv",
-            "report.html",
-            "report.md",
-        ):
-            if (out / name).exists():
-                result.files[name] = out / name
     finally:
         store.close()
     result.seconds = time.perf_counter() - started
