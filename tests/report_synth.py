@@ -232,3 +232,21 @@ def make_backlog(tables: dict[str, pd.DataFrame], period: str = REPORT_WEEK) -> 
     alerts = [{"severity": "high", "title": "New theme “Settings reset after update” with 43 items",
                "detail": "first seen this week; 5.2 update <b>suspected</b>", "theme_id": "t01"}]  # fmt: skip
     return {"period": period, "entries": entries, "alerts": alerts}
+
+
+def build_from_tables(t: dict[str, pd.DataFrame], **kw):
+    """`build_report_data` over the synthetic tables, at NOW; keyword arguments override."""
+    from voc.report.data import build_report_data
+
+    args = dict(
+        sentiment=t["item_sentiment"],
+        themes=t["themes"],
+        item_themes=t["item_themes"],
+        theme_weekly=t["theme_weekly"],
+        theme_mapping=t["theme_mapping"],
+        quarantine=t["quarantine"],
+        runs=t["runs"],
+        now=NOW,
+    )
+    args.update(kw)
+    return build_report_data(t["items"], **args)

@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from report_synth import NOW, REPORT_WEEK, make_backlog, make_tables
+from report_synth import REPORT_WEEK, build_from_tables, make_backlog, make_tables
 
 CHROMIUM = Path(os.environ.get("VOC_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -39,21 +39,12 @@ pytestmark = [
 
 
 def _write_report(out_dir: Path) -> Path:
-    from voc.report.data import build_report_data
     from voc.report.render_html import render_html
 
     t = make_tables()
-    data = build_report_data(
-        t["items"],
-        sentiment=t["item_sentiment"],
-        themes=t["themes"],
-        item_themes=t["item_themes"],
-        theme_weekly=t["theme_weekly"],
-        theme_mapping=t["theme_mapping"],
-        quarantine=t["quarantine"],
-        runs=t["runs"],
+    data = build_from_tables(
+        t,
         backlog=make_backlog(t),
-        now=NOW,
     )
     assert data.period.label == REPORT_WEEK
     path = out_dir / "report.html"

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 import pytest
-from report_synth import NOW, REPORT_WEEK, WEEK_START, make_backlog, make_tables
+from report_synth import NOW, REPORT_WEEK, WEEK_START, build_from_tables, make_backlog, make_tables
 
 from voc.config.report import ReportConfig
 from voc.errors import InputError, StageError
@@ -20,19 +20,7 @@ def tables() -> dict[str, pd.DataFrame]:
     return make_tables()
 
 
-def _build(t: dict[str, pd.DataFrame], **kw):
-    args = dict(
-        sentiment=t["item_sentiment"],
-        themes=t["themes"],
-        item_themes=t["item_themes"],
-        theme_weekly=t["theme_weekly"],
-        theme_mapping=t["theme_mapping"],
-        quarantine=t["quarantine"],
-        runs=t["runs"],
-        now=NOW,
-    )
-    args.update(kw)
-    return build_report_data(t["items"], **args)
+_build = build_from_tables
 
 
 @pytest.fixture(scope="module")

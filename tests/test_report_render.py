@@ -8,9 +8,8 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from report_synth import NOW, XSS_TEXT, make_backlog, make_tables
+from report_synth import XSS_TEXT, build_from_tables, make_backlog, make_tables
 
-from voc.report.data import build_report_data
 from voc.report.render_html import SORT_SCRIPT, render_html
 from voc.report.render_md import md_escape, render_md
 
@@ -42,17 +41,9 @@ class _Tags(HTMLParser):
 @pytest.fixture(scope="module")
 def data():
     t = make_tables()
-    return build_report_data(
-        t["items"],
-        sentiment=t["item_sentiment"],
-        themes=t["themes"],
-        item_themes=t["item_themes"],
-        theme_weekly=t["theme_weekly"],
-        theme_mapping=t["theme_mapping"],
-        quarantine=t["quarantine"],
-        runs=t["runs"],
+    return build_from_tables(
+        t,
         backlog=make_backlog(t),
-        now=NOW,
     )
 
 

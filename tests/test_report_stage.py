@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from report_synth import NOW, REPORT_WEEK, make_backlog, make_tables
+from report_synth import NOW, REPORT_WEEK, build_from_tables, make_backlog, make_tables
 
 from voc.config import config_from_dict
 from voc.errors import InputError
@@ -124,24 +124,15 @@ def test_cli_report_json_and_bad_week(tmp_path: Path) -> None:
 
 def test_reading_texts_for_the_window_only_changes_nothing(file_store, config) -> None:
     """The stage reads item texts for the quotable weeks only; the report must equal the all-text one."""
-    from voc.report.data import build_report_data
     from voc.report.stage import build_from_store, load_tables, taxonomy_order
 
     _fill(file_store)
     stage_order, pillar_order = taxonomy_order(config)
     windowed = build_from_store(file_store, config, now=NOW)
     t = load_tables(file_store)
-    full = build_report_data(
-        t["items"],
-        sentiment=t["item_sentiment"],
-        themes=t["themes"],
-        item_themes=t["item_themes"],
-        theme_weekly=t["theme_weekly"],
-        theme_mapping=t["theme_mapping"],
-        quarantine=t["quarantine"],
-        runs=t["runs"],
+    full = build_from_tables(
+        t,
         config=config.report,
-        now=NOW,
         stage_order=stage_order,
         pillar_order=pillar_order,
     )
