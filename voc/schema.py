@@ -48,6 +48,7 @@ class Flag(StrEnum):
     unicode_repaired = "unicode_repaired"
     html_stripped = "html_stripped"
     quoted_reply_removed = "quoted_reply_removed"
+    chat_agent_turns_removed = "chat_agent_turns_removed"  # a chat transcript cut to the customer's turns
     pii_redacted = "pii_redacted"
 
 

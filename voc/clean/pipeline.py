@@ -2,7 +2,9 @@
 
 Order matters: the binary-garbage test sees the raw text; unicode repair runs
 before HTML parsing (entities and tags may be mojibake too); replies are cut
-before whitespace is collapsed (they are found by line structure); language
+before whitespace is collapsed (they are found by line structure), and chat
+transcripts are cut to the customer's turns just before them (same reason,
+and a transcript's last lines must not be read as a signature); language
 is detected before redaction (placeholders are not words of any language);
 truncation comes last so a cut can never split a card number into an
 unredacted fragment.
@@ -20,6 +22,7 @@ from voc.clean.html import html_to_text, looks_like_html
 from voc.clean.language import UNDETERMINED, detect_languages
 from voc.clean.pii import redact, redact_names_batch
 from voc.clean.replies import strip_replies
+from voc.clean.transcripts import strip_transcript
 from voc.clean.unicode import garbage_ratio, repair_unicode
 from voc.clean.whitespace import normalize_whitespace
 from voc.config.core import CleanConfig
@@ -31,6 +34,7 @@ log = logging.getLogger(__name__)
 _F_UNICODE = Flag.unicode_repaired.value
 _F_HTML = Flag.html_stripped.value
 _F_REPLY = Flag.quoted_reply_removed.value
+_F_CHAT = Flag.chat_agent_turns_removed.value
 _F_NON_EN = Flag.non_english.value
 _F_PII = Flag.pii_redacted.value
 _F_TRUNC = Flag.truncated.value
@@ -94,8 +98,32 @@ def _redact_value(value: Any, cfg: CleanConfig, counts: Counter) -> Any:
     return value
 
 
-def _repair(text: str, cfg: CleanConfig, flags: list[str], *, replies: bool) -> str:
-    """Unicode, HTML, replies and whitespace steps (no redaction, no language)."""
+# Metadata keys that may carry the record's author, which names the customer in a chat transcript.
+_AUTHOR_KEYS = (
+    "author_name",
+    "requester_name",
+    "contact_name",
+    "customer_name",
+    "author",
+    "requester",
+    "name",
+)
+
+
+def _author_of(metadata: dict[str, Any]) -> str | None:
+    for key in _AUTHOR_KEYS:
+        value = metadata.get(key)
+        if isinstance(value, str) and value.strip():
+            return value
+        if isinstance(value, dict) and isinstance(value.get("name"), str):
+            return value["name"]
+    return None
+
+
+def _repair(
+    text: str, cfg: CleanConfig, flags: list[str], *, replies: bool, author: str | None = None
+) -> str:
+    """Unicode, HTML, chat transcript, replies and whitespace steps (no redaction, no language)."""
     text, changed = repair_unicode(text)
     if changed:
         flags.append(_F_UNICODE)
@@ -104,6 +132,10 @@ def _repair(text: str, cfg: CleanConfig, flags: list[str], *, replies: bool) -> 
         if stripped != text:
             text = stripped
             flags.append(_F_HTML)
+    if replies and cfg.strip_chat_agent_turns:
+        text, changed = strip_transcript(text, author)
+        if changed:
+            flags.append(_F_CHAT)
     if replies and cfg.strip_quoted_replies:
         text, changed = strip_replies(text)
         if changed:
@@ -163,7 +195,7 @@ def _prepare(
         )
         return _redacted_raw(text, title, metadata, cfg, "binary_garbage", detail)
     flags: list[str] = []
-    new_text = _repair(text, cfg, flags, replies=True)
+    new_text = _repair(text, cfg, flags, replies=True, author=_author_of(metadata) if metadata else None)
     if not new_text:
         return _redacted_raw(
             text, title, metadata, cfg, "empty_after_cleaning", "text is empty after cleaning"

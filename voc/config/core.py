@@ -40,6 +40,10 @@ class CleanConfig(BaseModel):
     phone_regions: list[str] = Field(default_factory=lambda: ["US", "GB", "DE", "FR"])
     strip_html: bool = True
     strip_quoted_replies: bool = True
+    strip_chat_agent_turns: bool = Field(
+        default=True,
+        description="cut chat transcripts to the customer's turns (drops header, agent and filler lines)",
+    )
     detect_language: bool = True
     max_text_chars: int = Field(default=10000, ge=100)
     min_text_chars: int = Field(default=1, ge=1)
