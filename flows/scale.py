@@ -92,7 +92,7 @@ def embed_partition(cfg: VocConfig, texts: list[str]) -> np.ndarray:
     from voc.nlp.encoder import encode
 
     _limit_threads(cfg)
-    return encode(texts, ref=cfg.encoder.model, batch_size=cfg.encoder.batch_size)
+    return encode(texts, ref=cfg.encoder.model, batch_size=cfg.encoder.batch_size, precision=cfg.encoder.precision)
 
 
 def _unscored(store: Any) -> pd.DataFrame:

@@ -124,3 +124,8 @@ class EncoderConfig(BaseModel):
     batch_size: int = 64
     max_seq_length: int = 128
     device: str = "cpu"
+    precision: Literal["auto", "fp32", "bf16"] = Field(
+        default="auto",
+        description="inference precision of the encoder and the sentiment model: 'auto' = bf16 on CPUs with "
+        "native bfloat16 (AVX-512 BF16/AMX; ~1.8x faster, vectors within cosine 0.9999), else fp32",
+    )

@@ -68,19 +68,34 @@ def load_encoder(ref: str = "default", device: str = "cpu", max_seq_length: int 
 
 
 def encode(
-    texts: list[str], ref: str = "default", batch_size: int = 64, show_progress: bool = False
+    texts: list[str],
+    ref: str = "default",
+    batch_size: int = 64,
+    show_progress: bool = False,
+    precision: str = "auto",
 ) -> np.ndarray:
-    """L2-normalised float32 embeddings, one row per text, in input order."""
+    """L2-normalised float32 embeddings of the normalised texts, one row per text, in input order.
+
+    Texts pass through `normalize_text` first (URLs -> "http", @handles ->
+    "@user"), the same view the sentiment model has: a brand's handle is not
+    what a mention is about, and one definition lets the sentiment stage's
+    shared encoder pass fill the theme embeddings cache with exact vectors.
+    `precision` is "auto", "fp32" or "bf16" (see `voc.nlp.precision`).
+    """
+    from voc.nlp.precision import inference_precision
+    from voc.nlp.sentiment import normalize_text
+
     if not texts:
         return np.zeros((0, 384), dtype=np.float32)
     model = load_encoder(ref)
-    vecs = model.encode(
-        texts,
-        batch_size=batch_size,
-        normalize_embeddings=True,
-        show_progress_bar=show_progress,
-        convert_to_numpy=True,
-    )
+    with inference_precision(precision, str(model.device.type)):
+        vecs = model.encode(
+            [normalize_text(t) for t in texts],
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=show_progress,
+            convert_to_numpy=True,
+        )
     return np.asarray(vecs, dtype=np.float32)
 
 
@@ -91,8 +106,8 @@ def encode_shared(
 
     Needs the project's own sentiment model (`sentiment_ref` 'default' or a folder
     trained by `voc train sentiment`), which fine-tunes only the top layers of
-    this encoder. Returns (L2-normalised vectors equal to `encode()` of the
-    normalised texts, `voc.nlp.sentiment.Predictions`). The sentiment stage
+    this encoder. Returns (L2-normalised vectors equal to `encode()` for texts
+    within the encoder's 128 tokens, `voc.nlp.sentiment.Predictions`). The sentiment stage
     already uses this pass and writes the vectors to the embeddings cache.
     """
     from voc.nlp.sentiment import TopLayersSentiment, load_sentiment_model

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from voc.errors import ModelError
+from voc.nlp.precision import inference_precision
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +150,8 @@ class SentimentModel:
     name: str = "sentiment"
     max_length: int = 128
     batch_size: int = 64
+    # "auto" | "fp32" | "bf16" (see voc.nlp.precision); the stage sets it from `encoder.precision`.
+    precision: str = "auto"
 
     def __init__(self, tokenizer: Any) -> None:
         self.tok = tokenizer
@@ -204,7 +207,7 @@ class SentimentModel:
             return Predictions(np.zeros((0, len(LABELS)), dtype=np.float32))
         windows, owner = self._windows(texts)
         probs_w = np.zeros((len(windows), len(LABELS)), dtype=np.float32)
-        with torch.inference_mode():
+        with torch.inference_mode(), inference_precision(self.precision):
             for idx, ids, mask in self._batches(windows):
                 probs_w[idx] = _softmax(self._window_logits(ids, mask))
         weights = np.asarray([len(w) for w in windows], dtype=np.float64)
@@ -248,9 +251,9 @@ class TopLayersSentiment(SentimentModel):
 
     def _top_logits(self, h: Any, mask: Any) -> np.ndarray:
         if len(self.tops) == 1:
-            return self.tops[0](h, mask).numpy() + self.biases[0]
+            return self.tops[0](h, mask).float().numpy() + self.biases[0]
         probs = np.mean(
-            [_softmax(t(h, mask).numpy() + b) for t, b in zip(self.tops, self.biases, strict=True)], 0
+            [_softmax(t(h, mask).float().numpy() + b) for t, b in zip(self.tops, self.biases, strict=True)], 0
         )
         return np.log(np.maximum(probs, 1e-12))
 
@@ -276,12 +279,12 @@ class TopLayersSentiment(SentimentModel):
         windows, owner = self._windows(texts)
         probs_w = np.zeros((len(windows), len(LABELS)), dtype=np.float32)
         vec_w = np.zeros((len(windows), self.base.config.hidden_size), dtype=np.float32)
-        with torch.inference_mode():
+        with torch.inference_mode(), inference_precision(self.precision):
             for idx, ids, mask in self._batches(windows):
                 h = lower_states(self.base, Batch(idx, ids, mask), self.split)
                 probs_w[idx] = _softmax(self._top_logits(h, mask))
                 full = run_layers(self.base.encoder.layer[self.split :], self.base, h, mask)
-                vec_w[idx] = mean_pool(full, mask).numpy()
+                vec_w[idx] = mean_pool(full, mask).float().numpy()
         weights = np.asarray([len(w) for w in windows], dtype=np.float64)
         probs = self._combine(probs_w, owner, weights, len(texts))
         vecs = np.zeros((len(texts), vec_w.shape[1]), dtype=np.float64)
@@ -331,7 +334,7 @@ class HFSentiment(SentimentModel):
         self.name = name or path
 
     def _window_logits(self, ids: Any, mask: Any) -> np.ndarray:
-        raw = self.model(input_ids=ids, attention_mask=mask).logits.numpy()
+        raw = self.model(input_ids=ids, attention_mask=mask).logits.float().numpy()
         out = np.full((len(raw), len(LABELS)), -1e4, dtype=np.float32)  # absent class: never predicted
         for j, col in enumerate(self.order):
             if col >= 0:

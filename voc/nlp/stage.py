@@ -22,16 +22,16 @@ import numpy as np
 import pandas as pd
 
 from voc.nlp.sentiment import (
+    Predictions,
     SentimentModel,
     TopLayersSentiment,
     aggregate,
     load_sentiment_model,
-    tokens_change_when_normalized,
 )
 
 log = logging.getLogger(__name__)
 
-# The encoder truncates at this many tokens; a shared vector is exact only below it.
+# The encoder truncates at this many tokens; the shared pass uses the same window.
 _ENCODER_MAX_TOKENS = 128
 
 
@@ -60,11 +60,17 @@ def score_texts(
 
     spans = list(split_texts(texts))
     flat = [s.text for ss in spans for s in ss]
+    # Short feedback repeats itself ("Thank you!", "Still waiting"): score each distinct sentence once.
+    unique = list(dict.fromkeys(flat))
+    where = {t: i for i, t in enumerate(unique)}
+    back = np.fromiter((where[t] for t in flat), dtype=np.int64, count=len(flat))
     vecs = None
     if with_embeddings and isinstance(model, TopLayersSentiment):
-        pred, vecs = model.predict_with_embeddings(flat)
+        pred_u, vecs_u = model.predict_with_embeddings(unique)
+        vecs = vecs_u[back]
     else:
-        pred = model.predict(flat)
+        pred_u = model.predict(unique)
+    pred = Predictions(pred_u.probs[back])
     per_text: list[np.ndarray] = []
     items = []
     pos = 0
@@ -79,18 +85,22 @@ def score_texts(
 def _share_embeddings(
     store: Any, config: Any, model: TopLayersSentiment, texts: list[str], vecs: np.ndarray
 ) -> int:
-    """Write exact theme embeddings to the cache: only texts the model saw unchanged and untruncated."""
+    """Write exact theme embeddings to the cache: texts that fit the encoder's window whole.
+
+    A longer text's shared vector is the mean over its windows, while
+    `encode()` truncates; only single-window texts are the same vector both ways.
+    """
     from voc.themes.cache import cached_embeddings
 
-    keep = [
-        i
-        for i, t in enumerate(texts)
-        if not tokens_change_when_normalized(t) and len(model.tok(t)["input_ids"]) <= _ENCODER_MAX_TOKENS
-    ]
-    if not keep:
-        return 0
-    lookup = {texts[i]: vecs[i] for i in keep}
+    lookup: dict[str, np.ndarray] = {}
+    for t, v in zip(texts, vecs, strict=True):
+        lookup.setdefault(t, v)
     kept = list(lookup)
+    _windows, owner = model._windows(kept)
+    whole = np.bincount(owner, minlength=len(kept)) == 1
+    kept = [t for t, ok in zip(kept, whole, strict=True) if ok]
+    if not kept:
+        return 0
     cached_embeddings(
         store, kept, config.encoder.model, lambda missing: np.stack([lookup[t] for t in missing])
     )
@@ -104,6 +114,7 @@ def enrich_sentiment(store: Any, config: Any, *, progress: bool = True) -> dict[
     t0 = time.perf_counter()
     model = load_sentiment_model(config.sentiment.model, str(config.root))
     model.batch_size = config.sentiment.batch_size
+    model.precision = config.encoder.precision
     todo = _todo(store, model.name)
     share = (
         config.sentiment.share_embeddings

@@ -17,6 +17,15 @@ import pandas as pd
 log = logging.getLogger(__name__)
 
 TABLE = "embeddings"
+# Stored with the model name: bump it when what a vector means changes, so an
+# existing store re-embeds instead of mixing old and new vectors. v2: texts are
+# normalised (URLs, @handles) before encoding, see `voc.nlp.encoder.encode`.
+VECTOR_VERSION = "v2"
+
+
+def cache_key(model: str) -> str:
+    """The `model` column value of the cache rows for encoder `model`."""
+    return f"{model}#{VECTOR_VERSION}"
 
 
 def text_hash(text: str) -> str:
@@ -37,6 +46,7 @@ def cached_embeddings(
     """
     if not texts:
         return np.zeros((0, 384), dtype=np.float32)
+    model = cache_key(model)
     hashes = [text_hash(t) for t in texts]
     unique = list(dict.fromkeys(hashes))
     found: dict[str, np.ndarray] = {}
@@ -65,6 +75,13 @@ def cached_embeddings(
             store.execute(
                 f"CREATE TABLE {TABLE} (text_hash VARCHAR NOT NULL, model VARCHAR NOT NULL, "
                 f"vector FLOAT[{dim}], PRIMARY KEY (text_hash, model))"
+            )
+        else:
+            # Vectors of this encoder under an older VECTOR_VERSION mean something else now.
+            bare = model.rsplit("#", 1)[0]
+            store.execute(
+                f"DELETE FROM {TABLE} WHERE (model = ? OR starts_with(model, ?)) AND model <> ?",
+                [bare, bare + "#", model],
             )
         store.write_frame(TABLE, frame, key=["text_hash", "model"])
         found.update(zip(new_h, vecs, strict=True))

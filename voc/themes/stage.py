@@ -144,9 +144,8 @@ def update_themes(
         from voc.nlp.encoder import encode
 
         def encode_fn(batch: list[str]) -> np.ndarray:
-            return encode(
-                batch, ref=config.encoder.model, batch_size=config.encoder.batch_size, show_progress=progress
-            )
+            return encode(batch, ref=config.encoder.model, batch_size=config.encoder.batch_size,
+                          show_progress=progress, precision=config.encoder.precision)  # fmt: skip
 
         embedding_model_ref: str | None = config.encoder.model
     else:
