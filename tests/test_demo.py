@@ -104,6 +104,15 @@ def test_default_end_is_fixed_and_end_moves_the_calendar(tmp_path: Path) -> None
     assert m.emerging_weeks == [date(2027, 2, 22), date(2027, 3, 1)]
 
 
+def test_smallest_allowed_demo_is_complete(tmp_path: Path) -> None:
+    # 200 items: files shorter than the usual re-export gap still get their planted duplicates.
+    m = generate_demo(tmp_path, n_items=200)
+    assert m.total_items == 200
+    assert sum(m.duplicates.values()) > 0 and sum(m.bad_rows.values()) > 0
+    for name, rows in m.rows.items():
+        assert rows == m.items[name] + m.duplicates[name] + m.bad_rows[name], name
+
+
 def test_bad_parameters_raise_config_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="n_items=10"):
         generate_demo(tmp_path, n_items=10)
