@@ -146,7 +146,11 @@ def test_rules_new_rising_negative_volume_mutes_and_dedup():
         ("rise", "negative_volume"),
         ("steady_bad", "negative_volume"),
     }
-    assert "3.0x" in next(a.text for a in alerts if a.kind == "rising")
+    assert "3.0x its trailing baseline (p=0.001)" in next(a.text for a in alerts if a.kind == "rising")
+    # Rising from an empty baseline without a test: said in words, no empty "()".
+    bare = entry("from0", "rising").model_copy(update={"growth": None, "growth_p": None})
+    text = next(a.text for a in evaluate_alerts([bare], cfg) if a.kind == "rising")
+    assert "up from none before." in text and "()" not in text
     again = evaluate_alerts(
         entries, cfg, muted={"rise"}, already_sent={a.key for a in alerts if a.theme_id == "new1"}
     )

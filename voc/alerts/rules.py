@@ -55,9 +55,10 @@ def _describe(entry: BacklogEntry, kind: AlertKind) -> tuple[str, str]:
         title = f"New theme: {entry.theme_label}"
         why = f"first seen this period with {entry.volume} items"
     elif kind == "rising":
-        growth = f"{entry.growth:.1f}x" if entry.growth else "from nothing"
+        growth = f"{entry.growth:.1f}x its trailing baseline" if entry.growth else "up from none before"
+        p = format_p(entry.growth_p)
         title = f"Rising theme: {entry.theme_label}"
-        why = f"{entry.volume} items, {growth} its trailing baseline ({format_p(entry.growth_p)})"
+        why = f"{entry.volume} items, {growth}" + (f" ({p})" if p else "")
     else:
         title = f"Negative feedback piling up: {entry.theme_label}"
         why = f"{entry.negative_volume} negative items this period"
