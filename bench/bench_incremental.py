@@ -2,7 +2,7 @@
 
 1. full rebuild: a fresh store, the demo exports for `--items` items, `run_job`
    (ingest, sentiment, themes fit, taxonomy, backlog, report, exports);
-2. weekly run: one more week of demo exports with `--new` items (other
+2. weekly run: three more weeks of demo exports with `--new` items (other
    source names, so all new ids) added to the same config, `run_job` again on
    that store: only the new items are scored and embedded, themes are
    assigned incrementally (no refit: one is not due), backlog and report are
@@ -105,7 +105,8 @@ def main() -> None:
         work = Path(tmp_s)
         t0 = time.perf_counter()
         generate_demo(work / "data" / "demo", n_items=args.items)
-        generate_demo(work / "data" / "new", seed=8, n_items=args.new, weeks=1, end=DEFAULT_END + timedelta(days=7))
+        # The generator needs 3 weeks to plant its emerging theme; the new items come after the stored ones.
+        generate_demo(work / "data" / "new", seed=8, n_items=args.new, weeks=3, end=DEFAULT_END + timedelta(days=21))
         print(f"bench_incremental: generated {args.items:,} + {args.new:,} demo items in "
               f"{time.perf_counter() - t0:.0f} s", flush=True)
         full = _run_child(work, False, args.sentiment_model)
