@@ -66,6 +66,19 @@ class ThemesConfig(BaseModel):
     graph_resolution: float = Field(
         default=2.0, gt=0, description="Louvain resolution; higher = finer themes"
     )
+    graph_item_weight: float = Field(
+        default=0.45,
+        ge=0,
+        description="links between mentions of one feedback item, as a share of a mention's similarity degree: "
+        "facets of one issue that keep turning up together join one theme (0 = off)",
+    )
+    boilerplate_concentration: float = Field(
+        default=0.2,
+        ge=0,
+        le=1,
+        description="a community whose co-occurrence in items is this little concentrated on associated "
+        "themes (greetings, sign-offs) is boilerplate and left unassigned (0 = off)",
+    )
     umap_neighbors: int = Field(default=15, ge=2)
     umap_components: int = Field(default=10, ge=2)
     min_cluster_size: int = Field(default=15, ge=2, description="fewest mentions a theme needs at discovery")

@@ -13,6 +13,25 @@ modularity with resolution 2, so the number of themes comes out of the data
    centroid >= `outlier_threshold`), otherwise they stay unassigned;
 2. near-duplicate themes (centroid cosine >= `merge_threshold`) are merged.
 
+When the mentions come from feedback items (`groups`: the item of each
+mention), the item is used as context, because the sentences of one ticket
+or review mostly speak of one issue. Embeddings alone cut an issue into its
+facets: "shipping took three weeks", "tracking still says label created"
+and "give me a realistic delivery date" are far apart as sentences (on the
+demo, facets of one planted theme have centroid cosine 0.31 at the median,
+so no similarity threshold merges them) but keep turning up in the same
+tickets. So:
+
+- boilerplate is found first: a community of the plain similarity graph
+  whose mentions turn up next to every kind of issue, in proportion to how
+  common each is (greetings, "first time contacting support", signatures),
+  has no theme of its own; its mentions are left unassigned
+  (`boilerplate_concentration`);
+- the graph then gets links between mentions of the same item, worth
+  `graph_item_weight` of a mention's similarity degree, so facets that keep
+  co-occurring join one theme. Texts without items (intent datasets, one
+  text each) see the plain graph, unchanged.
+
 `clustering = "hdbscan"` gives the classic BERTopic path (UMAP + HDBSCAN)
 with the same two post-steps.
 """
@@ -45,6 +64,7 @@ class Discovery:
     seconds: float = 0.0
     note: str = ""
     topic_model: Any = field(default=None, repr=False)
+    n_boilerplate: int = 0  # mentions left unassigned as boilerplate
 
     @property
     def n_themes(self) -> int:
@@ -84,36 +104,145 @@ def knn_graph(embeddings: np.ndarray, n_neighbors: int, block: int | None = None
     return a.maximum(a.T)
 
 
+def item_graph(codes: np.ndarray, weight: float, window: int = 10) -> Any:
+    """Symmetric sparse links between rows of the same item (`codes`: an integer item code per row).
+
+    Each row shares `weight` among its same-item neighbours (the up to
+    `window` rows before and after it in the item, so a very long ticket
+    costs linear, not quadratic, links). Rows alone in their item get none.
+    """
+    import scipy.sparse as sp
+
+    n = len(codes)
+    order = np.argsort(codes, kind="stable")
+    c = codes[order]
+    rows, cols = [], []
+    for d in range(1, window + 1):
+        same = np.flatnonzero(c[d:] == c[:-d]) if d < n else np.zeros(0, dtype=int)
+        rows.append(order[same])
+        cols.append(order[same + d])
+    r = np.concatenate(rows) if rows else np.zeros(0, dtype=int)
+    k = np.concatenate(cols) if cols else np.zeros(0, dtype=int)
+    links = np.bincount(np.concatenate([r, k]), minlength=n).astype(np.float64)
+    # Each end gives half of its share, so a row's links add up to about `weight`.
+    w = 0.5 * weight * (1.0 / np.maximum(links[r], 1) + 1.0 / np.maximum(links[k], 1))
+    a = sp.coo_matrix((w, (r, k)), shape=(n, n)).tocsr()
+    return a + a.T
+
+
+def boilerplate_communities(
+    labels: np.ndarray, codes: np.ndarray, min_concentration: float, min_evidence: int = 30, lift: float = 3.0
+) -> list[int]:
+    """Communities whose co-occurrence in items is spread over everything: boilerplate.
+
+    For each community, the share of its same-item co-occurrences that go to
+    communities it is strongly associated with (observed/expected >= `lift`
+    over items with two or more mentions). Facets of an issue concentrate on
+    their sibling facets (on the demo 0.3-1.0); greetings, sign-offs and
+    openers sit next to any issue, as often as that issue is common
+    (0.05-0.12). Below `min_concentration`, with at least `min_evidence`
+    co-occurrences, a community is boilerplate.
+    """
+    import scipy.sparse as sp
+
+    ok = labels >= 0
+    if not ok.any():
+        return []
+    k = int(labels.max()) + 1
+    x = sp.coo_matrix(
+        (np.ones(int(ok.sum())), (codes[ok], labels[ok])), shape=(int(codes.max()) + 1, k)
+    ).tocsr()
+    x.data[:] = 1.0
+    x = x[np.asarray(x.sum(axis=1)).ravel() >= 2]
+    if x.shape[0] == 0:
+        return []
+    co = (x.T @ x).toarray()
+    np.fill_diagonal(co, 0.0)
+    count = np.asarray(x.sum(axis=0)).ravel()
+    expected = np.outer(count, count) / x.shape[0]
+    strong = co >= lift * np.maximum(expected, 1e-12)
+    total = co.sum(axis=1)
+    conc = np.where(total > 0, (co * strong).sum(axis=1) / np.maximum(total, 1e-12), 1.0)
+    return [int(c) for c in np.flatnonzero((total >= min_evidence) & (conc < min_concentration))]
+
+
 class GraphCommunities:
     """A BERTopic cluster model: Louvain communities of the cosine kNN graph.
 
     Follows the scikit-learn/HDBSCAN interface BERTopic expects (`fit`,
     `labels_`, `predict`). The resolution above 1 counters modularity's
     resolution limit, which on large graphs lumps distinct small groups.
+
+
+    `groups` (set as an attribute before `fit`, since BERTopic calls
+    `fit(X)`): the feedback item of each row, or None. With it, boilerplate
+    communities get label -1 and same-item links join facets (see the
+    module docstring).
     """
 
-    def __init__(self, n_neighbors: int = 10, resolution: float = 2.0, seed: int = 42) -> None:
+    def __init__(
+        self,
+        n_neighbors: int = 10,
+        resolution: float = 2.0,
+        seed: int = 42,
+        item_weight: float = 0.0,
+        boilerplate_concentration: float = 0.0,
+    ) -> None:
         self.n_neighbors = n_neighbors
         self.resolution = resolution
         self.seed = seed
+        self.item_weight = item_weight
+        self.boilerplate_concentration = boilerplate_concentration
+        self.groups: np.ndarray | None = None
+        self.n_boilerplate_: int = 0
 
-    def fit(self, X: np.ndarray, y: Any = None) -> GraphCommunities:
+    def _louvain(self, graph: Any) -> np.ndarray:
         import networkx as nx
 
+        comms = nx.community.louvain_communities(
+            nx.from_scipy_sparse_array(graph), weight="weight", resolution=self.resolution, seed=self.seed
+        )
+        comms = sorted(comms, key=lambda c: (-len(c), min(c)))
+        labels = np.empty(graph.shape[0], dtype=int)
+        for i, c in enumerate(comms):
+            labels[list(c)] = i
+        return labels
+
+    def fit(self, X: np.ndarray, y: Any = None) -> GraphCommunities:
         n = len(X)
+        groups = self.groups
+        if groups is not None and len(groups) != n:
+            raise ValueError(f"groups has {len(groups)} entries for {n} rows")
+        self.n_boilerplate_ = 0
         if n < 3:
             self.labels_ = np.zeros(n, dtype=int)
         else:
-            g = nx.from_scipy_sparse_array(knn_graph(X, self.n_neighbors))
-            comms = nx.community.louvain_communities(
-                g, weight="weight", resolution=self.resolution, seed=self.seed
-            )
-            comms = sorted(comms, key=lambda c: (-len(c), min(c)))
-            labels = np.empty(n, dtype=int)
-            for i, c in enumerate(comms):
-                labels[list(c)] = i
+            knn = knn_graph(X, self.n_neighbors)
+            labels = self._louvain(knn)
+            if groups is not None and (self.item_weight > 0 or self.boilerplate_concentration > 0):
+                codes = np.unique(np.asarray(groups, dtype=object).astype(str), return_inverse=True)[1]
+                keep = np.ones(n, dtype=bool)
+                if self.boilerplate_concentration > 0:
+                    bp = boilerplate_communities(labels, codes, self.boilerplate_concentration)
+                    keep = ~np.isin(labels, bp)
+                    self.n_boilerplate_ = len(bp)
+                if self.item_weight > 0:
+                    sub = np.flatnonzero(keep)
+                    g = knn[sub][:, sub]
+                    degree = float(np.asarray(g.sum(axis=1)).mean()) if len(sub) else 0.0
+                    g = g + item_graph(codes[sub], self.item_weight * degree)
+                    labels = np.full(n, -1, dtype=int)
+                    if len(sub) >= 3:
+                        labels[sub] = self._louvain(g)
+                else:
+                    labels = np.where(keep, labels, -1)
             self.labels_ = labels
-        self.centroids_ = centroids_of(np.asarray(X), self.labels_, sorted(set(self.labels_.tolist())))
+        ids = sorted(set(self.labels_.tolist()) - {-1})
+        self.centroids_ = (
+            centroids_of(np.asarray(X), self.labels_, ids)
+            if ids
+            else np.zeros((0, np.asarray(X).shape[1]), dtype=np.float32)
+        )
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
@@ -131,7 +260,13 @@ def build_topic_model(config: ThemesConfig, embedding_model: Any, n_docs: int, *
     """
     if config.clustering == "graph":
         reducer: Any = None
-        cluster: Any = GraphCommunities(config.graph_neighbors, config.graph_resolution, config.seed)
+        cluster: Any = GraphCommunities(
+            config.graph_neighbors,
+            config.graph_resolution,
+            config.seed,
+            item_weight=config.graph_item_weight,
+            boilerplate_concentration=config.boilerplate_concentration,
+        )
     else:
         from hdbscan import HDBSCAN
         from umap import UMAP
@@ -175,10 +310,16 @@ def postprocess(
     min_size: int,
     outlier_threshold: float,
     merge_threshold: float,
+    keep_out: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Dissolve small clusters, reassign clear outliers, merge near-duplicates; renumber by size."""
+    """Dissolve small clusters, reassign clear outliers, merge near-duplicates; renumber by size.
+
+    Rows in `keep_out` (boilerplate) stay unassigned: they are not outliers to place.
+    """
     x = normalise(embeddings)
     labels = np.asarray(raw, dtype=int).copy()
+    if keep_out is not None:
+        labels[keep_out] = -1
     ids, counts = np.unique(labels[labels >= 0], return_counts=True)
     small = ids[counts < min_size]
     labels[np.isin(labels, small)] = -1
@@ -187,6 +328,8 @@ def postprocess(
         return np.full(len(labels), -1, dtype=int)
     cents = centroids_of(x, labels, keep)
     out = labels == -1
+    if keep_out is not None:
+        out &= ~keep_out
     if out.any():
         sim = x[out] @ cents.T
         best = sim.argmax(axis=1)
@@ -208,9 +351,18 @@ def postprocess(
 
 
 def fit_themes(
-    texts: Sequence[str], embeddings: np.ndarray, config: ThemesConfig, *, embedding_model: Any = None
+    texts: Sequence[str],
+    embeddings: np.ndarray,
+    config: ThemesConfig,
+    *,
+    embedding_model: Any = None,
+    groups: Sequence[Any] | np.ndarray | None = None,
 ) -> Discovery:
     """Discover themes in mentions (texts with their L2-normalised embeddings).
+
+    `groups`, when given, is the feedback item of each mention: it is used
+    (graph clustering only) to leave boilerplate unassigned and to join
+    facets of one issue; see the module docstring.
 
     With `embedding_model` (a loaded SentenceTransformer) the fit runs
     through BERTopic; without, the same clustering runs directly (tests,
@@ -231,19 +383,28 @@ def fit_themes(
             seconds=time.perf_counter() - t0,
         )
     topic_model = None
+    group_arr = np.asarray(groups, dtype=object) if groups is not None else None
     if embedding_model is not None:
         topic_model = build_topic_model(config, embedding_model, n)
+        if isinstance(topic_model.hdbscan_model, GraphCommunities):
+            topic_model.hdbscan_model.groups = group_arr
         raw = np.asarray(topic_model.fit_transform(list(texts), emb)[0], dtype=int)
+        cluster = topic_model.hdbscan_model
     else:
         model = build_topic_model(config, None, n, build=False)
         reduced = model["reducer"].fit_transform(emb) if model["reducer"] is not None else emb
-        raw = np.asarray(model["cluster"].fit(reduced).labels_, dtype=int)
+        cluster = model["cluster"]
+        if isinstance(cluster, GraphCommunities):
+            cluster.groups = group_arr
+        raw = np.asarray(cluster.fit(reduced).labels_, dtype=int)
+    boiler = np.asarray(getattr(cluster, "labels_", raw)) < 0 if group_arr is not None else np.zeros(n, bool)
     labels = postprocess(
         emb,
         raw,
         min_size=max(config.min_cluster_size, int(np.ceil(config.min_theme_share * n))),
         outlier_threshold=config.outlier_threshold,
         merge_threshold=config.merge_threshold,
+        keep_out=boiler,
     )
     k = int(labels.max()) + 1 if (labels >= 0).any() else 0
     cents = centroids_of(emb, labels, list(range(k)))
@@ -256,4 +417,5 @@ def fit_themes(
         raw_outlier_share=float((raw < 0).mean()),
         seconds=time.perf_counter() - t0,
         topic_model=topic_model,
+        n_boilerplate=int(boiler.sum()),
     )

@@ -265,7 +265,14 @@ def _fit(
         from voc.nlp.encoder import load_encoder
 
         model = load_encoder(embedding_model_ref)
-    disc = fit_themes([texts[i] for i in fit_idx], emb[fit_idx], cfg, embedding_model=model)
+    # The item of each mention lets discovery tell boilerplate from issues and join an issue's facets.
+    groups = mentions["item_id"].to_numpy(dtype=object)[fit_idx]
+    disc = fit_themes([texts[i] for i in fit_idx], emb[fit_idx], cfg, embedding_model=model, groups=groups)
+    if disc.n_boilerplate:
+        log.info(
+            "themes: %s mentions left unassigned as boilerplate (greetings, sign-offs next to any issue)",
+            f"{disc.n_boilerplate:,}",
+        )
     k = disc.n_themes
     # Every mention (sampled or not) goes to the nearest fitted theme or stays unassigned.
     labels = np.full(n, -1, dtype=int)
