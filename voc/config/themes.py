@@ -67,10 +67,10 @@ class ThemesConfig(BaseModel):
         default=2.0, gt=0, description="Louvain resolution; higher = finer themes"
     )
     graph_item_weight: float = Field(
-        default=0.45,
+        default=1.0,
         ge=0,
-        description="links between mentions of one feedback item, as a share of a mention's similarity degree: "
-        "facets of one issue that keep turning up together join one theme (0 = off)",
+        description="links between mentions of one feedback item, as a share of a mention's similarity degree, "
+        "when merging communities: facets of one issue that keep turning up together join one theme (0 = off)",
     )
     boilerplate_concentration: float = Field(
         default=0.2,

@@ -27,10 +27,12 @@ tickets. So:
   common each is (greetings, "first time contacting support", signatures),
   has no theme of its own; its mentions are left unassigned
   (`boilerplate_concentration`);
-- the graph then gets links between mentions of the same item, worth
-  `graph_item_weight` of a mention's similarity degree, so facets that keep
-  co-occurring join one theme. Texts without items (intent datasets, one
-  text each) see the plain graph, unchanged.
+- the communities are then merged by Louvain on the community graph:
+  similarity edges plus links between mentions of the same item (worth
+  `graph_item_weight` of a mention's similarity degree), so facets that
+  keep co-occurring join one theme. A mention never leaves its community,
+  so a single ticket raising two unrelated things merges nothing. Texts
+  without items (intent datasets, one text each) are clustered as before.
 
 `clustering = "hdbscan"` gives the classic BERTopic path (UMAP + HDBSCAN)
 with the same two post-steps.
@@ -208,6 +210,35 @@ class GraphCommunities:
             labels[list(c)] = i
         return labels
 
+    def _merge_facets(self, knn: Any, labels: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        """Merge communities that the same items keep linking: Louvain on the community graph.
+
+        Each community is one node (its internal weight a self-loop), joined
+        by its similarity edges plus the same-item links to the others. A
+        mention never leaves its community, so one ticket that raises two
+        unrelated things moves nothing; only facets that co-occur across many
+        items gain enough weight to merge.
+        """
+        import scipy.sparse as sp
+
+        ok = np.flatnonzero(labels >= 0)
+        if len(ok) < 3:
+            return labels
+        degree = float(np.asarray(knn.sum(axis=1)).mean())
+        g = knn[ok][:, ok] + item_graph(codes[ok], self.item_weight * degree)
+        k = int(labels[ok].max()) + 1
+        member = sp.coo_matrix(
+            (np.ones(len(ok)), (np.arange(len(ok)), labels[ok])), shape=(len(ok), k)
+        ).tocsr()
+        w = (member.T @ g @ member).tocsr()
+        # networkx counts a self-loop twice in a node's degree: halve the diagonal so
+        # modularity on this graph equals modularity of the merged partition on the mentions.
+        w = w - sp.diags(w.diagonal() / 2.0)
+        merged = self._louvain(w)
+        out = labels.copy()
+        out[ok] = merged[labels[ok]]
+        return out
+
     def fit(self, X: np.ndarray, y: Any = None) -> GraphCommunities:
         n = len(X)
         groups = self.groups
@@ -226,16 +257,9 @@ class GraphCommunities:
                     bp = boilerplate_communities(labels, codes, self.boilerplate_concentration)
                     keep = ~np.isin(labels, bp)
                     self.n_boilerplate_ = len(bp)
+                labels = np.where(keep, labels, -1)
                 if self.item_weight > 0:
-                    sub = np.flatnonzero(keep)
-                    g = knn[sub][:, sub]
-                    degree = float(np.asarray(g.sum(axis=1)).mean()) if len(sub) else 0.0
-                    g = g + item_graph(codes[sub], self.item_weight * degree)
-                    labels = np.full(n, -1, dtype=int)
-                    if len(sub) >= 3:
-                        labels[sub] = self._louvain(g)
-                else:
-                    labels = np.where(keep, labels, -1)
+                    labels = self._merge_facets(knn, labels, codes)
             self.labels_ = labels
         ids = sorted(set(self.labels_.tolist()) - {-1})
         self.centroids_ = (
