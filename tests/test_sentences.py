@@ -53,3 +53,33 @@ def test_order_is_kept_and_long_text_is_fully_covered() -> None:
     assert len(out[1]) == 300
     _check_offsets(long, out[1])
     assert sum(len(s.text) for s in out[1]) + 299 == len(long)  # nothing dropped but the joining spaces
+
+
+def test_redaction_placeholders_are_never_cut_and_blank_lines_end_sentences() -> None:
+    texts = [
+        "Call me on [PHONE] pls.\n\nG. Doe\nFacilities Lead",
+        "Hi team,\n\nfirst time contacting support. The app crashes on login.",
+        "Email [EMAIL] or ring [PHONE]. Thanks!",
+        "The hub is offline again\nand the app shows nothing",  # a hard-wrapped sentence stays whole
+    ]
+    got = list(split_texts(texts))
+    assert [s.text for s in got[0]] == ["Call me on [PHONE] pls.", "G. Doe\nFacilities Lead"]
+    assert [s.text for s in got[1]] == [
+        "Hi team",
+        "first time contacting support.",
+        "The app crashes on login.",
+    ]
+    assert [s.text for s in got[2]] == ["Email [EMAIL] or ring [PHONE].", "Thanks!"]
+    assert len(got[3]) == 1
+    for text, spans in zip(texts, got, strict=True):
+        assert all(text[s.start : s.end] == s.text for s in spans)  # offsets index the original text
+
+
+def test_streaming_keeps_input_order_across_chunks() -> None:
+    texts = [f"Order {i} arrived late.\n\nSecond paragraph {i}." if i % 3 else "" for i in range(50)]
+    got = list(split_texts(texts, batch_size=7))
+    assert len(got) == 50
+    for i, spans in enumerate(got):
+        assert [s.text for s in spans] == (
+            [] if i % 3 == 0 else [f"Order {i} arrived late.", f"Second paragraph {i}."]
+        )

