@@ -1,7 +1,8 @@
 """Sentiment benchmark: texts/s for the sentiment step alone, and what sharing the encoder pass saves.
 
 All in one process, same texts, 2 torch threads:
-- sentiment step: `model.predict` (dynamic padding, length-sorted batches of 64);
+- sentiment step: `model.predict` (dynamic padding, length-sorted batches of 64), at the
+  precision `auto` picks (bf16 on CPUs with native bfloat16), and again in float32;
 - baseline A: the same model with every batch padded to 128 tokens (no dynamic padding);
 - theme embedding alone: `voc.nlp.encoder.encode` (sentence-transformers, what themes pays anyway);
 - shared pass: `predict_with_embeddings` (sentiment + theme embedding from one lower-layer pass)
@@ -104,6 +105,7 @@ def main() -> int:
     torch.set_num_threads(args.threads)
     from voc.eval.sentiment import vader_scores
     from voc.nlp.encoder import encode
+    from voc.nlp.precision import resolve_precision
     from voc.nlp.sentiment import TopLayersSentiment, load_sentiment_model, normalize_text
 
     texts, what = load_texts(args.n)
@@ -114,6 +116,12 @@ def main() -> int:
     res: dict[str, float] = {}
     counts: dict[str, int] = {}
     res["sentiment_dynamic"], _ = timed("sentiment_dynamic", model.predict, texts)
+    # The same step in float32, for the bf16 speed-up (precision "auto" picks bf16 only on CPUs with native bf16).
+    chosen = model.precision
+    model.precision = "fp32"
+    model.predict(texts[:64])
+    res["sentiment_dynamic_fp32"], _ = timed("sentiment_dynamic_fp32", model.predict, texts)
+    model.precision = chosen
     static_n = min(n, 300)  # the slow baseline on a subset, to keep the run short
     res["sentiment_static128"], _ = timed(
         "sentiment_static128", static_padded_predict, model, texts[:static_n]
@@ -139,7 +147,11 @@ def main() -> int:
         "seconds": {k: round(v, 2) for k, v in res.items()},
         "texts_per_s": rate,
         "texts_per_cpu_s": cpu_rate,
+        "precision": resolve_precision(model.precision),
         "ratios": {
+            "precision_auto_vs_fp32_speedup": round(
+                res["sentiment_dynamic_fp32"] / res["sentiment_dynamic"], 2
+            ),
             "dynamic_vs_static128_speedup": round(rate["sentiment_dynamic"] / rate["sentiment_static128"], 2),
             "sentiment_cost_vs_theme_embedding": round(res["sentiment_dynamic"] / res["theme_embedding"], 2),
         },
@@ -150,7 +162,8 @@ def main() -> int:
             res["shared_pass"] / res["theme_embedding"], 2
         )
     print(
-        f"sentiment benchmark on {what}, {args.threads} threads, load avg {out['load_avg_1m']} on {os.cpu_count()} cores"
+        f"sentiment benchmark on {what}, {args.threads} threads, precision {out['precision']}, "
+        f"load avg {out['load_avg_1m']} on {os.cpu_count()} cores"
     )
     print(f"  {'step':<24} {'texts/s (wall)':>15} {'texts/CPU-s':>12}")
     for k in res:
