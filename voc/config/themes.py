@@ -72,6 +72,14 @@ class ThemesConfig(BaseModel):
         description="links between mentions of one feedback item, as a share of a mention's similarity degree, "
         "when merging communities: facets of one issue that keep turning up together join one theme (0 = off)",
     )
+    graph_time_split: float = Field(
+        default=0.25,
+        ge=0,
+        le=1,
+        description="when merging communities, never join two whose weekly volume profiles differ by more than "
+        "this (Kolmogorov-Smirnov distance of their mentions' weeks, and significant): an emerging issue stays "
+        "apart from an old one it co-occurs with, so it can be flagged new or rising (1 = off)",
+    )
     boilerplate_concentration: float = Field(
         default=0.2,
         ge=0,

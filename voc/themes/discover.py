@@ -33,6 +33,11 @@ tickets. So:
   keep co-occurring join one theme. A mention never leaves its community,
   so a single ticket raising two unrelated things merges nothing. Texts
   without items (intent datasets, one text each) are clustered as before.
+- with the mentions' dates (`times`), the merge never joins communities
+  whose weekly volume differs clearly (`graph_time_split`): an emerging
+  issue (the demo's "settings reset after the 5.2 update", two weeks old)
+  co-occurs with an old one ("the app crashes") in the same tickets, but
+  swallowed into it, it would never be flagged as new or rising.
 
 `clustering = "hdbscan"` gives the classic BERTopic path (UMAP + HDBSCAN)
 with the same two post-steps.
@@ -132,6 +137,91 @@ def item_graph(codes: np.ndarray, weight: float, window: int = 10) -> Any:
     return a + a.T
 
 
+def time_profiles_differ(
+    week_counts: np.ndarray, pairs: np.ndarray, min_distance: float, alpha: float = 1e-3
+) -> np.ndarray:
+    """Which `pairs` of communities have clearly different weekly volume profiles.
+
+    `week_counts` is a (communities x weeks) count matrix, `pairs` an (m, 2)
+    array of community indices. The distance is the two-sample
+    Kolmogorov-Smirnov statistic D of the weeks of their mentions (the
+    largest gap between their cumulative shares over time): a community
+    that only exists in the last two of 26 weeks is at D ~ 0.9 from one
+    spread over all of them. A pair differs when D > `min_distance` (an
+    effect size, so large communities with a mild seasonal tilt still
+    merge) and D is significant at `alpha` (the asymptotic KS critical
+    value, so a small community's noisy histogram is not taken for a
+    different profile). Weekly bins make D a lower bound of the exact
+    statistic, so the test only errs on the side of merging.
+    """
+    counts = np.asarray(week_counts, dtype=np.float64)
+    pairs = np.asarray(pairs, dtype=int).reshape(-1, 2)
+    out = np.zeros(len(pairs), dtype=bool)
+    if not len(pairs) or min_distance >= 1:
+        return out
+    size = counts.sum(axis=1)
+    cdf = np.cumsum(counts, axis=1) / np.maximum(size, 1)[:, None]
+    a, b = pairs[:, 0], pairs[:, 1]
+    d = np.zeros(len(pairs))
+    step = max(1, 2_000_000 // max(counts.shape[1], 1))  # bound the (pairs x weeks) block in memory
+    for s in range(0, len(pairs), step):
+        d[s : s + step] = np.abs(cdf[a[s : s + step]] - cdf[b[s : s + step]]).max(axis=1)
+    na, nb = size[a], size[b]
+    critical = np.sqrt(-np.log(alpha / 2) / 2) * np.sqrt((na + nb) / np.maximum(na * nb, 1))
+    return (na > 0) & (nb > 0) & (d > min_distance) & (d > critical)
+
+
+def week_counts_of(labels: np.ndarray, days: np.ndarray, k: int) -> np.ndarray:
+    """A (k x weeks) matrix: mentions of each community (label >= 0) per week since the first date."""
+    ok = labels >= 0
+    if not ok.any():
+        return np.zeros((k, 1))
+    week = np.floor((days - days[ok].min()) / 7.0).astype(int)
+    n_weeks = int(week[ok].max()) + 1
+    flat = np.bincount(labels[ok] * n_weeks + week[ok], minlength=k * n_weeks)
+    return flat.reshape(k, n_weeks).astype(np.float64)
+
+
+def split_by_time(
+    merged: np.ndarray, week_counts: np.ndarray, min_distance: float, alpha: float = 1e-3
+) -> np.ndarray:
+    """Undo merges that joined communities of different time profiles (`merged`: group per community).
+
+    In each group the largest community is the anchor. The other members,
+    pooled, must not differ from the anchor (see `time_profiles_differ`):
+    while they do, the member farthest from the anchor leaves. Pooling
+    matters: an emerging issue diluted by many small old communities, each
+    too small to differ significantly on its own, is caught all the same.
+    The members that left form a group of their own, checked the same way,
+    so every final group is consistent with its anchor whatever path
+    Louvain took to join it.
+    """
+    merged = np.asarray(merged, dtype=int)
+    counts = np.asarray(week_counts, dtype=np.float64)
+    size = counts.sum(axis=1)
+    cdf = np.cumsum(counts, axis=1) / np.maximum(size, 1)[:, None]
+    out = np.full(len(merged), -1, dtype=int)
+    todo = [np.flatnonzero(merged == g) for g in np.unique(merged)]
+    nxt = 0
+    while todo:
+        members = todo.pop()
+        anchor = members[np.lexsort((members, -size[members]))[0]]
+        others = members[members != anchor]
+        # Farthest from the anchor first, so the loop below peels them off in order.
+        others = others[np.argsort(-np.abs(cdf[others] - cdf[anchor]).max(axis=1), kind="stable")]
+        cut = 0
+        while cut < len(others):
+            pooled = np.vstack([counts[anchor], counts[others[cut:]].sum(axis=0)])
+            if not time_profiles_differ(pooled, np.array([[0, 1]]), min_distance, alpha)[0]:
+                break
+            cut += 1
+        out[np.append(others[cut:], anchor)] = nxt
+        nxt += 1
+        if cut:
+            todo.append(others[:cut])
+    return out
+
+
 def boilerplate_communities(
     labels: np.ndarray, codes: np.ndarray, min_concentration: float, min_evidence: int = 30, lift: float = 3.0
 ) -> list[int]:
@@ -179,7 +269,9 @@ class GraphCommunities:
     `groups` (set as an attribute before `fit`, since BERTopic calls
     `fit(X)`): the feedback item of each row, or None. With it, boilerplate
     communities get label -1 and same-item links join facets (see the
-    module docstring).
+    module docstring). `times` (likewise): the date of each row in days, or
+    None; with it, communities of clearly different weekly volume profiles
+    are never merged (`time_split`).
     """
 
     def __init__(
@@ -189,13 +281,16 @@ class GraphCommunities:
         seed: int = 42,
         item_weight: float = 0.0,
         boilerplate_concentration: float = 0.0,
+        time_split: float = 1.0,
     ) -> None:
         self.n_neighbors = n_neighbors
         self.resolution = resolution
         self.seed = seed
         self.item_weight = item_weight
         self.boilerplate_concentration = boilerplate_concentration
+        self.time_split = time_split
         self.groups: np.ndarray | None = None
+        self.times: np.ndarray | None = None  # days since the epoch per row, or None
         self.n_boilerplate_: int = 0
 
     def _louvain(self, graph: Any) -> np.ndarray:
@@ -218,6 +313,11 @@ class GraphCommunities:
         mention never leaves its community, so one ticket that raises two
         unrelated things moves nothing; only facets that co-occur across many
         items gain enough weight to merge.
+
+        With `times`, pairs of communities whose weekly volume differs
+        clearly lose their edges (so co-occurrence cannot pull an emerging
+        issue into an old one), and any merge Louvain still makes across
+        them through a third community is undone (`split_by_time`).
         """
         import scipy.sparse as sp
 
@@ -233,8 +333,19 @@ class GraphCommunities:
         w = (member.T @ g @ member).tocsr()
         # networkx counts a self-loop twice in a node's degree: halve the diagonal so
         # modularity on this graph equals modularity of the merged partition on the mentions.
-        w = w - sp.diags(w.diagonal() / 2.0)
+        diag = w.diagonal() / 2.0
+        w = w - sp.diags(diag)
+        weeks = None
+        if self.times is not None and self.time_split < 1:
+            weeks = week_counts_of(labels[ok], self.times[ok], k)
+            w = sp.triu(w, k=1).tocoo()
+            cut = time_profiles_differ(weeks, np.column_stack([w.row, w.col]), self.time_split)
+            w = sp.coo_matrix((np.where(cut, 0.0, w.data), (w.row, w.col)), shape=(k, k)).tocsr()
+            w.eliminate_zeros()
+            w = w + w.T + sp.diags(diag)
         merged = self._louvain(w)
+        if weeks is not None:
+            merged = split_by_time(merged, weeks, self.time_split)
         out = labels.copy()
         out[ok] = merged[labels[ok]]
         return out
@@ -244,6 +355,8 @@ class GraphCommunities:
         groups = self.groups
         if groups is not None and len(groups) != n:
             raise ValueError(f"groups has {len(groups)} entries for {n} rows")
+        if self.times is not None and len(self.times) != n:
+            raise ValueError(f"times has {len(self.times)} entries for {n} rows")
         self.n_boilerplate_ = 0
         if n < 3:
             self.labels_ = np.zeros(n, dtype=int)
@@ -290,6 +403,7 @@ def build_topic_model(config: ThemesConfig, embedding_model: Any, n_docs: int, *
             config.seed,
             item_weight=config.graph_item_weight,
             boilerplate_concentration=config.boilerplate_concentration,
+            time_split=config.graph_time_split,
         )
     else:
         from hdbscan import HDBSCAN
@@ -374,6 +488,15 @@ def postprocess(
     return np.array([remap.get(v, -1) for v in labels.tolist()], dtype=int)
 
 
+def _days(times: Sequence[Any] | np.ndarray) -> np.ndarray:
+    """Dates as float days since the epoch (UTC); missing dates count as the earliest one."""
+    import pandas as pd
+
+    ts = pd.to_datetime(pd.Series(list(times) if not isinstance(times, np.ndarray) else times), utc=True)
+    days = (ts - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(dtype=np.float64) / 86400.0
+    return np.where(np.isnan(days), np.nanmin(days) if (~np.isnan(days)).any() else 0.0, days)
+
+
 def fit_themes(
     texts: Sequence[str],
     embeddings: np.ndarray,
@@ -381,12 +504,15 @@ def fit_themes(
     *,
     embedding_model: Any = None,
     groups: Sequence[Any] | np.ndarray | None = None,
+    times: Sequence[Any] | np.ndarray | None = None,
 ) -> Discovery:
     """Discover themes in mentions (texts with their L2-normalised embeddings).
 
     `groups`, when given, is the feedback item of each mention: it is used
     (graph clustering only) to leave boilerplate unassigned and to join
-    facets of one issue; see the module docstring.
+    facets of one issue; see the module docstring. `times`, when given
+    with `groups`, is the date of each mention (anything pandas reads as a
+    datetime): facets are only joined when their weekly volume agrees.
 
     With `embedding_model` (a loaded SentenceTransformer) the fit runs
     through BERTopic; without, the same clustering runs directly (tests,
@@ -408,10 +534,12 @@ def fit_themes(
         )
     topic_model = None
     group_arr = np.asarray(groups, dtype=object) if groups is not None else None
+    days = _days(times) if times is not None else None
     if embedding_model is not None:
         topic_model = build_topic_model(config, embedding_model, n)
         if isinstance(topic_model.hdbscan_model, GraphCommunities):
             topic_model.hdbscan_model.groups = group_arr
+            topic_model.hdbscan_model.times = days
         raw = np.asarray(topic_model.fit_transform(list(texts), emb)[0], dtype=int)
         cluster = topic_model.hdbscan_model
     else:
@@ -420,6 +548,7 @@ def fit_themes(
         cluster = model["cluster"]
         if isinstance(cluster, GraphCommunities):
             cluster.groups = group_arr
+            cluster.times = days
         raw = np.asarray(cluster.fit(reduced).labels_, dtype=int)
     boiler = np.asarray(getattr(cluster, "labels_", raw)) < 0 if group_arr is not None else np.zeros(n, bool)
     labels = postprocess(

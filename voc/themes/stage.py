@@ -267,7 +267,11 @@ def _fit(
         model = load_encoder(embedding_model_ref)
     # The item of each mention lets discovery tell boilerplate from issues and join an issue's facets.
     groups = mentions["item_id"].to_numpy(dtype=object)[fit_idx]
-    disc = fit_themes([texts[i] for i in fit_idx], emb[fit_idx], cfg, embedding_model=model, groups=groups)
+    # Their dates keep an emerging issue from being merged into an old one it co-occurs with.
+    times = mentions["created_at"].to_numpy()[fit_idx] if "created_at" in mentions else None
+    disc = fit_themes(
+        [texts[i] for i in fit_idx], emb[fit_idx], cfg, embedding_model=model, groups=groups, times=times
+    )
     if disc.n_boilerplate:
         log.info(
             "themes: %s mentions left unassigned as boilerplate (greetings, sign-offs next to any issue)",
