@@ -87,3 +87,18 @@ def test_item_context_can_be_switched_off() -> None:
     with_groups = fit_themes(texts, x, cfg, groups=codes)
     without = fit_themes(texts, x, cfg)
     assert np.array_equal(with_groups.labels, without.labels)
+
+
+def test_boilerplate_step_stands_down_when_it_would_set_aside_most_mentions() -> None:
+    # Short texts: every community's co-occurrence looks spread out. The test then flags
+    # (nearly) everything; a cap keeps the themes and says why in the note.
+    labels, codes, _ = _facet_items()
+    x = _embed(labels)
+    texts = [f"m{i}" for i in range(len(x))]
+    groups = [f"item-{c}" for c in codes]
+    eager = ThemesConfig(min_cluster_size=10, boilerplate_concentration=1.0, graph_item_weight=0.0)
+    flagged = fit_themes(texts, x, eager.model_copy(update={"boilerplate_max_share": 1.0}), groups=groups)
+    assert flagged.n_boilerplate > 0.9 * len(x)
+    capped = fit_themes(texts, x, eager, groups=groups)  # default cap 0.25
+    assert capped.n_boilerplate == 0 and capped.n_themes == 2 * ISSUES + 1
+    assert "boilerplate test skipped" in capped.note and "boilerplate_max_share" in capped.note

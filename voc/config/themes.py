@@ -87,6 +87,13 @@ class ThemesConfig(BaseModel):
         description="a community whose co-occurrence in items is this little concentrated on associated "
         "themes (greetings, sign-offs) is boilerplate and left unassigned (0 = off)",
     )
+    boilerplate_max_share: float = Field(
+        default=0.25,
+        gt=0,
+        le=1,
+        description="if the boilerplate test would set aside more than this share of the mentions, co-occurrence "
+        "does not tell boilerplate from content on this data (short texts such as tweets): nothing is set aside",
+    )
     umap_neighbors: int = Field(default=15, ge=2)
     umap_components: int = Field(default=10, ge=2)
     min_cluster_size: int = Field(default=15, ge=2, description="fewest mentions a theme needs at discovery")

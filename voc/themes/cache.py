@@ -86,7 +86,7 @@ def cached_embeddings(
         store.write_frame(TABLE, frame, key=["text_hash", "model"])
         found.update(zip(new_h, vecs, strict=True))
         log.info(
-            "themes: embedded %s new texts (%s from cache)",
+            "embeddings cache: added %s texts (%s were cached)",
             f"{len(new_h):,}",
             f"{len(unique) - len(new_h):,}",
         )

@@ -281,6 +281,7 @@ class GraphCommunities:
         seed: int = 42,
         item_weight: float = 0.0,
         boilerplate_concentration: float = 0.0,
+        boilerplate_max_share: float = 1.0,
         time_split: float = 1.0,
     ) -> None:
         self.n_neighbors = n_neighbors
@@ -288,6 +289,7 @@ class GraphCommunities:
         self.seed = seed
         self.item_weight = item_weight
         self.boilerplate_concentration = boilerplate_concentration
+        self.boilerplate_max_share = boilerplate_max_share
         self.time_split = time_split
         self.groups: np.ndarray | None = None
         self.times: np.ndarray | None = None  # days since the epoch per row, or None
@@ -358,6 +360,7 @@ class GraphCommunities:
         if self.times is not None and len(self.times) != n:
             raise ValueError(f"times has {len(self.times)} entries for {n} rows")
         self.n_boilerplate_ = 0
+        self.boilerplate_skipped_: float | None = None
         if n < 3:
             self.labels_ = np.zeros(n, dtype=int)
         else:
@@ -369,6 +372,13 @@ class GraphCommunities:
                 if self.boilerplate_concentration > 0:
                     bp = boilerplate_communities(labels, codes, self.boilerplate_concentration)
                     keep = ~np.isin(labels, bp)
+                    if (~keep).mean() > self.boilerplate_max_share:
+                        # On short texts (tweets: one or two mentions each) every community's
+                        # co-occurrence looks spread out; setting most of the data aside would
+                        # be the test failing, not boilerplate.
+                        self.boilerplate_skipped_ = float((~keep).mean())
+                        keep[:] = True
+                        bp = []
                     self.n_boilerplate_ = len(bp)
                 labels = np.where(keep, labels, -1)
                 if self.item_weight > 0:
@@ -403,6 +413,7 @@ def build_topic_model(config: ThemesConfig, embedding_model: Any, n_docs: int, *
             config.seed,
             item_weight=config.graph_item_weight,
             boilerplate_concentration=config.boilerplate_concentration,
+            boilerplate_max_share=config.boilerplate_max_share,
             time_split=config.graph_time_split,
         )
     else:
@@ -571,4 +582,16 @@ def fit_themes(
         seconds=time.perf_counter() - t0,
         topic_model=topic_model,
         n_boilerplate=int(boiler.sum()),
+        note=_boilerplate_note(cluster, config),
+    )
+
+
+def _boilerplate_note(cluster: Any, config: ThemesConfig) -> str:
+    skipped = getattr(cluster, "boilerplate_skipped_", None)
+    if skipped is None:
+        return ""
+    return (
+        f"boilerplate test skipped: it would have set aside {skipped:.0%} of the mentions (more than "
+        f"themes.boilerplate_max_share = {config.boilerplate_max_share:g}), so co-occurrence does not tell "
+        "boilerplate from content here (short texts)"
     )
