@@ -111,7 +111,12 @@ class ThemesConfig(BaseModel):
     merge_threshold: float = Field(
         default=0.92, ge=0, le=1, description="themes whose centroids are this similar (cosine) are merged"
     )
-    max_fit_mentions: int = Field(default=100_000, ge=100, description="sample cap for one fit")
+    max_fit_mentions: int = Field(
+        default=50_000,
+        ge=100,
+        description="sample cap for one fit; the other mentions go to their nearest theme (50,000 keeps a "
+        "100,000-item store's rebuild under 3 GB)",
+    )
     # Registry and incremental assignment.
     match_threshold: float = Field(
         default=0.8, ge=0, le=1, description="centroid cosine for a refitted theme to keep an existing id"
