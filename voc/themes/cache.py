@@ -49,28 +49,38 @@ def cached_embeddings(
     model = cache_key(model)
     hashes = [text_hash(t) for t in texts]
     unique = list(dict.fromkeys(hashes))
-    found: dict[str, np.ndarray] = {}
+    row_of = {h: i for i, h in enumerate(unique)}
+    # One contiguous (unique x dim) matrix, filled from the cache and then from the encoder:
+    # per-row arrays in a frame cost twice the memory at a few 100,000 mentions.
+    mat: np.ndarray | None = None
+    have = np.zeros(len(unique), dtype=bool)
     if store.table_exists(TABLE):
-        keys = pd.DataFrame({"text_hash": unique})
-        store.con.register("_emb_keys", keys)
+        store.con.register("_emb_keys", pd.DataFrame({"text_hash": unique}))
         try:
-            got = store.query(
-                f"SELECT e.text_hash, e.vector FROM {TABLE} e JOIN _emb_keys k USING (text_hash) WHERE e.model = ?",
-                [model],
-            )
+            got = store.con.sql(
+                f"SELECT e.text_hash, e.vector FROM {TABLE} e JOIN _emb_keys k USING (text_hash) "
+                f"WHERE e.model = '{model.replace(chr(39), chr(39) * 2)}'"
+            ).to_arrow_table()
         finally:
             store.con.unregister("_emb_keys")
-        for h, v in zip(got["text_hash"].tolist(), got["vector"].tolist(), strict=True):
-            found[h] = np.asarray(v, dtype=np.float32)
-    first_text = {}
-    for h, t in zip(hashes, texts, strict=True):
-        if h not in found and h not in first_text:
-            first_text[h] = t
-    if first_text:
-        new_h = list(first_text)
+        if got.num_rows:
+            vec = got.column("vector").combine_chunks()
+            flat = vec.flatten().to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
+            dim = len(flat) // got.num_rows
+            mat = np.zeros((len(unique), dim), dtype=np.float32)
+            at = np.fromiter((row_of[h] for h in got.column("text_hash").to_pylist()), dtype=np.int64)
+            mat[at] = flat.reshape(got.num_rows, dim)
+            have[at] = True
+    missing = np.flatnonzero(~have)
+    if len(missing):
+        new_h = [unique[i] for i in missing]
+        first_text = dict(zip(hashes, texts, strict=True))
         vecs = np.asarray(encode_fn([first_text[h] for h in new_h]), dtype=np.float32)
         dim = vecs.shape[1]
-        frame = pd.DataFrame({"text_hash": new_h, "model": model, "vector": [v.tolist() for v in vecs]})
+        if mat is None:
+            mat = np.zeros((len(unique), dim), dtype=np.float32)
+        mat[missing] = vecs
+        frame = pd.DataFrame({"text_hash": new_h, "model": model, "vector": list(vecs)})
         if not store.table_exists(TABLE):
             store.execute(
                 f"CREATE TABLE {TABLE} (text_hash VARCHAR NOT NULL, model VARCHAR NOT NULL, "
@@ -84,10 +94,10 @@ def cached_embeddings(
                 [bare, bare + "#", model],
             )
         store.write_frame(TABLE, frame, key=["text_hash", "model"])
-        found.update(zip(new_h, vecs, strict=True))
         log.info(
             "embeddings cache: added %s texts (%s were cached)",
             f"{len(new_h):,}",
             f"{len(unique) - len(new_h):,}",
         )
-    return np.stack([found[h] for h in hashes]).astype(np.float32)
+    assert mat is not None
+    return mat[np.fromiter((row_of[h] for h in hashes), dtype=np.int64, count=len(hashes))]
