@@ -155,9 +155,11 @@ def build_backlog(
     if config.alerts.enabled:
         dispatch(store, backlog.alerts, config.alerts)
     statuses = pd.Series([e.status for e in entries]).value_counts().to_dict() if entries else {}
+    # Alerts are always evaluated (the report lists them); ops must see whether they went out.
+    sent = "dispatched" if config.alerts.enabled else "not sent: alerts.enabled is false"
     log.info(
-        "backlog: ranked %d themes for %s (%s), %d alerts, wrote %s in %.1f s",
+        "backlog: ranked %d themes for %s (%s), %d alerts (%s), wrote %s in %.1f s",
         len(entries), period, ", ".join(f"{v} {k}" for k, v in statuses.items()) or "none",
-        len(backlog.alerts), ", ".join(p.name for p in paths.values()), time.perf_counter() - t0,
+        len(backlog.alerts), sent, ", ".join(p.name for p in paths.values()), time.perf_counter() - t0,
     )  # fmt: skip
     return backlog
