@@ -62,11 +62,6 @@ def normalize_text(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-def tokens_change_when_normalized(text: str) -> bool:
-    """True when `normalize_text` changes what a WordPiece tokenizer sees (a URL or @handle)."""
-    return bool(_URL.search(text) or _HANDLE.search(text))
-
-
 # -- results ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Predictions:
