@@ -16,6 +16,8 @@ memory figure (target < 3 GB at 100,000). The rebuild baseline is the
 
     .venv/bin/python bench/bench_incremental.py                         # 100,000 + 2,000
     .venv/bin/python bench/bench_incremental.py --items 20000 --new 400
+    .venv/bin/python bench/bench_incremental.py --work /tmp/incr            # keep the store ...
+    .venv/bin/python bench/bench_incremental.py --work /tmp/incr --reuse    # ... and time only the weekly run again
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -71,6 +74,7 @@ def child(work: Path, with_new: bool, sentiment_model: str) -> dict[str, Any]:
         "read": c.read,
         "stored": c.stored,
         "stages_s": {k: v["seconds"] for k, v in res.stages.items()},
+        "peak_rss_after_stage_mb": {k: v.get("peak_rss_mb") for k, v in res.stages.items()},
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
 
@@ -90,6 +94,9 @@ def main() -> None:
     ap.add_argument("--items", type=int, default=100_000, help="items in the store before the weekly run")
     ap.add_argument("--new", type=int, default=2_000, help="new items in the weekly run")
     ap.add_argument("--sentiment-model", default="default")
+    ap.add_argument("--work", type=Path, help="keep the generated data and stores in this folder")
+    ap.add_argument("--reuse", action="store_true",
+                    help="with --work: reuse its full build (restored from its snapshot) and run the weekly run again")
     ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--with-new", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -101,17 +108,30 @@ def main() -> None:
 
     from voc.demo import DEFAULT_END, generate_demo
 
+    if args.reuse and not (args.work and (args.work / "full.json").exists()):
+        sys.exit("bench_incremental: --reuse needs a --work folder from an earlier run (full.json not found)")
     with tempfile.TemporaryDirectory(prefix="voc-bench-incr-") as tmp_s:
-        work = Path(tmp_s)
-        t0 = time.perf_counter()
-        generate_demo(work / "data" / "demo", n_items=args.items)
-        # The generator needs 3 weeks to plant its emerging theme; the new items come after the stored ones.
-        generate_demo(work / "data" / "new", seed=8, n_items=args.new, weeks=3, end=DEFAULT_END + timedelta(days=21))
-        print(f"bench_incremental: generated {args.items:,} + {args.new:,} demo items in "
-              f"{time.perf_counter() - t0:.0f} s", flush=True)
-        full = _run_child(work, False, args.sentiment_model)
-        print(f"full rebuild: {full['seconds']:.1f} s, peak RSS {full['peak_rss_mb']:,} MB, stages {full['stages_s']}",
-              flush=True)
+        work = args.work or Path(tmp_s)
+        work.mkdir(parents=True, exist_ok=True)
+        snapshot = work / "voc.full.duckdb"
+        if args.reuse:
+            shutil.copyfile(snapshot, work / "voc.duckdb")
+            full = json.loads((work / "full.json").read_text(encoding="utf-8"))
+            print(f"full rebuild (reused from {work}): {full['seconds']:.1f} s", flush=True)
+        else:
+            t0 = time.perf_counter()
+            generate_demo(work / "data" / "demo", n_items=args.items)
+            # The generator needs 3 weeks to plant its emerging theme; the new items come after the stored ones.
+            generate_demo(work / "data" / "new", seed=8, n_items=args.new, weeks=3,
+                          end=DEFAULT_END + timedelta(days=21))  # fmt: skip
+            print(f"bench_incremental: generated {args.items:,} + {args.new:,} demo items in "
+                  f"{time.perf_counter() - t0:.0f} s", flush=True)
+            full = _run_child(work, False, args.sentiment_model)
+            if args.work:
+                shutil.copyfile(work / "voc.duckdb", snapshot)
+                (work / "full.json").write_text(json.dumps(full), encoding="utf-8")
+            print(f"full rebuild: {full['seconds']:.1f} s, peak RSS {full['peak_rss_mb']:,} MB, "
+                  f"stages {full['stages_s']}", flush=True)
         weekly = _run_child(work, True, args.sentiment_model)
         print(f"weekly run:   {weekly['seconds']:.1f} s, peak RSS {weekly['peak_rss_mb']:,} MB, "
               f"stages {weekly['stages_s']}", flush=True)

@@ -243,3 +243,79 @@ def test_cli_lists_and_shows_themes(tmp_path) -> None:
     assert shown.exit_code == 0 and first["label"] in shown.output and "mentions in" in shown.output
     missing = runner.invoke(app, ["themes", "show", "T9999", "-c", str(conf)])
     assert missing.exit_code == 1 and "no theme" in missing.output
+
+
+def _tables(store) -> dict[str, pd.DataFrame]:
+    return {
+        "mentions": store.query("SELECT item_id, sent_idx, theme_id FROM mentions ORDER BY ALL"),
+        "weekly": store.query("SELECT * FROM theme_weekly ORDER BY ALL"),
+        "themes": store.query(
+            "SELECT theme_id, label, status, size, share_negative, first_seen, last_seen, group_id "
+            "FROM themes ORDER BY theme_id"
+        ),
+        "item_themes": store.query("SELECT item_id, theme_ids FROM item_themes ORDER BY item_id"),
+    }
+
+
+def _label_sentiment(store) -> None:
+    """Refund sentences negative, the other first sentences positive; items neutral (the fallback)."""
+    s = store.query("SELECT item_id, sent_idx, text FROM sentences WHERE sent_idx = 0")
+    s["label"] = np.where(s["text"].str.contains("refund"), "negative", "positive")
+    store.write_frame("sentence_sentiment", s[["item_id", "sent_idx", "label"]], key=["item_id", "sent_idx"])
+    items = s[["item_id"]].drop_duplicates().assign(label="neutral")
+    store.write_frame("item_sentiment", items, key=["item_id"])
+
+
+def test_the_append_only_week_writes_what_the_full_incremental_pass_writes(tmp_path, cfg) -> None:
+    from voc.store import DuckDBStore
+
+    week2 = [
+        (f"b-{k}", [f"{s[:-1]} this week.", "Thanks!"]) for k, s in enumerate(topic_sentences("refund", 8))
+    ]
+    week2 += [(f"b-x{k}", [f"{s[:-1]} again."]) for k, s in enumerate(topic_sentences("staff", 6))]
+    week2 += [("b-empty", ["  "])]
+    got = {}
+    for way in ("append", "full"):
+        with DuckDBStore(tmp_path / f"{way}.duckdb") as store:
+            add_items(store, topic_items("a"))
+            _label_sentiment(store)
+            update_themes(store, cfg, encode_fn=fake_encode, progress=False)
+            add_items(store, week2, start=datetime(2026, 3, 9, 9, tzinfo=UTC))
+            _label_sentiment(store)
+            if way == "full":  # as if the edits had changed: every mention is read and rewritten
+                store.set_watermark("themes", "edits", "changed")
+            out = update_themes(store, cfg, refit=False, encode_fn=fake_encode, progress=False)
+            assert out["mode"] == "incremental"
+            got[way] = _tables(store), out
+    (a, out_a), (f, out_f) = got["append"], got["full"]
+    assert out_a["new_mentions"] == 8 * 2 + 6  # refund items have two sentences, staff items one, "  " none
+    assert out_a["mentions"] == out_f["mentions"] and out_a["items"] == out_f["items"]
+    for name in ("mentions", "weekly", "item_themes"):
+        pd.testing.assert_frame_equal(a[name], f[name], check_dtype=False, obj=name)
+    # Share negative and dates are counted the same way; sizes too (known mentions never move).
+    pd.testing.assert_frame_equal(a["themes"], f["themes"], check_dtype=False)
+    share = a["themes"].set_index("theme_id")["share_negative"]
+    assert share.notna().all() and share.between(0, 1).all() and (share > 0.5).any() and (share < 0.5).any()
+    assert len(a["item_themes"]) == len(topic_items("a")) + len(week2)
+
+
+def test_an_append_only_week_drops_the_mentions_of_sentences_that_are_gone(mem_store, cfg) -> None:
+    add_items(mem_store, topic_items("a"))
+    update_themes(mem_store, cfg, encode_fn=fake_encode, progress=False)
+    item = mem_store.query("SELECT item_id FROM mentions WHERE theme_id != 'unassigned' LIMIT 1")[
+        "item_id"
+    ].iloc[0]
+    # The item's text was updated upstream and re-split: only its first sentence is left.
+    mem_store.execute("DELETE FROM sentences WHERE item_id = ? AND sent_idx > 0", [item])
+    mem_store.execute("UPDATE sentences SET text = 'My refund has not arrived after two weeks.' "
+                      "WHERE item_id = ? AND sent_idx = 0", [item])  # fmt: skip
+    size_before = mem_store.query("SELECT sum(size) AS n FROM themes")["n"].iloc[0]
+    update_themes(mem_store, cfg, refit=False, encode_fn=fake_encode, progress=False)
+    left = mem_store.query("SELECT sent_idx FROM mentions WHERE item_id = ?", [item])
+    assert left["sent_idx"].tolist() == [0]
+    total = mem_store.query("SELECT count(*) AS n FROM mentions WHERE theme_id != 'unassigned'")["n"].iloc[0]
+    assert mem_store.query("SELECT sum(size) AS n FROM themes")["n"].iloc[0] == total <= size_before
+    ids = json.loads(
+        mem_store.query("SELECT theme_ids FROM item_themes WHERE item_id = ?", [item])["theme_ids"].iloc[0]
+    )
+    assert len(ids) <= 1

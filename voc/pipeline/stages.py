@@ -8,6 +8,7 @@ incremental: items already processed are not processed again.
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,16 @@ from voc.config import VocConfig
 from voc.store import DuckDBStore
 
 log = logging.getLogger(__name__)
+
+
+def _peak_rss_mb() -> int | None:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    # ru_maxrss is in KiB on Linux, bytes on macOS.
+    div = 1024 * 1024 if sys.platform == "darwin" else 1024
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / div)
 
 
 def run_stages(
@@ -27,7 +38,8 @@ def run_stages(
     def timed(name: str, fn, *args: Any, **kwargs: Any) -> Any:
         t0 = time.perf_counter()
         out = fn(*args, **kwargs)
-        summaries[name] = {"seconds": round(time.perf_counter() - t0, 2), "result": out}
+        # The process's high-water mark after each stage: the stage where it jumps is the one that set it.
+        summaries[name] = {"seconds": round(time.perf_counter() - t0, 2), "peak_rss_mb": _peak_rss_mb(), "result": out}
         return out
 
     from voc.nlp.stage import enrich_sentiment

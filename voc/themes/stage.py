@@ -13,12 +13,16 @@ optionally `sentence_sentiment`/`item_sentiment`, and writes:
 
 The first run fits; later runs assign new mentions to the registry's
 themes and refit when `themes.refit_every_days` have passed (or when asked).
+A weekly run with nothing else to redo (no refit, the same edits, every theme
+labelled) only reads the new sentences and appends their rows: its cost
+follows the new items, not the size of the store.
 Only this module touches the store; fitting, matching and labelling are
 pure functions in the sibling modules.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -51,14 +55,28 @@ def _now() -> datetime:
 
 
 # -- reading -----------------------------------------------------------------
+# A sentence is a mention when it has text; one definition for the full and the append-only reads.
+_IS_MENTION = "s.text IS NOT NULL AND length(trim(s.text)) > 0"
+_MENTION_COLUMNS = "s.item_id, s.sent_idx, s.text, i.created_at, i.language"
+_MENTION_ORDER = "ORDER BY i.created_at, s.item_id, s.sent_idx"
+
+
 def load_mentions(store: Any) -> pd.DataFrame:
     """Mentions (item_id, sent_idx, text, created_at, language); splits items when `sentences` is absent."""
     if not store.table_exists("sentences"):
         _write_sentences(store)
     return store.query(
-        "SELECT s.item_id, s.sent_idx, s.text, i.created_at, i.language FROM sentences s "
-        "JOIN items i ON i.id = s.item_id "
-        "WHERE s.text IS NOT NULL AND length(trim(s.text)) > 0 ORDER BY i.created_at, s.item_id, s.sent_idx"
+        f"SELECT {_MENTION_COLUMNS} FROM sentences s JOIN items i ON i.id = s.item_id WHERE {_IS_MENTION} "
+        + _MENTION_ORDER
+    )
+
+
+def _unthemed_mentions(store: Any) -> pd.DataFrame:
+    """Mentions with no row in `mentions` yet (the new sentences since the last run)."""
+    return store.query(
+        f"SELECT {_MENTION_COLUMNS} FROM sentences s JOIN items i ON i.id = s.item_id WHERE {_IS_MENTION} "
+        "AND NOT EXISTS (SELECT 1 FROM mentions m WHERE m.item_id = s.item_id AND m.sent_idx = s.sent_idx) "
+        + _MENTION_ORDER
     )
 
 
@@ -82,17 +100,24 @@ def _write_sentences(store: Any) -> None:
     )
 
 
-def _negativity(store: Any, mentions: pd.DataFrame) -> np.ndarray:
-    """Per mention: 1.0 negative, 0.0 not, NaN unknown (sentence label, else its item's)."""
+def _negativity(store: Any, mentions: pd.DataFrame, *, only_their_items: bool = False) -> np.ndarray:
+    """Per mention: 1.0 negative, 0.0 not, NaN unknown (sentence label, else its item's).
+
+    `only_their_items` reads the labels of these mentions' items only (a few
+    new items) instead of whole tables (a fit over all of them).
+    """
     neg = np.full(len(mentions), np.nan)
     key = mentions[["item_id", "sent_idx"]].reset_index(drop=True)
+    where, params = "", []
+    if only_their_items:
+        where, params = " WHERE item_id IN (SELECT unnest(?::VARCHAR[]))", [key["item_id"].unique().tolist()]
     if store.table_exists("sentence_sentiment"):
-        s = store.query("SELECT item_id, sent_idx, label FROM sentence_sentiment")
+        s = store.query("SELECT item_id, sent_idx, label FROM sentence_sentiment" + where, params)
         m = key.merge(s, on=["item_id", "sent_idx"], how="left")
         known = m["label"].notna().to_numpy()
         neg[known] = (m.loc[known, "label"] == "negative").to_numpy(dtype=float)
     if store.table_exists("item_sentiment") and np.isnan(neg).any():
-        s = store.query("SELECT item_id, label FROM item_sentiment")
+        s = store.query("SELECT item_id, label FROM item_sentiment" + where, params)
         m = key.merge(s, on="item_id", how="left")
         fill = np.isnan(neg) & m["label"].notna().to_numpy()
         neg[fill] = (m.loc[fill, "label"] == "negative").to_numpy(dtype=float)
@@ -138,35 +163,27 @@ def update_themes(
     cfg = config.themes
     t0 = time.perf_counter()
     now = _now()
-    mentions = load_mentions(store)
-    texts = mentions["text"].astype(str).tolist()
-    if encode_fn is None:
-        from voc.nlp.encoder import encode
-
-        def encode_fn(batch: list[str]) -> np.ndarray:
-            return encode(batch, ref=config.encoder.model, batch_size=config.encoder.batch_size,
-                          show_progress=progress, precision=config.encoder.precision)  # fmt: skip
-
-        embedding_model_ref: str | None = config.encoder.model
-    else:
-        embedding_model_ref = None
-    emb = (
-        cached_embeddings(store, texts, config.encoder.model, encode_fn)
-        if texts
-        else np.zeros((0, 384), np.float32)
-    )
-    # Only English mentions with some content are themed (the encoder and the labels are English);
-    # the rest stay unassigned and are counted as such.
-    lang = mentions["language"].astype(object).where(mentions["language"].notna(), None).tolist()
-    usable = substantive(texts) & np.array(
-        [lg is None or str(lg).lower().startswith("en") for lg in lang], dtype=bool
-    )
+    if not store.table_exists("sentences"):
+        _write_sentences(store)
+    embedding_model_ref: str | None = config.encoder.model if encode_fn is None else None
+    encode_fn = encode_fn or _configured_encoder(config, progress)
     registry = load_registry(store)
     last = _last_fit(store)
     has_registry = len(registry) > 0
     due = last is None or now - last >= timedelta(days=cfg.refit_every_days)
     do_fit = (not has_registry) or refit is True or (refit is None and due)
+    edits = _edits_key(cfg)
+    if not do_fit and _only_new_mentions_to_assign(store, registry, edits):
+        return _append_new_mentions(store, config, registry, encode_fn, t0)
 
+    mentions = load_mentions(store)
+    texts = mentions["text"].astype(str).tolist()
+    emb = (
+        cached_embeddings(store, texts, config.encoder.model, encode_fn)
+        if texts
+        else np.zeros((0, 384), np.float32)
+    )
+    usable = _usable(mentions, texts)
     note = ""
     if do_fit:
         theme_of, score, registry, note, fit_info = _fit(
@@ -183,9 +200,8 @@ def update_themes(
     # an incremental week would otherwise load the encoder just to recompute labels it keeps.
     labelled = set(registry.loc[registry["label"].fillna("").astype(str).str.strip() != "", "theme_id"])
     needs_labels = do_fit or any(t not in labelled for t in set(theme_of.tolist()) - {UNASSIGNED})
-    registry = _describe(registry, mentions, texts, emb, theme_of, neg, cfg, relabel_all=False, use_spacy=do_fit and cfg.label_noun_chunks,
+    registry = _describe(registry, texts, emb, theme_of, cfg, relabel_all=False, use_spacy=do_fit and cfg.label_noun_chunks,
                          encode_fn=encode_fn if embedding_model_ref is not None and needs_labels else None, now=now)  # fmt: skip
-    registry = _retire_empty(registry, theme_of)
     # Scores are recomputed against the final centroids so overrides and merges are reflected.
     cent = {r.theme_id: r.centroid for r in registry.itertuples() if r.centroid is not None}
     has = np.array([t in cent for t in theme_of.tolist()])
@@ -194,35 +210,213 @@ def update_themes(
         score = score.copy()
         score[has] = np.einsum("ij,ij->i", normalise(emb[has]), c)
 
-    mention_df = pd.DataFrame(
+    mention_df = _mention_frame(mentions, theme_of, score)
+    items_df = _item_themes(store.query("SELECT id AS item_id FROM items"), mention_df, neg, registry)
+    with store.transaction():
+        for table in ("mentions", "item_themes"):
+            if store.table_exists(table):
+                store.execute(f"DROP TABLE {table}")
+        store.write_frame("mentions", mention_df)
+        store.write_frame("item_themes", items_df)
+        registry = _write_theme_tables(store, registry)
+        if fit_info is not None:
+            store.write_frame("theme_fits", pd.DataFrame([{**fit_info, "fitted_at": now}]))
+        store.set_watermark("themes", "edits", edits)
+
+    # Unassigned share among the mentions that could be themed; greetings, fragments
+    # and non-English mentions are counted apart as skipped.
+    return _summary("fit" if do_fit else "incremental", registry, mentions, theme_of, usable, t0,
+                    notes=ov.notes, note=note)  # fmt: skip
+
+
+def _configured_encoder(config: VocConfig, progress: bool) -> Callable[[list[str]], np.ndarray]:
+    from voc.nlp.encoder import encode
+
+    def encode_fn(batch: list[str]) -> np.ndarray:
+        return encode(batch, ref=config.encoder.model, batch_size=config.encoder.batch_size,
+                      show_progress=progress, precision=config.encoder.precision)  # fmt: skip
+
+    return encode_fn
+
+
+def _usable(mentions: pd.DataFrame, texts: list[str]) -> np.ndarray:
+    """Only English mentions with some content are themed (the encoder and the labels are English)."""
+    lang = mentions["language"].astype(object).where(mentions["language"].notna(), None).tolist()
+    return substantive(texts) & np.array(
+        [lg is None or str(lg).lower().startswith("en") for lg in lang], dtype=bool
+    )
+
+
+def _edits_key(cfg: Any) -> str:
+    """A fingerprint of the user's theme edits: when they change, every mention is looked at again."""
+    return hashlib.sha1(cfg.overrides.model_dump_json().encode("utf-8")).hexdigest()
+
+
+def _only_new_mentions_to_assign(store: Any, registry: pd.DataFrame, edits: str) -> bool:
+    """True when a run only has to theme the new sentences: same edits, tables in place, every theme labelled."""
+    if not all(store.table_exists(t) for t in ("mentions", "item_themes", "theme_weekly")):
+        return False
+    if store.get_watermark("themes", "edits") != edits:
+        return False
+    live = registry[registry["status"] != "retired"]
+    return bool(live["label"].fillna("").astype(str).str.strip().ne("").all())
+
+
+def _append_new_mentions(
+    store: Any,
+    config: VocConfig,
+    registry: pd.DataFrame,
+    encode_fn: Callable[[list[str]], np.ndarray],
+    t0: float,
+) -> dict[str, Any]:
+    """The weekly path: theme only the sentences without a row in `mentions`, append them, refresh counts.
+
+    Known mentions keep their theme and score, themes keep their centroids,
+    labels, keywords, quotes and groups until the next refit (so a theme's
+    identity does not drift week to week), and only the new items' rows of
+    `item_themes` are written. Sizes, dates, share negative and the weekly
+    counts are recounted in the store over all mentions.
+    """
+    new = _unthemed_mentions(store)
+    texts = new["text"].astype(str).tolist()
+    emb = (
+        cached_embeddings(store, texts, config.encoder.model, encode_fn)
+        if texts
+        else np.zeros((0, 384), np.float32)
+    )
+    usable = _usable(new, texts)
+    theme_of = np.full(len(new), UNASSIGNED, dtype=object)
+    score = np.zeros(len(new), dtype=np.float32)
+    active = registry[(registry["status"] != "retired") & registry["centroid"].notna()]
+    todo = np.flatnonzero(usable)
+    if len(todo) and len(active):
+        got, sc = assign_to_centroids(
+            emb[todo], np.stack(active["centroid"].tolist()), active["theme_id"].tolist(),
+            config.themes.assign_threshold,
+        )  # fmt: skip
+        theme_of[todo] = np.asarray(got, dtype=object)
+        score[todo] = sc
+    reg = registry.copy()
+    reg["is_new"] = False
+    reg.loc[reg["status"] == "new", "status"] = "active"
+    mention_df = _mention_frame(new, theme_of, score)
+    with store.transaction():
+        # Sentences that are gone (an item's text was updated and re-split) take their mentions with them.
+        gone = store.query(
+            "SELECT DISTINCT m.item_id FROM mentions m WHERE NOT EXISTS (SELECT 1 FROM sentences s "
+            f"WHERE s.item_id = m.item_id AND s.sent_idx = m.sent_idx AND {_IS_MENTION})"
+        )["item_id"].tolist()
+        if gone:
+            store.execute(
+                "DELETE FROM mentions m WHERE m.item_id IN (SELECT unnest(?::VARCHAR[])) AND NOT EXISTS "
+                f"(SELECT 1 FROM sentences s WHERE s.item_id = m.item_id AND s.sent_idx = m.sent_idx AND {_IS_MENTION})",
+                [gone],
+            )
+        store.write_frame("mentions", mention_df)
+        # Items to (re)write in item_themes: those with new or removed mentions, and new items with none.
+        touched = store.query(
+            "SELECT id AS item_id FROM items WHERE id IN (SELECT unnest(?::VARCHAR[])) "
+            "OR id NOT IN (SELECT item_id FROM item_themes)",
+            [sorted(set(new["item_id"].tolist()) | set(gone))],
+        )
+        their = store.query(
+            "SELECT item_id, sent_idx, theme_id, score FROM mentions WHERE item_id IN (SELECT unnest(?::VARCHAR[]))",
+            [touched["item_id"].tolist()],
+        )
+        neg = _negativity(store, their, only_their_items=True)
+        store.write_frame("item_themes", _item_themes(touched, their, neg, reg), key=["item_id"])
+        reg = _write_theme_tables(store, reg)
+    log.info("themes: %s new mentions of %s items to theme (append-only run)", f"{len(new):,}",
+             f"{new['item_id'].nunique():,}")  # fmt: skip
+    return _summary("incremental", reg, new, theme_of, usable, t0, total=_count_mentions(store))
+
+
+def _count_mentions(store: Any) -> tuple[int, int]:
+    got = store.query("SELECT count(*) AS n, count(DISTINCT item_id) AS items FROM mentions")
+    return int(got["n"].iloc[0]), int(got["items"].iloc[0])
+
+
+def _mention_frame(mentions: pd.DataFrame, theme_of: np.ndarray, score: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "item_id": mentions["item_id"].to_numpy(dtype=object),
             "sent_idx": mentions["sent_idx"].astype("int32").to_numpy(),
-            "theme_id": theme_of.astype(str),
+            "theme_id": np.asarray(theme_of).astype(str),
             "score": np.asarray(score, dtype=np.float32),
         }
     )
-    items_df = _item_themes(store, mention_df, neg, registry)
-    weekly = _weekly(mention_df, mentions)
-    reg_out = _registry_frame(registry)
-    with store.transaction():
-        for table in ("themes", "mentions", "item_themes", "theme_weekly"):
-            if store.table_exists(table):
-                store.execute(f"DROP TABLE {table}")
-        store.write_frame("themes", reg_out)
-        store.write_frame("mentions", mention_df)
-        store.write_frame("item_themes", items_df)
-        store.write_frame("theme_weekly", weekly)
-        if fit_info is not None:
-            store.write_frame("theme_fits", pd.DataFrame([{**fit_info, "fitted_at": now}]))
 
-    active = reg_out[reg_out["status"] != "retired"]
+
+def _write_theme_tables(store: Any, registry: pd.DataFrame) -> pd.DataFrame:
+    """Recount the registry's statistics and the weekly counts from `mentions`, then write both tables.
+
+    Counting in the store (not in memory) is what lets a weekly run touch only
+    its new rows; the fit path uses the same queries, so both agree.
+    """
+    reg = registry.set_index("theme_id", drop=False).copy()
+    stats = _theme_stats(store).set_index("theme_id").reindex(reg.index)
+    reg["size"] = stats["size"].fillna(0).astype("int64")
+    reg["share_negative"] = stats["share_negative"]
+    for col in ("first_seen", "last_seen"):
+        reg[col] = pd.to_datetime(stats[col], utc=True)
+    reg = _retire_empty(reg.reset_index(drop=True))
+    out = _registry_frame(reg)
+    for table in ("themes", "theme_weekly"):
+        if store.table_exists(table):
+            store.execute(f"DROP TABLE {table}")
+    store.write_frame("themes", out)
+    # The week is the Monday of the UTC date (ISO weeks), whatever the session's time zone.
+    store.execute(
+        "CREATE TABLE theme_weekly AS SELECT m.theme_id, "
+        "CAST(date_trunc('week', i.created_at AT TIME ZONE 'UTC') AS DATE) AS week, "
+        "count(*) AS mentions, count(DISTINCT m.item_id) AS items "
+        "FROM mentions m JOIN items i ON i.id = m.item_id GROUP BY ALL ORDER BY ALL"
+    )
+    return out
+
+
+def _theme_stats(store: Any) -> pd.DataFrame:
+    """Per theme: size, first and last seen, and the share of its mentions that are negative.
+
+    Negative is the sentence's label, else its item's; mentions with neither
+    are left out of the share (NULL when a theme has none).
+    """
+    joins, label = [], "NULL"
+    if store.table_exists("sentence_sentiment"):
+        joins.append("LEFT JOIN sentence_sentiment ss ON ss.item_id = m.item_id AND ss.sent_idx = m.sent_idx")
+        label = "ss.label"
+    if store.table_exists("item_sentiment"):
+        joins.append("LEFT JOIN item_sentiment its ON its.item_id = m.item_id")
+        label = f"coalesce({label}, its.label)"
+    return store.query(
+        "SELECT m.theme_id, count(*) AS size, min(i.created_at) AS first_seen, max(i.created_at) AS last_seen, "
+        f"avg(CASE WHEN {label} IS NULL THEN NULL WHEN {label} = 'negative' THEN 1.0 ELSE 0.0 END) "
+        "AS share_negative FROM mentions m JOIN items i ON i.id = m.item_id "
+        f"{' '.join(joins)} WHERE m.theme_id != '{UNASSIGNED}' GROUP BY m.theme_id"
+    )
+
+
+def _summary(
+    mode: str,
+    registry: pd.DataFrame,
+    mentions: pd.DataFrame,
+    theme_of: np.ndarray,
+    usable: np.ndarray,
+    t0: float,
+    *,
+    notes: list[str] | None = None,
+    note: str = "",
+    total: tuple[int, int] | None = None,
+) -> dict[str, Any]:
+    """The stage's summary and log line; counts are of this run's mentions (the new ones on the weekly path)."""
+    active = registry[registry["status"] != "retired"]
     # Unassigned share among the mentions that could be themed; greetings, fragments
     # and non-English mentions are counted apart as skipped.
     n_usable = int(usable.sum())
     unassigned = float(((theme_of == UNASSIGNED) & usable).sum() / n_usable) if n_usable else 0.0
     seconds = time.perf_counter() - t0
-    verb = "fitted" if do_fit else "assigned"
+    n_mentions, n_items = total or (len(mentions), int(mentions["item_id"].nunique()) if len(mentions) else 0)
+    verb = "fitted" if mode == "fit" else "assigned"
     log.info(
         "themes: %s %s mentions into %d themes (%d new, %.1f%% unassigned, %s skipped as greetings, "
         "fragments or non-English) in %.0f s",
@@ -232,15 +426,16 @@ def update_themes(
     if note:
         log.info("themes: %s", note)
     return {
-        "mode": "fit" if do_fit else "incremental",
-        "mentions": len(mentions),
-        "items": int(mentions["item_id"].nunique()) if len(mentions) else 0,
+        "mode": mode,
+        "mentions": n_mentions,
+        "items": n_items,
+        "new_mentions": len(mentions) if total else n_mentions,
         "themes": len(active),
-        "new_themes": active.loc[active["is_new"], "theme_id"].tolist(),
+        "new_themes": active.loc[active["is_new"].astype(bool), "theme_id"].tolist(),
         "groups": int(active["group_id"].nunique()) if len(active) else 0,
         "unassigned_share": round(unassigned, 4),
         "skipped_mentions": len(mentions) - n_usable,
-        "override_notes": ov.notes,
+        "override_notes": notes or [],
         "note": note,
         "seconds": round(seconds, 2),
     }
@@ -365,11 +560,9 @@ def _incremental(
 
 def _describe(
     registry: pd.DataFrame,
-    mentions: pd.DataFrame,
     texts: list[str],
     emb: np.ndarray,
     theme_of: np.ndarray,
-    neg: np.ndarray,
     cfg: Any,
     *,
     relabel_all: bool,
@@ -377,14 +570,17 @@ def _describe(
     encode_fn: Callable[[list[str]], np.ndarray] | None,
     now: datetime,
 ) -> pd.DataFrame:
-    """Sizes, centroids, keywords, quotes, labels (only where missing), groups, dates, share negative."""
+    """Centroids, keywords, quotes, labels (only where missing) and groups of the themes with mentions.
+
+    Sizes, dates and share negative are counted in the store when the tables
+    are written (`_write_theme_tables`).
+    """
     reg = registry.set_index("theme_id", drop=False).copy()
     present = [t for t in dict.fromkeys(theme_of.tolist()) if t != UNASSIGNED and t in reg.index]
     index_of = {t: i for i, t in enumerate(present)}
     lab = np.array([index_of.get(t, -1) for t in theme_of.tolist()], dtype=int)
     desc = label_themes(texts, lab, emb, n_keywords=cfg.n_keywords, n_quotes=cfg.n_quotes,
                         use_spacy=use_spacy, encode_fn=encode_fn)  # fmt: skip
-    created = pd.to_datetime(mentions["created_at"], utc=True).reset_index(drop=True)
     reg["size"] = 0
     for t, i in index_of.items():
         mask = lab == i
@@ -397,10 +593,6 @@ def _describe(
         needs_label = relabel_all or not isinstance(lbl, str) or not lbl.strip()
         if needs_label and reg.at[t, "label_source"] != "user":
             reg.at[t, "label"] = d.label
-        nm = neg[mask]
-        reg.at[t, "share_negative"] = float(np.nanmean(nm)) if np.isfinite(nm).any() else None
-        reg.at[t, "first_seen"] = created[mask].min()
-        reg.at[t, "last_seen"] = created[mask].max()
         if pd.isna(reg.at[t, "created_at"]):
             reg.at[t, "created_at"] = now
     # Hierarchy over the themes that have mentions.
@@ -422,23 +614,25 @@ def _describe(
     return reg.reset_index(drop=True)
 
 
-def _retire_empty(registry: pd.DataFrame, theme_of: np.ndarray) -> pd.DataFrame:
+def _retire_empty(registry: pd.DataFrame) -> pd.DataFrame:
+    """Themes left with no mentions are retired, unless pinned."""
     reg = registry.copy()
-    present = set(theme_of.tolist())
-    empty = ~reg["theme_id"].isin(present) & ~reg["pinned"].fillna(False).astype(bool)
+    empty = (pd.to_numeric(reg["size"]).fillna(0) == 0) & ~reg["pinned"].fillna(False).astype(bool)
     reg.loc[empty, "status"] = "retired"
-    reg.loc[empty, "size"] = 0
     reg.loc[empty, "is_new"] = False
     return reg
 
 
 def _item_themes(
-    store: Any, mention_df: pd.DataFrame, neg: np.ndarray, registry: pd.DataFrame
+    items: pd.DataFrame, mention_df: pd.DataFrame, neg: np.ndarray, registry: pd.DataFrame
 ) -> pd.DataFrame:
-    """Per item: all its themes (by mention order) and the primary one, preferring the complaint."""
+    """Per item of `items` (column item_id): all its themes (by mention order) and the primary one.
+
+    The primary theme prefers the complaint; `mention_df` holds (at least)
+    these items' mentions and `neg` their negativity.
+    """
     label_of = dict(zip(registry["theme_id"], registry["label"], strict=True))
     df = mention_df.assign(neg=np.nan_to_num(neg, nan=0.0))
-    items = store.query("SELECT id AS item_id FROM items")
     assigned = df[df["theme_id"] != UNASSIGNED]
     # Vectorised (one sort per question, not one per item: 100,000 items took minutes).
     # Most salient: a negative mention first, then the closest to its theme, then the earliest.
@@ -461,22 +655,6 @@ def _item_themes(
         "Unassigned" if t == UNASSIGNED else label_of.get(t, t) for t in out["theme_id"].tolist()
     ]
     return out[["item_id", "theme_id", "theme_label", "theme_ids"]].reset_index(drop=True)
-
-
-def _weekly(mention_df: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFrame:
-    """Mentions and distinct items per theme per ISO week (week = its Monday)."""
-    if not len(mention_df):
-        return pd.DataFrame({"theme_id": pd.Series(dtype=str), "week": pd.Series(dtype="datetime64[ns]"),
-                             "mentions": pd.Series(dtype="int64"), "items": pd.Series(dtype="int64")})  # fmt: skip
-    created = pd.to_datetime(mentions["created_at"], utc=True).reset_index(drop=True)
-    day = created.dt.tz_convert(None).dt.normalize()
-    week = (day - pd.to_timedelta(day.dt.weekday, unit="D")).dt.date
-    df = pd.DataFrame({"theme_id": mention_df["theme_id"].to_numpy(), "week": week.to_numpy(),
-                       "item_id": mention_df["item_id"].to_numpy()})  # fmt: skip
-    out = df.groupby(["theme_id", "week"], sort=True).agg(
-        mentions=("item_id", "size"), items=("item_id", "nunique")
-    )
-    return out.reset_index()
 
 
 def _registry_frame(reg: pd.DataFrame) -> pd.DataFrame:
