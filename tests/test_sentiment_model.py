@@ -168,11 +168,16 @@ def test_stage_writes_tables_and_is_incremental(mem_store, top_model_dir: Path, 
     cached = mem_store.query("SELECT count(*) AS n FROM embeddings")["n"][0]
     assert cached == out["shared_embeddings"] == sents["text"].nunique()
     assert enrich_sentiment(mem_store, cfg, progress=False)["items"] == 0  # idempotent
+    # As the themes stage would have left it: one mention row per sentence.
+    mem_store.write_frame("mentions", sents[["item_id", "sent_idx"]].assign(theme_id="T0001", score=0.5))
     later = datetime(2026, 2, 1, tzinfo=UTC)
     mem_store.commit_batch("t", _records({"1": "Great."}, later), [])
     again = enrich_sentiment(mem_store, cfg, progress=False)
     assert again["items"] == 1
     assert mem_store.query("SELECT count(*) AS n FROM sentences WHERE item_id = 't:1'")["n"][0] == 1
+    # The updated item's mentions are dropped so its new sentence is themed afresh; the others stay.
+    left = mem_store.query("SELECT item_id, count(*) AS n FROM mentions GROUP BY 1").set_index("item_id")["n"]
+    assert "t:1" not in left.index and left["t:3"] == 40
 
 
 def test_shipped_default_model_mixed_review() -> None:

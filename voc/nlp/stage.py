@@ -156,10 +156,11 @@ def enrich_sentiment(store: Any, config: Any, *, progress: bool = True) -> dict[
             scores = scores.astype({"sent_idx": "int32", "score": "float32", "confidence": "float32"})
             item_df = item_df.astype({"score": "float32", "confidence": "float32", "mixed": "bool"})
             with store.transaction():
-                # A re-scored item may now have fewer sentences: drop its old rows first.
+                # A re-scored item may now have fewer or other sentences: drop its old rows first,
+                # its theme mentions included, so the themes stage assigns its new sentences afresh.
                 store.con.register("_sent_ids", pd.DataFrame({"item_id": ids}))
                 try:
-                    for table in ("sentences", "sentence_sentiment"):
+                    for table in ("sentences", "sentence_sentiment", "mentions"):
                         if store.table_exists(table):
                             store.execute(
                                 f"DELETE FROM {table} WHERE item_id IN (SELECT item_id FROM _sent_ids)"
