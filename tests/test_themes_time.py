@@ -7,7 +7,13 @@ import pandas as pd
 import pytest
 
 from voc.config.themes import ThemesConfig
-from voc.themes.discover import fit_themes, split_by_time, time_profiles_differ, week_counts_of
+from voc.themes.discover import (
+    fit_themes,
+    split_by_time,
+    split_by_time_order,
+    time_profiles_differ,
+    week_counts_of,
+)
 from voc.themes.registry import normalise
 
 WEEKS = 14
@@ -67,6 +73,21 @@ def test_split_by_time_peels_an_emerging_anchor_off_many_small_old_members() -> 
     # Members with the anchor's profile stay with it.
     same = np.vstack([_weekly(rng, 300)] + [_weekly(rng, 40) for _ in range(4)])
     assert len(set(split_by_time(np.zeros(5, dtype=int), same, 0.25).tolist())) == 1
+
+
+def test_split_by_time_order_groups_recent_parts_against_the_rest_pooled() -> None:
+    rng = np.random.default_rng(2)
+    # An old issue in three parts and an emerging one in three phrasings of 12 mentions each:
+    # the three recent parts leave together, the old ones stay with the largest.
+    old = [_weekly(rng, n) for n in (60, 30, 25)]
+    new = [_weekly(rng, 12, first_week=WEEKS - 2) for _ in range(3)]
+    counts = np.vstack([old[0], new[0], old[1], new[1], old[2], new[2]])
+    out = split_by_time_order(counts, 0.25)
+    assert out.tolist() == [0, 1, 0, 1, 0, 1]  # 0: the group of the largest part
+    # Parts that share one profile are never cut, nor is anything with the check off.
+    same = np.vstack([_weekly(rng, n) for n in (200, 60, 40, 30, 20)])
+    assert (split_by_time_order(same, 0.25) == 0).all()
+    assert (split_by_time_order(counts, 1.0) == 0).all()
 
 
 ISSUES = 8
@@ -143,3 +164,47 @@ def test_times_without_items_change_nothing() -> None:
     texts = [f"m{i}" for i in range(len(x))]
     cfg = ThemesConfig(min_cluster_size=10)
     assert np.array_equal(fit_themes(texts, x, cfg, times=times).labels, fit_themes(texts, x, cfg).labels)
+
+
+def _phrasings(recent: bool, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One issue in three phrasings (150, 150 and 80 mentions) around a shared centre, as one
+    first-pass community would hold them; with `recent`, the third only in the last two weeks,
+    as "since the 5.2 update my settings are gone" next to "5.2 crashes on launch"."""
+    rng = np.random.default_rng(seed)
+    c = normalise(rng.standard_normal((4, 48)))
+    centres = normalise(c[0] + 0.6 * c[1:])
+    phrasing = np.repeat([0, 1, 2], [150, 150, 80])
+    x = normalise(centres[phrasing] + 0.12 * rng.standard_normal((len(phrasing), 48)))
+    days = rng.uniform(0, 7 * WEEKS, len(phrasing))
+    if recent:
+        days[phrasing == 2] = rng.uniform(7 * (WEEKS - 2), 7 * WEEKS, int((phrasing == 2).sum()))
+    return x, phrasing, days
+
+
+def _split_one_community(x: np.ndarray, days: np.ndarray | None, time_split: float = 0.25) -> np.ndarray:
+    from voc.themes.discover import GraphCommunities, knn_graph
+
+    model = GraphCommunities(time_split=time_split)
+    model.times = days
+    return model._split_by_time(knn_graph(x, 10), np.zeros(len(x), dtype=int))
+
+
+def test_a_recent_phrasing_inside_a_steady_community_is_split_off() -> None:
+    x, phrasing, days = _phrasings(recent=True)
+    out = _split_one_community(x, days)
+    old, new = out[phrasing < 2], out[phrasing == 2]
+    old_label = np.bincount(old).argmax()
+    new_label = np.bincount(new).argmax()
+    assert new_label != old_label
+    assert (new == new_label).mean() >= 0.95 and (old == old_label).mean() >= 0.95
+    # The steady phrasings are not cut from each other: both stay with the community's label.
+    assert old_label == 0
+    # Without dates, or with the check off, nothing is split.
+    assert (_split_one_community(x, None) == 0).all()
+    assert (_split_one_community(x, days, time_split=1.0) == 0).all()
+
+
+def test_a_steady_community_with_several_phrasings_is_not_split() -> None:
+    for seed in range(3):
+        x, _, days = _phrasings(recent=False, seed=seed)
+        assert (_split_one_community(x, days) == 0).all()

@@ -77,8 +77,9 @@ class ThemesConfig(BaseModel):
         ge=0,
         le=1,
         description="when merging communities, never join two whose weekly volume profiles differ by more than "
-        "this (Kolmogorov-Smirnov distance of their mentions' weeks, and significant): an emerging issue stays "
-        "apart from an old one it co-occurs with, so it can be flagged new or rising (1 = off)",
+        "this (Kolmogorov-Smirnov distance of their mentions' weeks, and significant), and cut a first-pass "
+        "community whose parts differ so: an emerging issue stays apart from an old one it co-occurs with or "
+        "is worded like, so it can be flagged new or rising (1 = off)",
     )
     boilerplate_concentration: float = Field(
         default=0.2,

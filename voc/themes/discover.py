@@ -37,7 +37,10 @@ tickets. So:
   whose weekly volume differs clearly (`graph_time_split`): an emerging
   issue (the demo's "settings reset after the 5.2 update", two weeks old)
   co-occurs with an old one ("the app crashes") in the same tickets, but
-  swallowed into it, it would never be flagged as new or rising.
+  swallowed into it, it would never be flagged as new or rising. For the
+  same reason, a first-pass community whose parts (its sub-communities)
+  differ clearly in weekly volume is cut before the merge: an emerging
+  issue worded like an old one lands in the old one's community.
 
 `clustering = "hdbscan"` gives the classic BERTopic path (UMAP + HDBSCAN)
 with the same two post-steps.
@@ -222,6 +225,53 @@ def split_by_time(
     return out
 
 
+def split_by_time_order(week_counts: np.ndarray, min_distance: float, alpha: float = 1e-3) -> np.ndarray:
+    """Group the parts of one community (rows of `week_counts`) into spans of clearly different time.
+
+    The parts are ordered by their mean week, and the community is cut where
+    the earlier parts, pooled, differ most from the later ones, pooled (see
+    `time_profiles_differ`); each side is cut again the same way until no cut
+    differs. Pooling both sides is what finds an emerging issue that a first
+    pass cut into several phrasings inside an old one: each phrasing alone
+    is diluted by its siblings on the other side of any one-against-the-rest
+    test, and the old issue's parts alone may be too small to differ. A
+    steady community's parts share one profile up to noise, which the
+    significance level absorbs, so it is not cut. Returns a group per row,
+    0 for the group of the largest part.
+    """
+    counts = np.asarray(week_counts, dtype=np.float64)
+    k, n_weeks = counts.shape
+    size = counts.sum(axis=1)
+    mean_week = (counts @ np.arange(n_weeks)) / np.maximum(size, 1)
+    out = np.zeros(k, dtype=int)
+    nxt = 1
+    todo = [np.arange(k)]
+    while todo:
+        rows = todo.pop()
+        if len(rows) < 2:
+            continue
+        rows = rows[np.lexsort((rows, mean_week[rows]))]
+        early = np.cumsum(counts[rows], axis=0)[:-1]  # cut after position j: rows[: j + 1] vs the rest
+        late = counts[rows].sum(axis=0) - early
+        sides = np.vstack([early, late])
+        pairs = np.column_stack([np.arange(len(early)), np.arange(len(early)) + len(early)])
+        differ = time_profiles_differ(sides, pairs, min_distance, alpha)
+        if not differ.any():
+            continue
+        cdf = np.cumsum(sides, axis=1) / np.maximum(sides.sum(axis=1), 1)[:, None]
+        d = np.abs(cdf[pairs[:, 0]] - cdf[pairs[:, 1]]).max(axis=1)
+        j = int(np.argmax(np.where(differ, d, -1.0)))
+        first, second = rows[: j + 1], rows[j + 1 :]
+        out[second] = nxt
+        nxt += 1
+        todo += [first, second]
+    # Renumber so the group of the largest part is 0, the others in order of first appearance.
+    anchor = out[int(np.argmax(size))]
+    order = [anchor] + [g for g in dict.fromkeys(out.tolist()) if g != anchor]
+    remap = {g: i for i, g in enumerate(order)}
+    return np.array([remap[g] for g in out.tolist()], dtype=int)
+
+
 def boilerplate_communities(
     labels: np.ndarray, codes: np.ndarray, min_concentration: float, min_evidence: int = 30, lift: float = 3.0
 ) -> list[int]:
@@ -271,7 +321,8 @@ class GraphCommunities:
     communities get label -1 and same-item links join facets (see the
     module docstring). `times` (likewise): the date of each row in days, or
     None; with it, communities of clearly different weekly volume profiles
-    are never merged (`time_split`).
+    are never merged, and a community whose parts differ so is cut
+    (`time_split`).
     """
 
     def __init__(
@@ -295,17 +346,65 @@ class GraphCommunities:
         self.times: np.ndarray | None = None  # days since the epoch per row, or None
         self.n_boilerplate_: int = 0
 
-    def _louvain(self, graph: Any) -> np.ndarray:
+    def _louvain(self, graph: Any, resolution: float | None = None) -> np.ndarray:
         import networkx as nx
 
+        res = self.resolution if resolution is None else resolution
         comms = nx.community.louvain_communities(
-            nx.from_scipy_sparse_array(graph), weight="weight", resolution=self.resolution, seed=self.seed
+            nx.from_scipy_sparse_array(graph), weight="weight", resolution=res, seed=self.seed
         )
         comms = sorted(comms, key=lambda c: (-len(c), min(c)))
         labels = np.empty(graph.shape[0], dtype=int)
         for i, c in enumerate(comms):
             labels[list(c)] = i
         return labels
+
+    def _split_by_time(self, knn: Any, labels: np.ndarray) -> np.ndarray:
+        """Cut first-pass communities whose parts have clearly different weekly volume.
+
+        The kNN graph knows only wording: an emerging issue phrased like an
+        old one ("since the 5.2 update all my settings are gone" next to
+        "version 5.2 crashes on launch") lands in the old issue's community
+        at the first pass, and the merge step's time check (`_merge_facets`)
+        cannot undo that: it keeps communities apart, it does not look inside
+        one. The new issue then shows up as the old one getting worse, or,
+        as a minority of it, not at all.
+
+        So each community is cut into its own sub-communities (Louvain at
+        resolution 1 on its internal similarity edges: plain modularity, the
+        community's natural sub-structure, on feedback its distinct
+        phrasings), and these are grouped into spans of clearly different
+        time (`split_by_time_order`, the test that guards merges). A steady
+        community's parts share its profile up to noise, which the test's
+        significance level absorbs, so it stays whole. Wording that drifts
+        with time inside a steady issue (version numbers, month names) is
+        cut too; those pieces are small and mostly rejoin their theme in
+        `postprocess` (too small, or near-duplicate centroids).
+        """
+        if self.times is None or self.time_split >= 1:
+            return labels
+        ok = labels >= 0
+        if not ok.any():
+            return labels
+        week = np.floor((self.times - self.times[ok].min()) / 7.0).astype(int)
+        n_weeks = int(week[ok].max()) + 1
+        out = labels.copy()
+        nxt = int(labels.max()) + 1
+        for c in range(int(labels.max()) + 1):
+            rows = np.flatnonzero(labels == c)
+            if len(rows) < 4:
+                continue
+            sub = self._louvain(knn[rows][:, rows], resolution=1.0)
+            k = int(sub.max()) + 1
+            if k < 2:
+                continue
+            counts = np.bincount(sub * n_weeks + week[rows], minlength=k * n_weeks).reshape(k, n_weeks)
+            groups = split_by_time_order(counts, self.time_split)
+            # The group of the largest sub-community keeps the label; the others get new ones.
+            for g in range(1, int(groups.max()) + 1):
+                out[rows[groups[sub] == g]] = nxt
+                nxt += 1
+        return out
 
     def _merge_facets(self, knn: Any, labels: np.ndarray, codes: np.ndarray) -> np.ndarray:
         """Merge communities that the same items keep linking: Louvain on the community graph.
@@ -367,6 +466,7 @@ class GraphCommunities:
             knn = knn_graph(X, self.n_neighbors)
             labels = self._louvain(knn)
             if groups is not None and (self.item_weight > 0 or self.boilerplate_concentration > 0):
+                labels = self._split_by_time(knn, labels)
                 codes = np.unique(np.asarray(groups, dtype=object).astype(str), return_inverse=True)[1]
                 keep = np.ones(n, dtype=bool)
                 if self.boilerplate_concentration > 0:
