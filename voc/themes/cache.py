@@ -71,6 +71,7 @@ def cached_embeddings(
             at = np.fromiter((row_of[h] for h in got.column("text_hash").to_pylist()), dtype=np.int64)
             mat[at] = flat.reshape(got.num_rows, dim)
             have[at] = True
+            del got, vec, flat  # the Arrow copy is not needed once the matrix is filled
     missing = np.flatnonzero(~have)
     if len(missing):
         new_h = [unique[i] for i in missing]
@@ -100,4 +101,6 @@ def cached_embeddings(
             f"{len(unique) - len(new_h):,}",
         )
     assert mat is not None
+    if len(unique) == len(hashes):  # no repeated text: rows are already in input order, no second copy
+        return mat
     return mat[np.fromiter((row_of[h] for h in hashes), dtype=np.int64, count=len(hashes))]

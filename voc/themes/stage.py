@@ -39,7 +39,15 @@ from voc.themes.discover import fit_themes
 from voc.themes.hierarchy import group_themes
 from voc.themes.labels import label_themes, substantive
 from voc.themes.overrides import apply_overrides
-from voc.themes.registry import UNASSIGNED, assign_to_centroids, match_centroids, new_ids, normalise
+from voc.themes.registry import (
+    UNASSIGNED,
+    assign_to_centroids,
+    cosine_to,
+    match_centroids,
+    nearest_centroid,
+    new_ids,
+    normalise,
+)
 
 log = logging.getLogger(__name__)
 
@@ -204,11 +212,12 @@ def update_themes(
                          encode_fn=encode_fn if embedding_model_ref is not None and needs_labels else None, now=now)  # fmt: skip
     # Scores are recomputed against the final centroids so overrides and merges are reflected.
     cent = {r.theme_id: r.centroid for r in registry.itertuples() if r.centroid is not None}
-    has = np.array([t in cent for t in theme_of.tolist()])
-    if has.any():
-        c = normalise(np.stack([cent[t] for t in theme_of[has].tolist()]))
+    pos = {t: i for i, t in enumerate(cent)}
+    which = np.array([pos.get(t, -1) for t in theme_of.tolist()], dtype=np.int64)
+    has = np.flatnonzero(which >= 0)
+    if len(has):
         score = score.copy()
-        score[has] = np.einsum("ij,ij->i", normalise(emb[has]), c)
+        score[has] = cosine_to(emb, np.stack(list(cent.values())), which[has], has)
 
     mention_df = _mention_frame(mentions, theme_of, score)
     items_df = _item_themes(store.query("SELECT id AS item_id FROM items"), mention_df, neg, registry)
@@ -482,9 +491,8 @@ def _fit(
     labels[fit_idx] = disc.labels
     if len(fit_idx) < len(pool) and k:
         rest = np.setdiff1d(pool, fit_idx)
-        sim = normalise(emb[rest]) @ disc.centroids.T
-        best = sim.argmax(axis=1)
-        ok = sim[np.arange(len(rest)), best] >= cfg.assign_threshold
+        best, sim = nearest_centroid(emb, disc.centroids, rows=rest)
+        ok = sim >= cfg.assign_threshold
         labels[rest[ok]] = best[ok]
 
     # Match to the registry: a refitted theme keeps its id when its centroid is close to one.
