@@ -111,3 +111,25 @@ def test_second_writer_gets_a_clear_refusal(tmp_path: Path) -> None:
         release.set()
         holder.join(30)
     DuckDBStore(path, lock_timeout_s=5).close()  # free again once the first writer is done
+
+
+def test_a_table_created_with_many_row_groups_in_a_transaction_still_joins(tmp_path: Path) -> None:
+    # DuckDB 2.0 regression guard: an empty CREATE then an INSERT of more than one row group
+    # (122,880 rows) in one transaction made later joins on that connection see no rows.
+    import numpy as np
+
+    n = 2 * 122_880 + 1
+    keys = pd.DataFrame(
+        {"item_id": np.arange(n).astype(str).astype(object), "sent_idx": np.zeros(n, "int32")}
+    )
+    with DuckDBStore(tmp_path / "s.duckdb") as store:
+        store.write_frame("sentences", keys.assign(text="x"))
+        with store.transaction():
+            store.write_frame("mentions", keys.assign(theme_id="T0001"))
+        joined = store.query(
+            "SELECT count(*) AS n FROM mentions m LEFT JOIN sentences s USING (item_id, sent_idx)"
+        )
+        assert joined["n"].iloc[0] == n
+        store.write_frame("mentions", keys.iloc[:10].assign(theme_id="T0002"), key=["item_id", "sent_idx"])
+        assert store.query("SELECT count(*) AS n FROM mentions WHERE theme_id = 'T0002'")["n"].iloc[0] == 10
+        assert store.query("SELECT count(*) AS n FROM mentions")["n"].iloc[0] == n

@@ -405,15 +405,22 @@ class DuckDBStore:
             _check_ident(str(c))
         with self.transaction() as con:
             con.register("_frame", df)
-            if not self.table_exists(table):
-                con.execute(f"CREATE TABLE {table} AS SELECT * FROM _frame LIMIT 0")
-            if key and len(df):
-                cond = " AND ".join(f"t.{_check_ident(k)} IS NOT DISTINCT FROM f.{k}" for k in key)
-                con.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM _frame f WHERE {cond})")
-            cols = ", ".join(str(c) for c in df.columns)
-            if len(df):
-                con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _frame")
-            con.unregister("_frame")
+            try:
+                if not self.table_exists(table):
+                    # One CREATE ... AS with the rows, not an empty CREATE then INSERT: in DuckDB 2.0,
+                    # a table created and filled with more than one row group (122,880 rows) in the
+                    # same transaction joined as empty for the rest of that connection (tables lost
+                    # their rows in joins at 100,000 items).
+                    con.execute(f"CREATE TABLE {table} AS SELECT * FROM _frame")
+                    return len(df)
+                if key and len(df):
+                    cond = " AND ".join(f"t.{_check_ident(k)} IS NOT DISTINCT FROM f.{k}" for k in key)
+                    con.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM _frame f WHERE {cond})")
+                cols = ", ".join(str(c) for c in df.columns)
+                if len(df):
+                    con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _frame")
+            finally:
+                con.unregister("_frame")
         return len(df)
 
 
