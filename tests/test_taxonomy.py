@@ -101,3 +101,25 @@ def test_empty_input_maps_to_empty_frame():
     index = build_index(parse_taxonomy(TINY, "tiny"), bow_encode)
     out = map_texts([], index, MappingParams(), bow_encode)
     assert list(out.columns) == ["label", "score", "confidence", "evidence"] and out.empty
+
+
+def test_keyword_hits_find_what_each_keyword_pattern_finds() -> None:
+    from voc.taxonomy.mapping import keyword_hits
+    from voc.taxonomy.taxonomies import Taxonomy
+
+    tax = Taxonomy.model_validate(
+        {"name": "t", "entry": [
+            {"name": "billing", "description": "d", "keywords": ["refund", "credit card", "e-mail", "charge"]},
+            {"name": "renewal", "description": "d", "keywords": ["cancel", "auto renew", "refund"]},
+        ]}
+    )  # fmt: skip
+    index = build_index(tax, lambda xs: np.zeros((len(xs), 4), np.float32))
+    texts = [
+        "I CANCELLED and want my Refunds", "credit  card charged twice", "my credit is fine, card too",
+        "no e-mail came", "email me", "cancellation", "auto renewed again", "", "refund refund", "recharge",
+    ]  # fmt: skip
+    expected = [[[k for k, p in entry if p.search(t)] for entry in index.keyword_patterns] for t in texts]
+    got = keyword_hits(texts, index)
+    assert got == expected
+    assert got[0] == [["refund"], ["cancel", "refund"]] and got[1][0] == ["credit card", "charge"]
+    assert got[2] == [[], []] and got[3][0] == ["e-mail"] and got[5] == [[], []] and got[9] == [[], []]

@@ -61,13 +61,18 @@ def _keyword_pattern(keyword: str) -> re.Pattern[str]:
     # or -ed/-ing ending (cancel -> cancelled, cancelling; ship -> shipped).
     words = [re.escape(w) for w in keyword.lower().split()]
     body = r"\s+".join(words)
+    endings = [re.escape(e) for e in _endings(keyword)]
+    return re.compile(rf"(?<![\w]){body}(?:{'|'.join(endings)})?(?![\w])", re.IGNORECASE)
+
+
+def _endings(keyword: str) -> list[str]:
     last = keyword.strip()[-1:].lower()
     endings = ["s", "es", "ed", "ing"]
     if last == "e":
         endings.append("d")
     elif last.isalpha() and last not in "aiouwy":
-        endings += [f"{re.escape(last)}ed", f"{re.escape(last)}ing"]
-    return re.compile(rf"(?<![\w]){body}(?:{'|'.join(endings)})?(?![\w])", re.IGNORECASE)
+        endings += [f"{last}ed", f"{last}ing"]
+    return endings
 
 
 def describe(entry_name: str, description: str) -> str:
@@ -106,12 +111,57 @@ class Scores:
     keywords: list[list[list[str]]]  # [text][entry] -> matched keywords
 
 
+_WORD = re.compile(r"\w+")
+
+
+def _keyword_lookup(
+    index: TaxonomyIndex,
+) -> tuple[dict[str, list[tuple[int, int, bool]]], list[tuple[int, int]]]:
+    """Word -> the (entry, keyword, needs the full pattern) it can start; keywords only a pattern can find.
+
+    A one-word keyword is found by its word or one of its endings alone; a
+    longer one becomes a candidate by its first word and is then confirmed
+    by its pattern. Keywords with characters outside words ("e-mail") are
+    always tested with their pattern.
+    """
+    by_word: dict[str, list[tuple[int, int, bool]]] = {}
+    always: list[tuple[int, int]] = []
+    for e, entry in enumerate(index.keyword_patterns):
+        for j, (k, _) in enumerate(entry):
+            words = k.lower().split()
+            if not words or any(_WORD.fullmatch(w) is None for w in words):
+                always.append((e, j))
+            elif len(words) == 1:
+                for form in [words[0], *(words[0] + end for end in _endings(k))]:
+                    by_word.setdefault(form, []).append((e, j, False))
+            else:
+                by_word.setdefault(words[0], []).append((e, j, True))
+    return by_word, always
+
+
 def keyword_hits(texts: Sequence[str], index: TaxonomyIndex) -> list[list[list[str]]]:
-    """For each text and entry, the entry's keyword hints found in the text."""
+    """For each text and entry, the entry's keyword hints found in the text (in the entry's keyword order)."""
+    # Testing every keyword's pattern on every mention took 42 s at 326,000 mentions. A text's words
+    # are looked up instead, and only multi-word candidates run their pattern; the hits are the same.
+    pats = index.keyword_patterns
+    by_word, always = _keyword_lookup(index)
+    seen: dict[str, list[list[str]]] = {}
     out: list[list[list[str]]] = []
     for text in texts:
         t = text or ""
-        out.append([[k for k, pat in pats if pat.search(t)] for pats in index.keyword_patterns])
+        hits = seen.get(t)
+        if hits is None:
+            found: set[tuple[int, int]] = set()
+            for w in set(_WORD.findall(t.lower())):
+                for e, j, confirm in by_word.get(w, ()):
+                    if not confirm or pats[e][j][1].search(t):
+                        found.add((e, j))
+            found.update((e, j) for e, j in always if pats[e][j][1].search(t))
+            hits = [[] for _ in pats]
+            for e, j in sorted(found):
+                hits[e].append(pats[e][j][0])
+            seen[t] = hits
+        out.append([list(h) for h in hits])
     return out
 
 
