@@ -23,6 +23,7 @@ take their best-scoring mention, which may well be `unmapped`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -208,6 +209,54 @@ def item_mapping(mention_map: pd.DataFrame, item_themes: pd.DataFrame | None) ->
     return best[["item_id", "journey_stage", "pillar", "theme_id"]].reset_index(drop=True)
 
 
+# A mention_mapping row `mm` that still describes mention `m` (same sentence, same theme).
+_SAME_MENTION = "mm.item_id = m.item_id AND mm.sent_idx = m.sent_idx AND mm.theme_id = m.theme_id"
+
+
+def _inputs_key(
+    config: VocConfig,
+    stages: Any,
+    framework: Any,
+    theme_map: pd.DataFrame,
+    s_scores: Scores,
+    p_scores: Scores,
+) -> str:
+    """Fingerprint of everything a mention's mapping depends on besides its own sentence."""
+    h = hashlib.sha1()
+    for part in (config.taxonomy.model_dump_json(), config.encoder.model, stages.model_dump_json(),
+                 framework.model_dump_json()):  # fmt: skip
+        h.update(part.encode("utf-8"))
+    h.update(pd.util.hash_pandas_object(theme_map.round(4).astype(str), index=False).to_numpy().tobytes())
+    for sc in (s_scores, p_scores):
+        h.update(np.round(sc.total, 4).astype(np.float32).tobytes())
+    return h.hexdigest()
+
+
+def _update_mappings(store: Any, mention_map: pd.DataFrame) -> pd.DataFrame:
+    """Replace the rows of changed or gone mentions, add the new ones, and redo their items' rows."""
+    stale = store.query(
+        "SELECT DISTINCT mm.item_id FROM mention_mapping mm "
+        f"WHERE NOT EXISTS (SELECT 1 FROM mentions m WHERE {_SAME_MENTION})"
+    )["item_id"].tolist()
+    if stale:
+        store.execute(
+            f"DELETE FROM mention_mapping mm WHERE NOT EXISTS (SELECT 1 FROM mentions m WHERE {_SAME_MENTION})"
+        )
+    store.write_frame("mention_mapping", mention_map)
+    touched = sorted(set(mention_map["item_id"].tolist()) | set(stale))
+    ids = "item_id IN (SELECT unnest(?::VARCHAR[]))"
+    their = store.query(f"SELECT * FROM mention_mapping WHERE {ids}", [touched])
+    it = (
+        store.query(f"SELECT item_id, theme_id FROM item_themes WHERE {ids}", [touched])
+        if store.table_exists("item_themes")
+        else None
+    )
+    items = item_mapping(their, it)
+    store.execute(f"DELETE FROM item_mapping WHERE {ids}", [touched])
+    store.write_frame("item_mapping", items)
+    return items
+
+
 def map_taxonomy(
     store: Any, config: VocConfig, encode_fn: Callable[[list[str]], np.ndarray] | None = None
 ) -> dict[str, Any]:
@@ -232,11 +281,20 @@ def map_taxonomy(
             themes[col] = None
     theme_map, s_scores, p_scores = map_themes(themes, stage_index, pillar_index, config, encode_fn)
 
+    # Known mentions keep their rows when nothing they were mapped from has changed: the same
+    # taxonomies and settings, and the same scores for every theme (a refit or relabel changes them).
+    key = _inputs_key(config, stages, framework, theme_map, s_scores, p_scores)
+    only_new = (
+        store.table_exists("mention_mapping")
+        and store.table_exists("item_mapping")
+        and store.get_watermark("taxonomy", "inputs") == key
+    )
     has_sentences = store.table_exists("sentences")
     text_sql = "s.text" if has_sentences else "NULL AS text"
     join = "LEFT JOIN sentences s USING (item_id, sent_idx)" if has_sentences else ""
+    where = f"WHERE NOT EXISTS (SELECT 1 FROM mention_mapping mm WHERE {_SAME_MENTION})" if only_new else ""
     mentions = store.query(
-        f"SELECT m.item_id, m.sent_idx, m.theme_id, {text_sql} FROM mentions m {join} ORDER BY 1, 2"
+        f"SELECT m.item_id, m.sent_idx, m.theme_id, {text_sql} FROM mentions m {join} {where} ORDER BY 1, 2"
     )
     texts = mentions["text"].fillna("").astype(str).tolist()
     if texts:
@@ -248,29 +306,35 @@ def map_taxonomy(
     mention_map = map_mentions(
         mentions, vectors, theme_map, (s_scores, p_scores), stage_index, pillar_index, config
     )
-    it = (
-        store.query("SELECT item_id, theme_id FROM item_themes")
-        if store.table_exists("item_themes")
-        else None
-    )
-    items = item_mapping(mention_map, it)
-
     with store.transaction():
-        for table in ("theme_mapping", "mention_mapping", "item_mapping"):
-            if store.table_exists(table):
-                store.execute(f"DROP TABLE {table}")
+        if only_new:
+            items = _update_mappings(store, mention_map)
+        else:
+            it = (
+                store.query("SELECT item_id, theme_id FROM item_themes")
+                if store.table_exists("item_themes")
+                else None
+            )
+            items = item_mapping(mention_map, it)
+            for table in ("mention_mapping", "item_mapping"):
+                if store.table_exists(table):
+                    store.execute(f"DROP TABLE {table}")
+            store.write_frame("mention_mapping", mention_map)
+            store.write_frame("item_mapping", items)
+        if store.table_exists("theme_mapping"):
+            store.execute("DROP TABLE theme_mapping")
         store.write_frame("theme_mapping", theme_map)
-        store.write_frame("mention_mapping", mention_map)
-        store.write_frame("item_mapping", items)
+        store.set_watermark("taxonomy", "inputs", key)
     seconds = time.perf_counter() - t0
     unmapped = float((theme_map["journey_stage"] == "unmapped").mean()) if len(theme_map) else 0.0
     log.info(
-        "taxonomy: mapped %d themes, %s mentions and %s items to %d stages and %d %s pillars "
+        "taxonomy: mapped %d themes, %s " + ("new " if only_new else "") + "mentions and %s items to %d stages and %d %s pillars "
         "(%.0f%% of themes unmapped) in %.0f s",
         len(theme_map), f"{len(mention_map):,}", f"{len(items):,}", len(stages.entries), len(framework.entries),
         framework.name, 100 * unmapped, seconds,
     )  # fmt: skip
     return {
+        "mode": "new mentions only" if only_new else "all mentions",
         "themes": len(theme_map),
         "mentions": len(mention_map),
         "items": len(items),
