@@ -186,11 +186,7 @@ def update_themes(
 
     mentions = load_mentions(store)
     texts = mentions["text"].astype(str).tolist()
-    emb = (
-        cached_embeddings(store, texts, config.encoder.model, encode_fn)
-        if texts
-        else np.zeros((0, 384), np.float32)
-    )
+    emb = cached_embeddings(store, texts, config.encoder.model, encode_fn)
     usable = _usable(mentions, texts)
     note = ""
     if do_fit:
@@ -232,8 +228,6 @@ def update_themes(
             store.write_frame("theme_fits", pd.DataFrame([{**fit_info, "fitted_at": now}]))
         store.set_watermark("themes", "edits", edits)
 
-    # Unassigned share among the mentions that could be themed; greetings, fragments
-    # and non-English mentions are counted apart as skipped.
     return _summary("fit" if do_fit else "incremental", registry, mentions, theme_of, usable, t0,
                     notes=ov.notes, note=note)  # fmt: skip
 
@@ -288,11 +282,7 @@ def _append_new_mentions(
     """
     new = _unthemed_mentions(store)
     texts = new["text"].astype(str).tolist()
-    emb = (
-        cached_embeddings(store, texts, config.encoder.model, encode_fn)
-        if texts
-        else np.zeros((0, 384), np.float32)
-    )
+    emb = cached_embeddings(store, texts, config.encoder.model, encode_fn)
     usable = _usable(new, texts)
     theme_of = np.full(len(new), UNASSIGNED, dtype=object)
     score = np.zeros(len(new), dtype=np.float32)
@@ -311,16 +301,13 @@ def _append_new_mentions(
     mention_df = _mention_frame(new, theme_of, score)
     with store.transaction():
         # Sentences that are gone (an item's text was updated and re-split) take their mentions with them.
-        gone = store.query(
-            "SELECT DISTINCT m.item_id FROM mentions m WHERE NOT EXISTS (SELECT 1 FROM sentences s "
+        orphan = (
+            "NOT EXISTS (SELECT 1 FROM sentences s "
             f"WHERE s.item_id = m.item_id AND s.sent_idx = m.sent_idx AND {_IS_MENTION})"
-        )["item_id"].tolist()
+        )
+        gone = store.query(f"SELECT DISTINCT m.item_id FROM mentions m WHERE {orphan}")["item_id"].tolist()
         if gone:
-            store.execute(
-                "DELETE FROM mentions m WHERE m.item_id IN (SELECT unnest(?::VARCHAR[])) AND NOT EXISTS "
-                f"(SELECT 1 FROM sentences s WHERE s.item_id = m.item_id AND s.sent_idx = m.sent_idx AND {_IS_MENTION})",
-                [gone],
-            )
+            store.execute(f"DELETE FROM mentions m WHERE {orphan}")
         store.write_frame("mentions", mention_df)
         # Items to (re)write in item_themes: those with new or removed mentions, and new items with none.
         touched = store.query(
