@@ -44,6 +44,14 @@ def train_sentiment_cmd(
     threads: Annotated[
         int, typer.Option(help="torch threads (1 is faster when other jobs load the CPU)")
     ] = 2,
+    soup: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--soup",
+            help="instead of training: average these trained runs (repeat the option) into --out, "
+            "keeping each run only if it helps on validation (greedy model soup)",
+        ),
+    ] = None,
 ) -> None:
     """Train the default sentiment model (offline; ~30-60 min on 2 cores), or adapt it with --from-ratings."""
     _logging()
@@ -67,6 +75,20 @@ def train_sentiment_cmd(
             console.print(
                 "[yellow]the adapted model is not better on the hold-out; the active model is unchanged[/]"
             )
+        return
+    if soup:
+        from voc.train.soup import soup_sentiment
+
+        meta = soup_sentiment(
+            soup, out, data_dir, cache_dir=cache_dir, sst_min_words=sst_min_words, threads=threads
+        )
+        console.print(f"wrote {out}: the average of {len(meta['soup']['chosen'])} of {len(soup)} runs")
+        for cand in meta["soup"]["candidates"]:
+            used = "used" if cand["folder"] in meta["soup"]["chosen"] else "left out"
+            console.print(f"  {cand['folder']}: validation rule {cand['rule']:.4f} alone ({used})")
+        console.print(
+            f"validation (from train): {json.dumps(meta['val'])}; airline with biases {meta['val_airline_with_bias']}"
+        )
         return
     from voc.train.sentiment import TrainOptions, train_sentiment
 

