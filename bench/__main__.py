@@ -43,8 +43,11 @@ def flatten(data: Any, prefix: str = "", depth: int = 0) -> list[tuple[str, Any]
     elif isinstance(data, list) and depth < 3 and all(isinstance(x, dict) for x in data):
         for i, v in enumerate(data):
             label = v.get("mode") or v.get("name") or v.get("metric") or str(i)
-            out += flatten({k: x for k, x in v.items() if k not in ("mode", "name", "metric")},
-                           f"{prefix}[{label}]", depth + 1)
+            out += flatten(
+                {k: x for k, x in v.items() if k not in ("mode", "name", "metric")},
+                f"{prefix}[{label}]",
+                depth + 1,
+            )
     elif isinstance(data, int | float) and not isinstance(data, bool):
         out.append((prefix, data))
     return out
@@ -54,8 +57,10 @@ def summary_rows(name: str, result: dict[str, Any]) -> list[dict[str, Any]]:
     """The rows a benchmark asks to be shown, or its numeric fields."""
     if isinstance(result.get("summary"), list):
         return [{"benchmark": name, **row} for row in result["summary"]]
-    return [{"benchmark": name, "metric": k, "value": v, "unit": "", "target": "", "met": None}
-            for k, v in flatten(result)[:15]]
+    return [
+        {"benchmark": name, "metric": k, "value": v, "unit": "", "target": "", "met": None}
+        for k, v in flatten(result)[:15]
+    ]
 
 
 def fmt(v: Any) -> str:
@@ -102,22 +107,38 @@ def main() -> None:
             runs[name]["result"] = result
             rows += summary_rows(name, result)
         else:
-            rows.append({"benchmark": name, "metric": f"did not finish (exit {rc})", "value": None, "unit": "",
-                         "target": "", "met": False})
+            rows.append(
+                {
+                    "benchmark": name,
+                    "metric": f"did not finish (exit {rc})",
+                    "value": None,
+                    "unit": "",
+                    "target": "",
+                    "met": False,
+                }
+            )
     print("\n=== summary ===")
     widths = (10, 44, 14, 8, 10, 4)
-    print(f"{'benchmark':<{widths[0]}}{'metric':<{widths[1]}}{'value':>{widths[2]}} {'unit':<{widths[3]}}"
-          f"{'target':>{widths[4]}} {'met':<{widths[5]}}")
+    print(
+        f"{'benchmark':<{widths[0]}}{'metric':<{widths[1]}}{'value':>{widths[2]}} {'unit':<{widths[3]}}"
+        f"{'target':>{widths[4]}} {'met':<{widths[5]}}"
+    )
     for r in rows:
         met = {True: "yes", False: "NO", None: ""}[r.get("met")]
-        print(f"{r['benchmark']:<{widths[0]}}{str(r['metric'])[:widths[1] - 1]:<{widths[1]}}"
-              f"{fmt(r.get('value')):>{widths[2]}} {r.get('unit', ''):<{widths[3]}}"
-              f"{r.get('target', ''):>{widths[4]}} {met}")
+        print(
+            f"{r['benchmark']:<{widths[0]}}{str(r['metric'])[: widths[1] - 1]:<{widths[1]}}"
+            f"{fmt(r.get('value')):>{widths[2]}} {r.get('unit', ''):<{widths[3]}}"
+            f"{r.get('target', ''):>{widths[4]}} {met}"
+        )
     summary = {
         "command": "python -m bench" + (f" --only {' '.join(args.only)}" if args.only else ""),
         "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                    "load_average": [round(x, 2) for x in os.getloadavg()]},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+        },
         "rows": rows,
         "runs": runs,
     }

@@ -95,16 +95,23 @@ def run_voc(csv_path: Path, work: Path, n: int, sentiment_model: str = "default"
     from voc.config import config_from_dict
     from voc.pipeline.job import run_job
 
-    cfg = config_from_dict({
-        "root": str(work),
-        "store": {"path": "voc.duckdb"},
-        "sources": [{
-            "name": "tweets", "format": "csv", "kind": "review", "path": str(csv_path),
-            "columns": {"id": "tweet_id", "text": "text", "created_at": "tweet_created"},
-        }],
-        "report": {"out_dir": "out"},
-        "sentiment": {"model": sentiment_model},
-    })
+    cfg = config_from_dict(
+        {
+            "root": str(work),
+            "store": {"path": "voc.duckdb"},
+            "sources": [
+                {
+                    "name": "tweets",
+                    "format": "csv",
+                    "kind": "review",
+                    "path": str(csv_path),
+                    "columns": {"id": "tweet_id", "text": "text", "created_at": "tweet_created"},
+                }
+            ],
+            "report": {"out_dir": "out"},
+            "sentiment": {"model": sentiment_model},
+        }
+    )
     with Clock() as clock:
         res = run_job(cfg, work / "out", progress=False)
     stages = {k: v["seconds"] for k, v in res.stages.items()}
@@ -172,7 +179,9 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None, help="only the first N tweets (a quick check)")
     ap.add_argument("--threads", type=int, default=2, help="torch threads for both pipelines")
     ap.add_argument("--no-naive", action="store_true", help="skip the naive baseline (no ratio then)")
-    ap.add_argument("--sentiment-model", default="default", help="voc's sentiment.model (default: models/sentiment)")
+    ap.add_argument(
+        "--sentiment-model", default="default", help="voc's sentiment.model (default: models/sentiment)"
+    )
     args = ap.parse_args()
     if not args.data.is_file():
         sys.exit(f"bench_e2e: {args.data} not found; it is in ../shared/data (see its SOURCE.md)")
@@ -188,37 +197,80 @@ def main() -> None:
         csv_path = tmp / "tweets.csv"
         write_subset(rows, csv_path)
         warm = warm_up()
-        print(f"bench_e2e: {n:,} tweets, torch threads {args.threads}, numba warm-up {warm:.1f} s", flush=True)
+        print(
+            f"bench_e2e: {n:,} tweets, torch threads {args.threads}, numba warm-up {warm:.1f} s", flush=True
+        )
         voc = run_voc(csv_path, tmp / "voc", n, args.sentiment_model)
-        print(f"voc:   {voc['seconds']:.1f} s ({voc['cpu_s']:.1f} CPU s) -> {voc['items_per_s']:.1f} items/s  "
-              f"stages {voc['stage_s']}", flush=True)
+        print(
+            f"voc:   {voc['seconds']:.1f} s ({voc['cpu_s']:.1f} CPU s) -> {voc['items_per_s']:.1f} items/s  "
+            f"stages {voc['stage_s']}",
+            flush=True,
+        )
         naive = None
         if not args.no_naive:
             naive = run_naive([r["text"] for r in rows], naive_model_folder(tmp))
-            print(f"naive: {naive['seconds']:.1f} s ({naive['cpu_s']:.1f} CPU s) -> {naive['items_per_s']:.1f} items/s "
-                  f"(per-item sentiment {naive['sentiment_s']:.1f} s, BERTopic {naive['bertopic_s']:.1f} s)", flush=True)
+            print(
+                f"naive: {naive['seconds']:.1f} s ({naive['cpu_s']:.1f} CPU s) -> {naive['items_per_s']:.1f} items/s "
+                f"(per-item sentiment {naive['sentiment_s']:.1f} s, BERTopic {naive['bertopic_s']:.1f} s)",
+                flush=True,
+            )
     ratio = round(voc["items_per_s"] / naive["items_per_s"], 2) if naive else None
     cpu_ratio = round(naive["cpu_s"] / voc["cpu_s"], 2) if naive else None
     # CPU-time rate x 2: what 2 dedicated cores would give if both were kept busy (an upper bound)
     two_core = round(2 * voc["items_per_cpu_s"], 1)
     summary = [
-        {"metric": "voc end-to-end throughput (wall)", "value": voc["items_per_s"], "unit": "items/s",
-         "target": ">= 100", "met": voc["items_per_s"] >= 100},
-        {"metric": "voc items per CPU-second x 2 cores", "value": two_core, "unit": "items/s",
-         "target": ">= 100", "met": two_core >= 100},
+        {
+            "metric": "voc end-to-end throughput (wall)",
+            "value": voc["items_per_s"],
+            "unit": "items/s",
+            "target": ">= 100",
+            "met": voc["items_per_s"] >= 100,
+        },
+        {
+            "metric": "voc items per CPU-second x 2 cores",
+            "value": two_core,
+            "unit": "items/s",
+            "target": ">= 100",
+            "met": two_core >= 100,
+        },
     ]
     if naive:
         summary += [
-            {"metric": "naive pipeline throughput (wall)", "value": naive["items_per_s"], "unit": "items/s",
-             "target": "", "met": None},
-            {"metric": "voc / naive (wall time)", "value": ratio, "unit": "x", "target": ">= 3", "met": ratio >= 3},
-            {"metric": "voc / naive (CPU time)", "value": cpu_ratio, "unit": "x", "target": ">= 3",
-             "met": cpu_ratio >= 3},
+            {
+                "metric": "naive pipeline throughput (wall)",
+                "value": naive["items_per_s"],
+                "unit": "items/s",
+                "target": "",
+                "met": None,
+            },
+            {
+                "metric": "voc / naive (wall time)",
+                "value": ratio,
+                "unit": "x",
+                "target": ">= 3",
+                "met": ratio >= 3,
+            },
+            {
+                "metric": "voc / naive (CPU time)",
+                "value": cpu_ratio,
+                "unit": "x",
+                "target": ">= 3",
+                "met": cpu_ratio >= 3,
+            },
         ]
-    summary.append({"metric": "peak RSS (both pipelines)", "value": round(peak_rss_mb()), "unit": "MB",
-                    "target": "", "met": None})
-    print(f"\nend-to-end analyze, {n:,} airline tweets, {args.threads} torch threads, "
-          f"load average before {load_before[0]:.1f}\n")
+    summary.append(
+        {
+            "metric": "peak RSS (both pipelines)",
+            "value": round(peak_rss_mb()),
+            "unit": "MB",
+            "target": "",
+            "met": None,
+        }
+    )
+    print(
+        f"\nend-to-end analyze, {n:,} airline tweets, {args.threads} torch threads, "
+        f"load average before {load_before[0]:.1f}\n"
+    )
     print(f"{'metric':<38}{'value':>10} {'unit':<8}{'target':>8}  met")
     for row in summary:
         met = {True: "yes", False: "NO", None: ""}[row["met"]]

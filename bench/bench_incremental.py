@@ -46,7 +46,9 @@ def _config(work: Path, with_new: bool, sentiment_model: str) -> dict[str, Any]:
     sources = [dict(s) for s in demo["sources"]]
     if with_new:
         for s in list(sources):
-            sources.append(s | {"name": f"{s['name']}_new", "path": s["path"].replace("data/demo/", "data/new/")})
+            sources.append(
+                s | {"name": f"{s['name']}_new", "path": s["path"].replace("data/demo/", "data/new/")}
+            )
     return {
         "root": str(work),
         "store": {"path": "voc.duckdb"},
@@ -95,8 +97,11 @@ def main() -> None:
     ap.add_argument("--new", type=int, default=2_000, help="new items in the weekly run")
     ap.add_argument("--sentiment-model", default="default")
     ap.add_argument("--work", type=Path, help="keep the generated data and stores in this folder")
-    ap.add_argument("--reuse", action="store_true",
-                    help="with --work: reuse its full build (restored from its snapshot) and run the weekly run again")
+    ap.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --work: reuse its full build (restored from its snapshot) and run the weekly run again",
+    )
     ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--with-new", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -124,27 +129,56 @@ def main() -> None:
             # The generator needs 3 weeks to plant its emerging theme; the new items come after the stored ones.
             generate_demo(work / "data" / "new", seed=8, n_items=args.new, weeks=3,
                           end=DEFAULT_END + timedelta(days=21))  # fmt: skip
-            print(f"bench_incremental: generated {args.items:,} + {args.new:,} demo items in "
-                  f"{time.perf_counter() - t0:.0f} s", flush=True)
+            print(
+                f"bench_incremental: generated {args.items:,} + {args.new:,} demo items in "
+                f"{time.perf_counter() - t0:.0f} s",
+                flush=True,
+            )
             full = _run_child(work, False, args.sentiment_model)
             if args.work:
                 shutil.copyfile(work / "voc.duckdb", snapshot)
                 (work / "full.json").write_text(json.dumps(full), encoding="utf-8")
-            print(f"full rebuild: {full['seconds']:.1f} s, peak RSS {full['peak_rss_mb']:,} MB, "
-                  f"stages {full['stages_s']}", flush=True)
+            print(
+                f"full rebuild: {full['seconds']:.1f} s, peak RSS {full['peak_rss_mb']:,} MB, "
+                f"stages {full['stages_s']}",
+                flush=True,
+            )
         weekly = _run_child(work, True, args.sentiment_model)
-        print(f"weekly run:   {weekly['seconds']:.1f} s, peak RSS {weekly['peak_rss_mb']:,} MB, "
-              f"stages {weekly['stages_s']}", flush=True)
+        print(
+            f"weekly run:   {weekly['seconds']:.1f} s, peak RSS {weekly['peak_rss_mb']:,} MB, "
+            f"stages {weekly['stages_s']}",
+            flush=True,
+        )
     share = round(100 * weekly["seconds"] / full["seconds"], 2)
     summary = [
-        {"metric": f"weekly run ({args.new:,} new) / full rebuild", "value": share, "unit": "%",
-         "target": "<= 5", "met": share <= 5},
-        {"metric": f"full rebuild of {args.items:,} items", "value": full["seconds"], "unit": "s", "target": "",
-         "met": None},
-        {"metric": f"weekly run, {args.new:,} new items", "value": weekly["seconds"], "unit": "s", "target": "",
-         "met": None},
-        {"metric": f"peak RSS, {args.items:,} items", "value": full["peak_rss_mb"], "unit": "MB",
-         "target": "< 3072", "met": full["peak_rss_mb"] < 3072},
+        {
+            "metric": f"weekly run ({args.new:,} new) / full rebuild",
+            "value": share,
+            "unit": "%",
+            "target": "<= 5",
+            "met": share <= 5,
+        },
+        {
+            "metric": f"full rebuild of {args.items:,} items",
+            "value": full["seconds"],
+            "unit": "s",
+            "target": "",
+            "met": None,
+        },
+        {
+            "metric": f"weekly run, {args.new:,} new items",
+            "value": weekly["seconds"],
+            "unit": "s",
+            "target": "",
+            "met": None,
+        },
+        {
+            "metric": f"peak RSS, {args.items:,} items",
+            "value": full["peak_rss_mb"],
+            "unit": "MB",
+            "target": "< 3072",
+            "met": full["peak_rss_mb"] < 3072,
+        },
     ]
     print(f"\n{'metric':<44}{'value':>10} {'unit':<5}{'target':>8}  met")
     for row in summary:

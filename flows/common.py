@@ -130,7 +130,9 @@ def step_outcome(name: str, state: State) -> dict[str, Any]:
     exc = state.result(raise_on_failure=False)
     if isinstance(exc, StepFailedError):
         return {"step": name, "status": "failed", "error": exc.error, **exc.summary}
-    error = f"{type(exc).__name__}: {exc}" if isinstance(exc, BaseException) else (state.message or state.name)
+    error = (
+        f"{type(exc).__name__}: {exc}" if isinstance(exc, BaseException) else (state.message or state.name)
+    )
     return {"step": name, "status": "failed", "error": error}
 
 

@@ -21,7 +21,9 @@ from voc.config import VocConfig
 NAMES = {"ingest": "nightly-ingest", "analyze": "nightly-analyze", "report": "report", "weekly": "weekly"}
 
 
-def build_deployments(cfg: VocConfig, config_path: str | Path | None, only: list[str] | None = None) -> list[Any]:
+def build_deployments(
+    cfg: VocConfig, config_path: str | Path | None, only: list[str] | None = None
+) -> list[Any]:
     """RunnerDeployments for `prefect.serve`; `config_path` is made absolute so runs find it from any folder.
 
     The report deployment has no schedule (the weekly one writes the report); run it on demand.

@@ -30,8 +30,14 @@ def ingest_source_task(cfg: VocConfig, source: str, full: bool = False) -> dict[
     summary = {**c.as_dict(), "seconds": round(res.seconds, 2), "run_id": res.run_id}
     logger().info(
         "ingest: %s: in %s rows -> out %s stored (%s new, %s updated), %s duplicates, %s quarantined in %.1f s",
-        source, f"{c.read:,}", f"{c.stored:,}", f"{c.inserted:,}", f"{c.updated:,}", f"{c.duplicates:,}",
-        f"{c.quarantined:,}", res.seconds,
+        source,
+        f"{c.read:,}",
+        f"{c.stored:,}",
+        f"{c.inserted:,}",
+        f"{c.updated:,}",
+        f"{c.duplicates:,}",
+        f"{c.quarantined:,}",
+        res.seconds,
     )
     if res.status != "ok":
         raise StepFailedError(source, res.error or "failed", summary)
@@ -64,6 +70,7 @@ def ingest_flow(config: str | None = None, source: str | None = None, full: bool
     totals = {k: sum(s.get(k, 0) for s in steps) for k in ("read", "stored", "duplicates", "quarantined")}
     logger().info(
         "ingest: %d sources: in %s rows -> out %s stored, %s duplicates, %s quarantined",
-        len(steps), *(f"{totals[k]:,}" for k in ("read", "stored", "duplicates", "quarantined")),
+        len(steps),
+        *(f"{totals[k]:,}" for k in ("read", "stored", "duplicates", "quarantined")),
     )
     return finish("ingest", steps, started, totals=totals)

@@ -28,8 +28,14 @@ def exports_task(cfg: VocConfig, out_dir: str) -> dict[str, Any]:
         quarantined = write_quarantine_csv(store, out / "quarantine.csv")
         themes = write_themes_csv(store, out / "themes.csv")
     seconds = round(time.perf_counter() - started, 2)
-    logger().info("exports: %s items, %s quarantined rows, %s themes -> %s in %.1f s",
-                  f"{items:,}", f"{quarantined:,}", f"{themes:,}", out, seconds)
+    logger().info(
+        "exports: %s items, %s quarantined rows, %s themes -> %s in %.1f s",
+        f"{items:,}",
+        f"{quarantined:,}",
+        f"{themes:,}",
+        out,
+        seconds,
+    )
     return {"items": items, "quarantined": quarantined, "themes": themes, "seconds": seconds}
 
 
@@ -48,7 +54,11 @@ def report_flow(config: str | None = None, week: str | None = None, out_dir: str
     Path(out).mkdir(parents=True, exist_ok=True)
     # the report reads the backlog the backlog stage stored, so the two stay separate tasks
     steps = run_stage_steps(
-        cfg, [("backlog", {"out_dir": Path(out), "period": week}), ("report", {"out_dir": Path(out), "week": week})]
+        cfg,
+        [
+            ("backlog", {"out_dir": Path(out), "period": week}),
+            ("report", {"out_dir": Path(out), "week": week}),
+        ],
     )
     steps.append(step_outcome("exports", exports_task(cfg, out, return_state=True)))
     files = sorted(p.name for p in Path(out).iterdir() if p.is_file()) if Path(out).is_dir() else []

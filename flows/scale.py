@@ -81,8 +81,11 @@ def score_partition(cfg: VocConfig, items: pd.DataFrame) -> dict[str, pd.DataFra
         tables = {t: mem.query(f"SELECT * FROM {t}") for t in SENTIMENT_TABLES if mem.table_exists(t)}
         if mem.table_exists("embeddings"):
             tables["embeddings"] = mem.query("SELECT text_hash, model, vector FROM embeddings")
-    logger().info("sentiment: scored a partition of %s items on a worker in %.1f s", f"{len(items):,}",
-                  time.perf_counter() - started)
+    logger().info(
+        "sentiment: scored a partition of %s items on a worker in %.1f s",
+        f"{len(items):,}",
+        time.perf_counter() - started,
+    )
     return tables
 
 
@@ -92,7 +95,9 @@ def embed_partition(cfg: VocConfig, texts: list[str]) -> np.ndarray:
     from voc.nlp.encoder import encode
 
     _limit_threads(cfg)
-    return encode(texts, ref=cfg.encoder.model, batch_size=cfg.encoder.batch_size, precision=cfg.encoder.precision)
+    return encode(
+        texts, ref=cfg.encoder.model, batch_size=cfg.encoder.batch_size, precision=cfg.encoder.precision
+    )
 
 
 def _unscored(store: Any) -> pd.DataFrame:
@@ -131,10 +136,18 @@ def _write_partition(store: Any, cfg: VocConfig, tables: dict[str, pd.DataFrame]
     emb = tables.get("embeddings")
     if emb is not None and len(emb) and "sentences" in tables:
         by_hash = dict(zip(emb["text_hash"].tolist(), emb["vector"].tolist(), strict=True))
-        texts = [t for t in dict.fromkeys(tables["sentences"]["text"].astype(str).tolist()) if text_hash(t) in by_hash]
+        texts = [
+            t
+            for t in dict.fromkeys(tables["sentences"]["text"].astype(str).tolist())
+            if text_hash(t) in by_hash
+        ]
         if texts:
-            cached_embeddings(store, texts, cfg.encoder.model,
-                              lambda missing: np.asarray([by_hash[text_hash(t)] for t in missing], np.float32))
+            cached_embeddings(
+                store,
+                texts,
+                cfg.encoder.model,
+                lambda missing: np.asarray([by_hash[text_hash(t)] for t in missing], np.float32),
+            )
     return len(items)
 
 
@@ -160,8 +173,13 @@ def heavy_steps_flow(cfg: VocConfig) -> dict[str, Any]:
         with writer(cfg) as store:
             scored += _write_partition(store, cfg, tables)
     t_sent = time.perf_counter() - started
-    log.info("sentiment: in %s new items -> out %s scored in %d partitions on Dask in %.1f s",
-             f"{len(todo):,}", f"{scored:,}", len(parts), t_sent)
+    log.info(
+        "sentiment: in %s new items -> out %s scored in %d partitions on Dask in %.1f s",
+        f"{len(todo):,}",
+        f"{scored:,}",
+        len(parts),
+        t_sent,
+    )
 
     from voc.themes.cache import cached_embeddings
 
@@ -179,10 +197,20 @@ def heavy_steps_flow(cfg: VocConfig) -> dict[str, Any]:
         if texts:
             cached_embeddings(store, texts, cfg.encoder.model, encode_on_dask)
     t_emb = time.perf_counter() - started
-    log.info("themes: in %s mentions -> %s embedded on Dask (rest cached) in %.1f s",
-             f"{len(texts):,}", f"{encoded:,}", t_emb)
-    return {"items": len(todo), "scored": scored, "partitions": len(parts), "mentions": len(texts),
-            "embedded": encoded, "seconds": round(t_sent + t_emb, 2)}
+    log.info(
+        "themes: in %s mentions -> %s embedded on Dask (rest cached) in %.1f s",
+        f"{len(texts):,}",
+        f"{encoded:,}",
+        t_emb,
+    )
+    return {
+        "items": len(todo),
+        "scored": scored,
+        "partitions": len(parts),
+        "mentions": len(texts),
+        "embedded": encoded,
+        "seconds": round(t_sent + t_emb, 2),
+    }
 
 
 @contextmanager

@@ -43,7 +43,9 @@ def pending_items(store: DuckDBStore, stage: str) -> int | None:
         return None
     if not store.table_exists(table):
         return store.count_items()
-    df = store.query(f"SELECT count(*) AS n FROM items i WHERE NOT EXISTS (SELECT 1 FROM {table} d WHERE d.item_id = i.id)")
+    df = store.query(
+        f"SELECT count(*) AS n FROM items i WHERE NOT EXISTS (SELECT 1 FROM {table} d WHERE d.item_id = i.id)"
+    )
     return int(df["n"].iloc[0])
 
 
@@ -63,11 +65,21 @@ def stage_task(cfg: VocConfig, stage: str, kwargs: dict[str, Any] | None = None)
         summary |= {"in": before, "out": before - after, "left": after}
         logger().info(
             "%s: in %s new items -> out %s processed (%s left) of %s stored, in %.1f s",
-            stage, f"{before:,}", f"{before - after:,}", f"{after:,}", f"{items:,}", seconds,
+            stage,
+            f"{before:,}",
+            f"{before - after:,}",
+            f"{after:,}",
+            f"{items:,}",
+            seconds,
         )
     else:
-        logger().info("%s: done on %s stored items in %.1f s: %s", stage, f"{items:,}", seconds,
-                      str(summary["result"])[:300])
+        logger().info(
+            "%s: done on %s stored items in %.1f s: %s",
+            stage,
+            f"{items:,}",
+            seconds,
+            str(summary["result"])[:300],
+        )
     return summary
 
 
@@ -78,7 +90,9 @@ def run_stage_steps(cfg: VocConfig, plan: list[tuple[str, dict[str, Any]]]) -> l
     steps: list[dict[str, Any]] = []
     for stage, kwargs in plan:
         if steps and steps[-1]["status"] != "ok":
-            steps.append({"step": stage, "status": "skipped", "error": f"skipped: {steps[-1]['step']} did not finish"})
+            steps.append(
+                {"step": stage, "status": "skipped", "error": f"skipped: {steps[-1]['step']} did not finish"}
+            )
             continue
         run = stage_task.with_options(
             name=stage,

@@ -52,5 +52,7 @@ def weekly_flow(config: str | None = None, week: str | None = None, out_dir: str
     if steps[-1]["status"] in ("failed", "skipped"):
         steps.append({"step": "report", "status": "skipped", "error": "skipped: analysis did not finish"})
     else:
-        steps.append(_sub_outcome("report", report_flow(config, week=week, out_dir=out_dir, return_state=True)))
+        steps.append(
+            _sub_outcome("report", report_flow(config, week=week, out_dir=out_dir, return_state=True))
+        )
     return finish("weekly", steps, started, out_dir=str(out_dir or cfg.resolve(cfg.report.out_dir)))

@@ -44,7 +44,10 @@ def tiny_rows(n: int = 12, prefix: str = "r") -> list[list[Any]]:
         "Lovely staff, quick delivery, would buy again",
         "I was charged twice this month",
     ]
-    return [[f"{prefix}{i}", f"2026-03-{1 + i % 20:02d}", 1 + i % 5, texts[i % len(texts)] + f" ({i})"] for i in range(n)]
+    return [
+        [f"{prefix}{i}", f"2026-03-{1 + i % 20:02d}", 1 + i % 5, texts[i % len(texts)] + f" ({i})"]
+        for i in range(n)
+    ]
 
 
 def write_config(root: Path, sources: list[dict[str, Any]], **sections: Any) -> Path:
@@ -52,7 +55,8 @@ def write_config(root: Path, sources: list[dict[str, Any]], **sections: Any) -> 
     data: dict[str, Any] = {
         "store": {"path": "data/voc.duckdb", "lock_timeout_s": 2},
         "sources": [
-            {"format": "csv", "kind": "review", "rating_scale": "stars", "columns": COLUMNS, **s} for s in sources
+            {"format": "csv", "kind": "review", "rating_scale": "stars", "columns": COLUMNS, **s}
+            for s in sources
         ],
         "flows": {"retries": 0, "retry_delay_s": [0.1]},
         "report": {"out_dir": "out"},
@@ -108,7 +112,9 @@ def test_flows_config_rejects_bad_cron_and_zone() -> None:
         config_from_dict({"flows": {"schedules": {"weekly": "0 6 * *"}}})
     with pytest.raises(ConfigError, match=r"flows\.timezone.*unknown time zone 'Mars/Olympus'"):
         config_from_dict({"flows": {"timezone": "Mars/Olympus"}})
-    cfg = config_from_dict({"flows": {"timezone": "Europe/Berlin", "schedules": {"ingest": ""}}})  # "" = off (TOML)
+    cfg = config_from_dict(
+        {"flows": {"timezone": "Europe/Berlin", "schedules": {"ingest": ""}}}
+    )  # "" = off (TOML)
     assert cfg.flows.schedules.ingest is None and cfg.flows.schedules.weekly == "0 6 * * 1"
 
 
@@ -163,7 +169,9 @@ def test_ingest_flow_failing_source_does_not_stop_others(prefect_api: None, tmp_
     from flows import ingest_flow
 
     write_csv(tmp_path / "good.csv", tiny_rows(12))
-    cfg = write_config(tmp_path, [{"name": "good", "path": "good.csv"}, {"name": "gone", "path": "missing/*.csv"}])
+    cfg = write_config(
+        tmp_path, [{"name": "good", "path": "good.csv"}, {"name": "gone", "path": "missing/*.csv"}]
+    )
     state = ingest_flow(str(cfg), return_state=True)
     assert state.is_completed() and state.name == "Partial"
     assert "gone" in state.message and "good" not in state.message.split("failed:")[1]
@@ -212,8 +220,12 @@ def test_locked_store_is_refused_clearly_then_waited_for(prefect_api: None, tmp_
     assert refused.is_failed()
     assert "[E301]" in refused.message and "being written by another voc process" in refused.message
 
-    cfg = write_config(tmp_path, [{"name": "a", "path": "a.csv"}], store={"lock_timeout_s": 0.3},
-                       flows={"retries": 20, "retry_delay_s": [0.2]})
+    cfg = write_config(
+        tmp_path,
+        [{"name": "a", "path": "a.csv"}],
+        store={"lock_timeout_s": 0.3},
+        flows={"retries": 20, "retry_delay_s": [0.2]},
+    )
     opened = threading.Event()
 
     def other_writer() -> None:  # opens, writes for 2 s, closes (the lock belongs to this thread)
@@ -317,16 +329,22 @@ def _big_csv(path: Path, n: int) -> tuple[int, int]:
             rows.append([f"b{i}", "not a date", 3, f"Broken date row {i}"])
         elif i % 40 == 3:
             j = i - 3
-            rows.append([f"b{j}", f"2026-02-{1 + j % 28:02d}", 1 + j % 5, f"Order {j} arrived late and damaged"])
+            rows.append(
+                [f"b{j}", f"2026-02-{1 + j % 28:02d}", 1 + j % 5, f"Order {j} arrived late and damaged"]
+            )
         else:
-            rows.append([f"b{i}", f"2026-02-{1 + i % 28:02d}", 1 + i % 5, f"Order {i} arrived late and damaged"])
+            rows.append(
+                [f"b{i}", f"2026-02-{1 + i % 28:02d}", 1 + i % 5, f"Order {i} arrived late and damaged"]
+            )
             valid.add(f"b{i}")
     write_csv(path, rows)
     return n, len(valid)
 
 
 @pytest.mark.slow
-def test_ingest_flow_killed_midway_resumes_without_loss_or_duplicates(prefect_api: None, tmp_path: Path) -> None:
+def test_ingest_flow_killed_midway_resumes_without_loss_or_duplicates(
+    prefect_api: None, tmp_path: Path
+) -> None:
     """SIGKILL the ingest flow (a `voc flow run` process) after some batches, re-run, check every row is accounted for."""
     from flows import ingest_flow
 
@@ -337,7 +355,10 @@ def test_ingest_flow_killed_midway_resumes_without_loss_or_duplicates(prefect_ap
     env.pop("PREFECT_API_URL", None)  # the child starts its own temporary API, as ops would
     proc = subprocess.Popen(
         [sys.executable, "-m", "voc", "flow", "run", "ingest", "-c", str(cfg)],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,  # its own process group: the kill takes the child API server too
     )
     try:
@@ -376,16 +397,26 @@ def test_voc_flow_run_cli_prints_steps_and_exits_2_when_partial(prefect_api: Non
     res = CliRunner().invoke(app, ["flow", "run", "ingest", "-c", str(cfg)], catch_exceptions=False)
     assert res.exit_code == 2, res.output
     assert "ingest: Partial" in res.output and "read=5" in res.output and "does not exist" in res.output
-    ok = CliRunner().invoke(app, ["flow", "run", "ingest", "-c", str(cfg), "--source", "a"], catch_exceptions=False)
+    ok = CliRunner().invoke(
+        app, ["flow", "run", "ingest", "-c", str(cfg), "--source", "a"], catch_exceptions=False
+    )
     assert ok.exit_code == 0 and "ingest: Completed" in ok.output, ok.output
 
 
 def test_voc_serve_refuses_without_a_server(tmp_path: Path) -> None:
     """Schedules never fire on the temporary API, so `voc serve` says what to start instead of idling."""
     cfg = write_config(tmp_path, [])
-    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | {"PREFECT_HOME": str(tmp_path / "ph")}
-    res = subprocess.run([sys.executable, "-m", "voc", "serve", "-c", str(cfg)], cwd=PROJECT_ROOT, env=env,
-                         capture_output=True, text=True, timeout=120)
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | {
+        "PREFECT_HOME": str(tmp_path / "ph")
+    }
+    res = subprocess.run(
+        [sys.executable, "-m", "voc", "serve", "-c", str(cfg)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert res.returncode == 1
     message = " ".join(res.stderr.split())  # the console wraps long lines
     assert "[E108]" in message and "prefect server start" in message and "PREFECT_API_URL" in message

@@ -29,11 +29,16 @@ from test_flows import prefect_api, write_config, write_csv  # noqa: E402, F401 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
 TOPICS = {
-    "crash": ["The app crashes when I open the {x} screen", "Every time I tap {x} the app freezes and closes"],
+    "crash": [
+        "The app crashes when I open the {x} screen",
+        "Every time I tap {x} the app freezes and closes",
+    ],
     "delivery": ["My {x} arrived two weeks late", "The courier lost my {x} and nobody called back"],
     "billing": ["I was charged twice for the {x} plan", "The invoice for my {x} subscription is wrong"],
-    "support": ["Support answered my {x} question within minutes, great help",
-                "The agent solved my {x} problem quickly, thank you"],
+    "support": [
+        "Support answered my {x} question within minutes, great help",
+        "The agent solved my {x} problem quickly, thank you",
+    ],
     "login": ["The login code for {x} never arrives", "I cannot sign in to {x} since the update"],
 }
 THINGS = ["settings", "hub", "sensor", "premium", "camera", "dashboard", "starter kit", "family"]
@@ -85,10 +90,16 @@ def _tables(cfg_path: Path) -> dict[str, object]:
     try:
         return {
             "sentences": st.query("SELECT item_id, sent_idx, text FROM sentences ORDER BY item_id, sent_idx"),
-            "items": st.query("SELECT item_id, label, score, confidence, mixed FROM item_sentiment ORDER BY item_id"),
-            "sent": st.query("SELECT item_id, sent_idx, label, score FROM sentence_sentiment ORDER BY item_id, sent_idx"),
+            "items": st.query(
+                "SELECT item_id, label, score, confidence, mixed FROM item_sentiment ORDER BY item_id"
+            ),
+            "sent": st.query(
+                "SELECT item_id, sent_idx, label, score FROM sentence_sentiment ORDER BY item_id, sent_idx"
+            ),
             "emb": st.query("SELECT text_hash, vector FROM embeddings ORDER BY text_hash"),
-            "mentions": st.query("SELECT item_id, sent_idx, theme_id FROM mentions ORDER BY item_id, sent_idx"),
+            "mentions": st.query(
+                "SELECT item_id, sent_idx, theme_id FROM mentions ORDER BY item_id, sent_idx"
+            ),
             "runs": st.query("SELECT count(*) AS n FROM items"),
         }
     finally:
@@ -106,10 +117,14 @@ def test_dask_analyze_equals_in_process(tmp_path: Path, sentiment_model: str) ->
         root.mkdir()
         write_csv(root / "fb.csv", rows)
         cfg = write_config(
-            root, [{"name": "fb", "path": "fb.csv"}],
+            root,
+            [{"name": "fb", "path": "fb.csv"}],
             sentiment={"model": sentiment_model},
             themes={"min_cluster_size": 5},
-            flows={"runner": runner, "dask": {"n_workers": 2, "threads_per_worker": 1, "partition_items": 40}},
+            flows={
+                "runner": runner,
+                "dask": {"n_workers": 2, "threads_per_worker": 1, "partition_items": 40},
+            },
         )
         assert ingest_flow(str(cfg), return_state=True).is_completed()
         state = analyze_flow(str(cfg), return_state=True)

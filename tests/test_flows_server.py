@@ -91,8 +91,10 @@ def test_voc_serve_weekly_deployment_completes_on_a_real_server(tmp_path: Path, 
     rows = feedback_rows(60)
     write_csv(tmp_path / "fb.csv", rows)
     cfg = write_config(
-        tmp_path, [{"name": "fb", "path": "fb.csv"}],
-        sentiment={"model": sentiment_model}, themes={"min_cluster_size": 5},
+        tmp_path,
+        [{"name": "fb", "path": "fb.csv"}],
+        sentiment={"model": sentiment_model},
+        themes={"min_cluster_size": 5},
         flows={"timezone": "Europe/Berlin"},
     )
     server_log, serve_log = tmp_path / "server.log", tmp_path / "serve.log"
@@ -102,23 +104,41 @@ def test_voc_serve_weekly_deployment_completes_on_a_real_server(tmp_path: Path, 
         with server_log.open("w") as fh:
             server = subprocess.Popen(
                 [str(prefect_bin), "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-ui"],
-                env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True,
+                env=env,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         try:
-            wait_for(lambda: (r := _get(f"{api}/health")) is not None and r.status_code == 200,
-                     90, "prefect server health", server, server_log)
+            wait_for(
+                lambda: (r := _get(f"{api}/health")) is not None and r.status_code == 200,
+                90,
+                "prefect server health",
+                server,
+                server_log,
+            )
         except AssertionError as exc:
             pytest.skip(f"the Prefect server could not start on 127.0.0.1:{port}: {exc}")
 
         with serve_log.open("w") as fh:
             serve = subprocess.Popen(
                 [sys.executable, "-m", "voc", "serve", "-c", str(cfg), "--only", "weekly"],
-                cwd=PROJECT_ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True,
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         dep = wait_for(
-            lambda: (r := _get(f"{api}/deployments/name/voc-weekly/weekly")) is not None and r.status_code == 200
-            and r.json(),
-            120, "voc serve registering the weekly deployment", serve, serve_log,
+            lambda: (
+                (r := _get(f"{api}/deployments/name/voc-weekly/weekly")) is not None
+                and r.status_code == 200
+                and r.json()
+            ),
+            120,
+            "voc serve registering the weekly deployment",
+            serve,
+            serve_log,
         )
         sched = dep["schedules"][0]["schedule"]
         assert (sched["cron"], sched["timezone"]) == ("0 6 * * 1", "Europe/Berlin")
@@ -126,10 +146,18 @@ def test_voc_serve_weekly_deployment_completes_on_a_real_server(tmp_path: Path, 
 
         # the schedule fires: the server's scheduler has put the coming Mondays 06:00 Berlin on the calendar
         scheduled = wait_for(
-            lambda: httpx.post(f"{api}/flow_runs/filter", timeout=10, json={
-                "deployments": {"id": {"any_": [dep["id"]]}}, "flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}},
-            }).json(),
-            60, "scheduled runs of the weekly deployment", serve, serve_log,
+            lambda: httpx.post(
+                f"{api}/flow_runs/filter",
+                timeout=10,
+                json={
+                    "deployments": {"id": {"any_": [dep["id"]]}},
+                    "flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}},
+                },
+            ).json(),
+            60,
+            "scheduled runs of the weekly deployment",
+            serve,
+            serve_log,
         )
         berlin = ZoneInfo("Europe/Berlin")
         starts = [datetime.fromisoformat(f["expected_start_time"]).astimezone(berlin) for f in scheduled]
@@ -139,9 +167,15 @@ def test_voc_serve_weekly_deployment_completes_on_a_real_server(tmp_path: Path, 
         assert r.status_code in (200, 201), r.text
         run_id = r.json()["id"]
         run = wait_for(
-            lambda: (x := _get(f"{api}/flow_runs/{run_id}")) is not None and x.json()["state"]["type"] in TERMINAL
-            and x.json(),
-            300, "the weekly flow run to finish", serve, serve_log,
+            lambda: (
+                (x := _get(f"{api}/flow_runs/{run_id}")) is not None
+                and x.json()["state"]["type"] in TERMINAL
+                and x.json()
+            ),
+            300,
+            "the weekly flow run to finish",
+            serve,
+            serve_log,
         )
         assert run["state"]["type"] == "COMPLETED", f"{run['state']}\n{_tail(serve_log)}"
         assert run["state"]["name"] == "Completed", run["state"]["message"]
@@ -151,8 +185,11 @@ def test_voc_serve_weekly_deployment_completes_on_a_real_server(tmp_path: Path, 
             assert (out / name).is_file() and (out / name).stat().st_size > 0, name
         assert len((out / "items.csv").read_text(encoding="utf-8").splitlines()) == len(rows) + 1
         # the run's sub-flows (ingest, analyze, report) were recorded on the server too
-        subs = httpx.post(f"{api}/flow_runs/filter", json={"flow_runs": {"parent_task_run_id": {"is_null_": False}}},
-                          timeout=10).json()
+        subs = httpx.post(
+            f"{api}/flow_runs/filter",
+            json={"flow_runs": {"parent_task_run_id": {"is_null_": False}}},
+            timeout=10,
+        ).json()
         assert {"COMPLETED"} == {s["state"]["type"] for s in subs} and len(subs) >= 3
         assert run["state"]["name"] == "Completed"
     finally:

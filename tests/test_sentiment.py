@@ -87,7 +87,10 @@ def test_normalize_text() -> None:
 
 def test_normalize_text_names_emoji_the_encoder_cannot_read() -> None:
     # MiniLM's vocabulary maps every emoji to [UNK]; their names carry the sentiment.
-    assert normalize_text("great crew \U0001F44D but my bag \U0001F621") == "great crew thumbs up but my bag enraged face"
+    assert (
+        normalize_text("great crew \U0001f44d but my bag \U0001f621")
+        == "great crew thumbs up but my bag enraged face"
+    )
     # A variation selector (U+FE0F) is part of the emoji, not a character of its own.
     assert normalize_text("love it \u2764\ufe0f\u2708\ufe0f") == "love it red heart airplane"
     assert normalize_text("café crème, naïve") == "café crème, naïve"  # accents are not emoji

@@ -53,7 +53,7 @@ def test_soup_refuses_runs_with_different_splits(tmp_path: Path) -> None:
     a, b = _run(tmp_path / "a", 5, 0), _run(tmp_path / "b", 4, 1)
     with pytest.raises(ModelError, match="different numbers of layers"):
         soup_sentiment([a, b], tmp_path / "out", tmp_path / "no-data")
-    with pytest.raises(ModelError, match="no config.json"):
+    with pytest.raises(ModelError, match=r"no config\.json"):
         soup_sentiment([a, tmp_path / "missing"], tmp_path / "out", tmp_path / "no-data")
 
 

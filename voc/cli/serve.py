@@ -20,7 +20,9 @@ from voc.cli.app import ConfigOpt, app, console, load
 from voc.config import VocConfig
 from voc.errors import ConfigError
 
-flow_app = typer.Typer(help="Run one Prefect flow once (in-process, or reported to PREFECT_API_URL).", no_args_is_help=True)
+flow_app = typer.Typer(
+    help="Run one Prefect flow once (in-process, or reported to PREFECT_API_URL).", no_args_is_help=True
+)
 app.add_typer(flow_app, name="flow")
 
 
@@ -43,7 +45,8 @@ def import_flows(cfg: VocConfig) -> ModuleType:
             sys.path.insert(0, str(Path(root).resolve()))
             return importlib.import_module("flows")
     raise ConfigError(
-        f"cannot find the flows/ package under {cfg.root} or {Path.cwd()}; run from the project folder", code="E107"
+        f"cannot find the flows/ package under {cfg.root} or {Path.cwd()}; run from the project folder",
+        code="E107",
     )
 
 
@@ -85,7 +88,10 @@ def serve(
     for col in ("deployment", "schedule"):
         table.add_column(col)
     for d in deployments:
-        crons = ", ".join(s.schedule.cron for s in (d.schedules or []) if hasattr(s.schedule, "cron")) or "on demand"
+        crons = (
+            ", ".join(s.schedule.cron for s in (d.schedules or []) if hasattr(s.schedule, "cron"))
+            or "on demand"
+        )
         table.add_row(f"{d.flow_name}/{d.name}", crons)
     console.print(table)
     del flows  # imported for sys.path; the deployments reference the flow objects
@@ -98,8 +104,12 @@ def flow_run(
     config: ConfigOpt = None,
     source: Annotated[str | None, typer.Option("--source", "-s", help="ingest: only this source")] = None,
     full: Annotated[bool, typer.Option(help="ingest: re-read files already ingested completely")] = False,
-    refit: Annotated[bool | None, typer.Option("--refit/--no-refit", help="analyze: force or forbid a theme refit")] = None,
-    week: Annotated[str | None, typer.Option(help="report/weekly: ISO week YYYY-Www (default: last full week)")] = None,
+    refit: Annotated[
+        bool | None, typer.Option("--refit/--no-refit", help="analyze: force or forbid a theme refit")
+    ] = None,
+    week: Annotated[
+        str | None, typer.Option(help="report/weekly: ISO week YYYY-Www (default: last full week)")
+    ] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="report/weekly: output folder")] = None,
 ) -> None:
     """Run one flow once now and print its outcome; exit 2 when partly successful, 1 when failed."""

@@ -39,7 +39,11 @@ def run_stages(
         t0 = time.perf_counter()
         out = fn(*args, **kwargs)
         # The process's high-water mark after each stage: the stage where it jumps is the one that set it.
-        summaries[name] = {"seconds": round(time.perf_counter() - t0, 2), "peak_rss_mb": _peak_rss_mb(), "result": out}
+        summaries[name] = {
+            "seconds": round(time.perf_counter() - t0, 2),
+            "peak_rss_mb": _peak_rss_mb(),
+            "result": out,
+        }
         return out
 
     from voc.nlp.stage import enrich_sentiment
