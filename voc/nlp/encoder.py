@@ -77,7 +77,7 @@ def encode(
     """L2-normalised float32 embeddings of the normalised texts, one row per text, in input order.
 
     Texts pass through `normalize_text` first (URLs -> "http", @handles ->
-    "@user"), the same view the sentiment model has: a brand's handle is not
+    "@user", emoji -> their names), the same view the sentiment model has: a brand's handle is not
     what a mention is about, and one definition lets the sentiment stage's
     shared encoder pass fill the theme embeddings cache with exact vectors.
     `precision` is "auto", "fp32" or "bf16" (see `voc.nlp.precision`).

@@ -19,8 +19,9 @@ log = logging.getLogger(__name__)
 TABLE = "embeddings"
 # Stored with the model name: bump it when what a vector means changes, so an
 # existing store re-embeds instead of mixing old and new vectors. v2: texts are
-# normalised (URLs, @handles) before encoding, see `voc.nlp.encoder.encode`.
-VECTOR_VERSION = "v2"
+# normalised (URLs, @handles) before encoding, see `voc.nlp.encoder.encode`;
+# v3: emoji are replaced by their names too.
+VECTOR_VERSION = "v3"
 
 
 def cache_key(model: str) -> str:
