@@ -28,17 +28,7 @@ def ingest_source_task(cfg: VocConfig, source: str, full: bool = False) -> dict[
         res = ingest_source(store, cfg, cfg.source(source), full=full, progress=False)
     c = res.counts
     summary = {**c.as_dict(), "seconds": round(res.seconds, 2), "run_id": res.run_id}
-    logger().info(
-        "ingest: %s: in %s rows -> out %s stored (%s new, %s updated), %s duplicates, %s quarantined in %.1f s",
-        source,
-        f"{c.read:,}",
-        f"{c.stored:,}",
-        f"{c.inserted:,}",
-        f"{c.updated:,}",
-        f"{c.duplicates:,}",
-        f"{c.quarantined:,}",
-        res.seconds,
-    )
+    logger().info("ingest: %s: %s in %.1f s", source, c.line(), res.seconds)
     if res.status != "ok":
         raise StepFailedError(source, res.error or "failed", summary)
     return summary

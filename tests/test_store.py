@@ -133,3 +133,10 @@ def test_a_table_created_with_many_row_groups_in_a_transaction_still_joins(tmp_p
         store.write_frame("mentions", keys.iloc[:10].assign(theme_id="T0002"), key=["item_id", "sent_idx"])
         assert store.query("SELECT count(*) AS n FROM mentions WHERE theme_id = 'T0002'")["n"].iloc[0] == 10
         assert store.query("SELECT count(*) AS n FROM mentions")["n"].iloc[0] == n
+
+
+def test_batch_counts_line_names_where_every_row_went() -> None:
+    from voc.store.base import BatchCounts
+
+    c = BatchCounts(read=1200, inserted=1000, updated=50, duplicates=100, quarantined=50)
+    assert c.line() == "in 1,200 rows -> out 1,050 stored (1,000 new, 50 updated), 100 duplicates, 50 quarantined"

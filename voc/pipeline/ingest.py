@@ -113,14 +113,9 @@ def ingest_source(
     store.finish_run(run, result.status, error=result.error)
     c = result.counts
     log.info(
-        "ingest: %s read %s rows -> stored %s (new %s, updated %s), duplicates %s, quarantined %s in %.1f s (%s rows/s)",
+        "ingest: %s: %s in %.1f s (%s rows/s)",
         source.name,
-        f"{c.read:,}",
-        f"{c.stored:,}",
-        f"{c.inserted:,}",
-        f"{c.updated:,}",
-        f"{c.duplicates:,}",
-        f"{c.quarantined:,}",
+        c.line(),
         result.seconds,
         f"{c.read / result.seconds:,.0f}" if result.seconds > 0 else "-",
     )

@@ -38,6 +38,13 @@ class BatchCounts:
         self.duplicates += other.duplicates
         self.quarantined += other.quarantined
 
+    def line(self) -> str:
+        """The counts as ops read them in a log line: rows in, rows out, and where the rest went."""
+        return (
+            f"in {self.read:,} rows -> out {self.stored:,} stored ({self.inserted:,} new, {self.updated:,} updated), "
+            f"{self.duplicates:,} duplicates, {self.quarantined:,} quarantined"
+        )
+
     def as_dict(self) -> dict[str, int]:
         return {
             "read": self.read,
