@@ -22,7 +22,7 @@ from voc.nlp.sentiment import (
 )
 from voc.train.data import dedupe, normalise_labels, split_test, split_validation
 from voc.train.ratings import weak_label
-from voc.train.sentiment import class_weights, length_batches, tune_biases
+from voc.train.sentiment import class_weights, fit_top, length_batches, tune_biases
 
 POS = [0.02, 0.08, 0.90]
 NEG = [0.92, 0.05, 0.03]
@@ -218,3 +218,42 @@ def test_training_helpers() -> None:
     logits = np.array([[2.0, 1.8, 0.0], [2.0, 1.9, 0.0], [0.0, 0.0, 3.0]])
     bias = tune_biases(logits, np.array([1, 1, 2]))
     assert ((logits + bias).argmax(1) == [1, 1, 2]).all()
+
+
+def _tiny_top(seed: int = 0) -> object:
+    """A stand-in for TopClassifier with the same interface (layers, head, forward(h, mask))."""
+    import torch
+
+    torch.manual_seed(seed)
+
+    class Tiny(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.layers = torch.nn.Linear(4, 4)
+            self.head = torch.nn.Linear(4, 3)
+
+        def forward(self, h: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+            pooled = (h * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
+            return self.head(torch.tanh(self.layers(pooled)))
+
+    return Tiny()
+
+
+@pytest.mark.parametrize("binary", [True, False])
+def test_binary_rows_train_polarity_and_leave_the_neutral_logit_alone(binary: bool) -> None:
+    rng = np.random.default_rng(0)
+    y = np.array([0, 2] * 40)
+    states = [(rng.normal(size=(3, 4)) + (1.5 if lab == 2 else -1.5)).astype(np.float16) for lab in y]
+    model = _tiny_top()
+    neutral_before = model.head.weight[1].detach().clone()
+    fit_top(
+        model, states, y, np.ones(len(y)), epochs=5, batch_size=8, lr=1e-2, head_lr=1e-2, weight_decay=0.0,
+        seed=0, val={}, select=lambda rep: 0.0, binary=np.full(len(y), binary),
+    )  # fmt: skip
+    from voc.train.sentiment import predict_logits
+
+    logits = predict_logits(model, states)
+    assert accuracy(y, np.where(logits[:, 2] > logits[:, 0], 2, 0)) >= 0.95
+    moved = float((model.head.weight[1] - neutral_before).abs().max())
+    # Two-way rows give the neutral row of the head no gradient; three-way targets push it down.
+    assert (moved == 0.0) if binary else (moved > 1e-3)

@@ -139,4 +139,7 @@ def test_batch_counts_line_names_where_every_row_went() -> None:
     from voc.store.base import BatchCounts
 
     c = BatchCounts(read=1200, inserted=1000, updated=50, duplicates=100, quarantined=50)
-    assert c.line() == "in 1,200 rows -> out 1,050 stored (1,000 new, 50 updated), 100 duplicates, 50 quarantined"
+    assert (
+        c.line()
+        == "in 1,200 rows -> out 1,050 stored (1,000 new, 50 updated), 100 duplicates, 50 quarantined"
+    )

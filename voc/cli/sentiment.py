@@ -38,6 +38,13 @@ def train_sentiment_cmd(
     holdout: Annotated[float, typer.Option(help="--from-ratings: share of rated items held out")] = 0.2,
     sst_weight: Annotated[float, typer.Option(help="loss weight of SST-2 rows")] = 0.5,
     class_weight_power: Annotated[float, typer.Option(help="airline class weights = frequency^-power")] = 0.5,
+    sst_loss: Annotated[
+        str,
+        typer.Option(
+            help="three-class: SST-2 rows are negative/positive targets; binary: they train only "
+            "negative-vs-positive and leave the neutral logit to the airline rows"
+        ),
+    ] = "three-class",
     add_member: Annotated[
         bool, typer.Option("--add-member", help="add the new model to the one in --out as an ensemble member")
     ] = False,
@@ -95,7 +102,7 @@ def train_sentiment_cmd(
     opts = TrainOptions(
         data_dir=data_dir, out_dir=out, epochs=epochs, split=split, sst_max=sst_max, sst_min_words=sst_min_words,
         seed=seed, cache_dir=cache_dir, threads=threads, sst_weight=sst_weight,
-        class_weight_power=class_weight_power, add_member=add_member,
+        class_weight_power=class_weight_power, add_member=add_member, sst_loss=sst_loss,
     )  # fmt: skip
     res = train_sentiment(opts)
     console.print(f"wrote {out} in {res['seconds']['total']:.0f} s")

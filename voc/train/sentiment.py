@@ -50,6 +50,9 @@ class TrainOptions:
     sst_min_words: int = 3
     sst_weight: float = 0.5
     class_weight_power: float = 0.5
+    # "binary": SST-2 rows only train negative-vs-positive. Its phrases were labelled on a two-way scale, so
+    # as three-class targets they would also teach "never neutral" and pull the tweets' neutral class down.
+    sst_loss: str = "three-class"
     add_member: bool = False  # append to the model in out_dir as another ensemble member
     sst_use: int | None = None  # train on only the first N of the (cached) SST-2 sample
     max_length: int = 96
@@ -226,9 +229,12 @@ def fit_top(
     val: dict[str, tuple[list[np.ndarray], np.ndarray]],
     select: Callable[[dict[str, Any]], float],
     on_best: Callable[[Any, dict[str, Any], int], None] | None = None,
+    binary: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Train `model` (a TopClassifier) on cached states; keep the best epoch by `select(report)`.
 
+    Rows where `binary` is True (labels negative or positive) are trained on the
+    negative-vs-positive logits only, leaving the neutral logit to the other rows.
     Returns the history and the best report; the model ends with the best weights loaded.
     """
     import copy
@@ -250,6 +256,9 @@ def fit_top(
         opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
     )
     yt, wt = torch.from_numpy(y.astype(np.int64)), torch.from_numpy(weights.astype(np.float32))
+    bt = torch.from_numpy(np.zeros(len(y), dtype=bool) if binary is None else binary.astype(bool))
+    pos = LABELS.index("positive")
+    pair = [LABELS.index("negative"), pos]
     history: list[dict[str, Any]] = []
     best_score, best_state, best_rep = -math.inf, None, {}
     t0 = time.perf_counter()
@@ -260,6 +269,11 @@ def fit_top(
             h, m = pad_states([states[i] for i in idx])
             logits = model(h, m)
             loss_each = torch.nn.functional.cross_entropy(logits, yt[idx], reduction="none")
+            if bt[idx].any():
+                two_way = torch.nn.functional.cross_entropy(
+                    logits[:, pair], (yt[idx] == pos).long(), reduction="none"
+                )
+                loss_each = torch.where(bt[idx], two_way, loss_each)
             loss = (loss_each * wt[idx]).sum() / wt[idx].sum()
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -346,6 +360,8 @@ def train_sentiment(opts: TrainOptions) -> dict[str, Any]:
     from voc.nlp.encoder import default_encoder_path
     from voc.nlp.toplayers import TopClassifier, load_base
 
+    if opts.sst_loss not in ("three-class", "binary"):
+        raise ValueError(f"sst_loss must be 'three-class' or 'binary', not {opts.sst_loss!r}")
     torch.set_num_threads(opts.threads)
     t_start = time.perf_counter()
     air_fit, air_val, sst_fit, sst_val = training_frames(opts.data_dir, opts.sst_min_words)
@@ -375,6 +391,7 @@ def train_sentiment(opts: TrainOptions) -> dict[str, Any]:
     states = s_air_fit + s_sst_fit
     y = np.concatenate([y_air, y_sst])
     w = np.concatenate([w_air, w_sst])
+    binary = np.concatenate([np.zeros(len(y_air), bool), np.full(len(y_sst), opts.sst_loss == "binary")])
 
     _tok, base = load_base(str(default_encoder_path()))
     model = TopClassifier(base, opts.split, len(LABELS))
@@ -400,7 +417,7 @@ def train_sentiment(opts: TrainOptions) -> dict[str, Any]:
         epochs=opts.epochs, batch_size=opts.batch_size, lr=opts.lr, head_lr=opts.head_lr,
         weight_decay=opts.weight_decay, seed=opts.seed, val=val,
         select=selection_rule,
-        on_best=checkpoint,
+        on_best=checkpoint, binary=binary,
     )  # fmt: skip
     bias, calibrated = calibrate(model, val["airline"])
     seconds = time.perf_counter() - t_start
