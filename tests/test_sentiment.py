@@ -257,3 +257,28 @@ def test_binary_rows_train_polarity_and_leave_the_neutral_logit_alone(binary: bo
     moved = float((model.head.weight[1] - neutral_before).abs().max())
     # Two-way rows give the neutral row of the head no gradient; three-way targets push it down.
     assert (moved == 0.0) if binary else (moved > 1e-3)
+
+
+def test_vectorised_macro_f1_matches_the_metric() -> None:
+    from voc.train.sentiment import _macro_f1_rows
+
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 3, 200)
+    preds = rng.integers(0, 3, (5, 200))
+    preds[0] = np.where(preds[0] == 2, 0, preds[0])  # a class never predicted
+    expected = [macro_f1(y, p, n_labels=3) for p in preds]
+    assert _macro_f1_rows(preds, y, 3) == pytest.approx(expected)
+    assert _macro_f1_rows(y[None], y, 3)[0] == pytest.approx(1.0)
+
+
+def test_bias_check_keeps_a_real_shift_and_rejects_noise() -> None:
+    from voc.train.sentiment import bias_held_out_gain
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 1000)
+    # Informative logits whose neutral column is systematically 1.0 too low: a bias that carries over.
+    shifted = np.eye(3)[y] * 1.5 + rng.normal(size=(1000, 3)) - np.array([0.0, 1.0, 0.0])
+    assert bias_held_out_gain(shifted, y, rounds=5) > 0.02
+    # Logits that say nothing about the labels: any tuned bias only fits the half it saw.
+    noise = rng.normal(size=(1000, 3)) * 0.01
+    assert bias_held_out_gain(noise, y, rounds=5) <= 0.0
