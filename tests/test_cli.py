@@ -60,6 +60,20 @@ def test_library_errors_become_one_line_and_exit_1(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
+def test_usage_errors_are_a_usage_message_and_exit_2() -> None:
+    for args in (
+        ["analyze", "--bogus"],
+        ["flow", "run", "nope"],
+        ["train", "sentiment", "--sst-loss", "ternary"],
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "voc", *args], capture_output=True, text=True, timeout=60
+        )
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert "Usage:" in proc.stderr and "Error:" in proc.stderr
+        assert "Traceback" not in proc.stderr
+
+
 def test_help_is_fast() -> None:
     # Heavy libraries (torch, transformers, bertopic) must not load for `voc --help`.
     code = "import sys, voc.cli; print(any(m in sys.modules for m in ('torch', 'transformers', 'bertopic', 'spacy')))"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 
 import click
+import typer
 
 from voc.cli import (  # noqa: F401  (imported for their command registrations)
     analyze,
@@ -26,17 +27,20 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
-    """Entry point: run the app, turning library errors into clean exits."""
+    """Entry point: run the app, turning library errors and usage errors into clean exits."""
     try:
         app(standalone_mode=False)
     except VocError as exc:
         err_console.print(f"[bold red]error[/] {exc}")
         sys.exit(1)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    # Recent typer releases vendor their own click, whose exceptions are not click's: catch both kinds.
+    except (click.exceptions.Exit, typer.Exit) as exc:
+        sys.exit(getattr(exc, "exit_code", 0))
+    except (click.exceptions.Abort, typer.Abort):
         err_console.print("aborted")
         sys.exit(130)
-    except click.ClickException as exc:
+    except (click.ClickException, typer.TyperException) as exc:
+        if not hasattr(exc, "show"):
+            raise
         exc.show()
-        sys.exit(exc.exit_code)
+        sys.exit(getattr(exc, "exit_code", 1))

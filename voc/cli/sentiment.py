@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from voc.cli.app import ConfigOpt, console, eval_app, load, train_app
+
+
+class SstLoss(StrEnum):
+    three_class = "three-class"
+    binary = "binary"
 
 
 def _logging() -> None:
@@ -28,23 +34,25 @@ def train_sentiment_cmd(
     ),
     out: Annotated[Path, typer.Option(help="where the trained model is written")] = Path("models/sentiment"),
     epochs: Annotated[int, typer.Option(help="training epochs")] = 3,
-    split: Annotated[int, typer.Option(help="frozen lower layers (the rest are fine-tuned)")] = 4,
-    sst_max: Annotated[int, typer.Option(help="SST-2 training phrases sampled")] = 15000,
+    split: Annotated[int, typer.Option(help="frozen lower layers (the rest are fine-tuned)")] = 3,
+    sst_max: Annotated[int, typer.Option(help="SST-2 training phrases sampled (default: all)")] = 48000,
     sst_min_words: Annotated[int, typer.Option(help="shortest SST-2 phrase used, in words")] = 4,
-    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    seed: Annotated[int, typer.Option(help="random seed")] = 1,
     cache_dir: Annotated[
         Path | None, typer.Option(help="cache of frozen-layer states (reused across runs)")
     ] = None,
     holdout: Annotated[float, typer.Option(help="--from-ratings: share of rated items held out")] = 0.2,
-    sst_weight: Annotated[float, typer.Option(help="loss weight of SST-2 rows")] = 0.5,
-    class_weight_power: Annotated[float, typer.Option(help="airline class weights = frequency^-power")] = 0.5,
+    sst_weight: Annotated[float, typer.Option(help="loss weight of SST-2 rows")] = 1.0,
+    class_weight_power: Annotated[
+        float, typer.Option(help="airline class weights = frequency^-power")
+    ] = 0.25,
     sst_loss: Annotated[
-        str,
+        SstLoss,
         typer.Option(
             help="three-class: SST-2 rows are negative/positive targets; binary: they train only "
             "negative-vs-positive and leave the neutral logit to the airline rows"
         ),
-    ] = "three-class",
+    ] = SstLoss.binary,
     add_member: Annotated[
         bool, typer.Option("--add-member", help="add the new model to the one in --out as an ensemble member")
     ] = False,
@@ -102,7 +110,7 @@ def train_sentiment_cmd(
     opts = TrainOptions(
         data_dir=data_dir, out_dir=out, epochs=epochs, split=split, sst_max=sst_max, sst_min_words=sst_min_words,
         seed=seed, cache_dir=cache_dir, threads=threads, sst_weight=sst_weight,
-        class_weight_power=class_weight_power, add_member=add_member, sst_loss=sst_loss,
+        class_weight_power=class_weight_power, add_member=add_member, sst_loss=sst_loss.value,
     )  # fmt: skip
     res = train_sentiment(opts)
     console.print(f"wrote {out} in {res['seconds']['total']:.0f} s")
