@@ -35,7 +35,7 @@ def train_sentiment_cmd(
     out: Annotated[Path, typer.Option(help="where the trained model is written")] = Path("models/sentiment"),
     epochs: Annotated[int, typer.Option(help="training epochs")] = 3,
     split: Annotated[int, typer.Option(help="frozen lower layers (the rest are fine-tuned)")] = 3,
-    sst_max: Annotated[int, typer.Option(help="SST-2 training phrases sampled (default: all)")] = 48000,
+    sst_max: Annotated[int, typer.Option(help="SST-2 training phrases sampled")] = 25000,
     sst_min_words: Annotated[int, typer.Option(help="shortest SST-2 phrase used, in words")] = 4,
     seed: Annotated[int, typer.Option(help="random seed")] = 1,
     cache_dir: Annotated[
@@ -52,7 +52,7 @@ def train_sentiment_cmd(
             help="three-class: SST-2 rows are negative/positive targets; binary: they train only "
             "negative-vs-positive and leave the neutral logit to the airline rows"
         ),
-    ] = SstLoss.binary,
+    ] = SstLoss.three_class,
     add_member: Annotated[
         bool, typer.Option("--add-member", help="add the new model to the one in --out as an ensemble member")
     ] = False,
