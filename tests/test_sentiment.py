@@ -51,6 +51,19 @@ def test_aggregate_negative_outweighs_polite_neutral_sentences() -> None:
     assert res.mixed is False
 
 
+def test_aggregate_takes_the_item_label_from_the_whole_text_reading() -> None:
+    # Out of context, a factual sentence can read as a complaint; the whole item says otherwise.
+    sentences = np.array([[0.7, 0.2, 0.1], [0.2, 0.5, 0.3]])
+    assert aggregate(sentences, [25, 10]).label == "negative"
+    item = aggregate(sentences, [25, 10], whole=np.array([0.1, 0.2, 0.7]))
+    assert item.label == "positive" and item.score == pytest.approx(0.6) and not item.mixed
+    # Strong praise and strong complaint still make a complaint, whatever the whole reading says.
+    both = aggregate(
+        np.array([[0.05, 0.05, 0.9], [0.9, 0.05, 0.05]]), [20, 20], whole=np.array([0.1, 0.1, 0.8])
+    )
+    assert both.mixed and both.label == "negative"
+
+
 def test_aggregate_weak_opinions_are_not_mixed() -> None:
     mild_pos, mild_neg = [0.2, 0.4, 0.4], [0.45, 0.4, 0.15]
     assert aggregate(np.array([mild_pos, mild_neg]), [20, 20]).mixed is False

@@ -168,6 +168,13 @@ def test_stage_writes_tables_and_is_incremental(mem_store, top_model_dir: Path, 
     cached = mem_store.query("SELECT count(*) AS n FROM embeddings")["n"][0]
     assert cached == out["shared_embeddings"] == sents["text"].nunique()
     assert enrich_sentiment(mem_store, cfg, progress=False)["items"] == 0  # idempotent
+    by_sentences = cfg.model_copy(
+        update={"sentiment": cfg.sentiment.model_copy(update={"read_items_whole": False})}
+    )
+    assert (
+        enrich_sentiment(mem_store, by_sentences, progress=False)["items"] == 4
+    )  # another reading: rescored
+    assert enrich_sentiment(mem_store, cfg, progress=False)["items"] == 4  # and back
     # As the themes stage would have left it: one mention row per sentence.
     mem_store.write_frame("mentions", sents[["item_id", "sent_idx"]].assign(theme_id="T0001", score=0.5))
     later = datetime(2026, 2, 1, tzinfo=UTC)
@@ -193,6 +200,10 @@ def test_shipped_default_model_mixed_review() -> None:
     assert items[0].mixed and items[0].label == "negative"
     assert items[1].label == "positive" and not items[1].mixed
     assert items[2].label == "negative"
+    # A several-sentence item is also read whole; its probabilities are the item's.
+    whole = model.predict(["Thank you, the crew was fantastic! We landed early."]).probs[0]
+    _s, _p, (two,), _ = score_texts(model, ["Thank you, the crew was fantastic! We landed early."])
+    assert two.score == pytest.approx(float(whole[2] - whole[0]), abs=1e-5)
 
 
 def test_adapt_from_ratings_measures_and_only_activates_a_better_model(
@@ -348,9 +359,10 @@ def test_default_model_beats_vader_on_sst2_dev_sample(shared_data: Path) -> None
     from voc.eval.sentiment import evaluate_sentiment
 
     out = evaluate_sentiment(shared_data / "sst2" / "dev.tsv", "sentence", "label", limit=150)
-    model, vader = out["results"]
-    assert out["binary"] and model.n == vader.n == 150
+    model, vader, item_path = out["results"]
+    assert out["binary"] and model.n == vader.n == item_path.n == 150
     assert model.accuracy > vader.accuracy + 0.1
+    assert item_path.system.endswith("as voc analyze stores items") and item_path.accuracy > vader.accuracy
 
 
 def test_encode_shared_gives_the_encoder_vectors_and_sentiment(

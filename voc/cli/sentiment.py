@@ -131,7 +131,10 @@ def eval_sentiment_cmd(
     limit: Annotated[int | None, typer.Option(help="score only the first N rows")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="also write the results as JSON")] = None,
 ) -> None:
-    """Accuracy, macro-F1 and confusion matrix of the active model and of VADER on the same rows."""
+    """Accuracy, macro-F1 and confusion matrix of the active model and of VADER on the same rows.
+
+    The model is scored on the texts read whole, then as `voc analyze` stores items.
+    """
     from voc.eval.metrics import format_confusion
     from voc.eval.sentiment import evaluate_sentiment
 

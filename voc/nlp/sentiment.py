@@ -107,10 +107,15 @@ class ItemSentiment:
     mixed: bool
 
 
-def aggregate(probs: np.ndarray, lengths: Sequence[int] | np.ndarray) -> ItemSentiment:
+def aggregate(
+    probs: np.ndarray, lengths: Sequence[int] | np.ndarray, whole: np.ndarray | None = None
+) -> ItemSentiment:
     """Item sentiment from its sentences' probabilities [n, 3] and lengths (characters).
 
-    Sentences are weighted by confidence and sqrt(length) (a long sentence says
+    With `whole` (the probabilities of the whole text read at once), the item's
+    probabilities are those: a sentence read out of context ("It is on the same
+    ticket.") is often scored far from what it means in its item. Without it,
+    sentences are weighted by confidence and sqrt(length) (a long sentence says
     more, but not linearly more), negative sentences by NEGATIVE_WEIGHT more.
     `mixed` = a sentence with score >= STRONG and one with score <= -STRONG;
     a mixed item is labelled negative. No sentences: neutral, confidence 0.
@@ -119,10 +124,13 @@ def aggregate(probs: np.ndarray, lengths: Sequence[int] | np.ndarray) -> ItemSen
     if len(probs) == 0:
         return ItemSentiment("neutral", 0.0, 0.0, False)
     scores = probs[:, POS] - probs[:, NEG]
-    conf = probs.max(1)
-    w = conf * np.sqrt(np.maximum(np.asarray(lengths, dtype=np.float64), 1.0))
-    w = w * np.where(probs.argmax(1) == NEG, NEGATIVE_WEIGHT, 1.0)
-    item = (probs * w[:, None]).sum(0) / w.sum()
+    if whole is not None:
+        item = np.asarray(whole, dtype=np.float64).reshape(len(LABELS))
+    else:
+        conf = probs.max(1)
+        w = conf * np.sqrt(np.maximum(np.asarray(lengths, dtype=np.float64), 1.0))
+        w = w * np.where(probs.argmax(1) == NEG, NEGATIVE_WEIGHT, 1.0)
+        item = (probs * w[:, None]).sum(0) / w.sum()
     mixed = bool((scores >= STRONG).any() and (scores <= -STRONG).any())
     label = "negative" if mixed else LABELS[int(item.argmax())]
     score = float(np.clip(item[POS] - item[NEG], -1.0, 1.0))

@@ -48,9 +48,12 @@ def _todo(store: Any, model_name: str) -> pd.DataFrame:
 
 
 def score_texts(
-    model: SentimentModel, texts: list[str], *, with_embeddings: bool = False
+    model: SentimentModel, texts: list[str], *, with_embeddings: bool = False, read_whole: bool = True
 ) -> tuple[list[list[Any]], list[np.ndarray], list[Any], np.ndarray | None]:
     """Split texts into sentences and score them (pure apart from the model).
+
+    With `read_whole`, items of several sentences are also scored whole and
+    take their label from that reading (see `aggregate`).
 
     Returns, per text, its spans and its sentence probabilities, the item
     results, and (with the default model and `with_embeddings`) the theme
@@ -60,6 +63,10 @@ def score_texts(
 
     spans = list(split_texts(texts))
     flat = [s.text for ss in spans for s in ss]
+    # Items of several sentences are also read whole: the item's label comes from that reading, the
+    # sentences give the sentence results and the `mixed` flag (see `aggregate`).
+    wholes = list(dict.fromkeys(t.strip() for t, ss in zip(texts, spans, strict=True) if len(ss) > 1))
+    wholes = wholes if read_whole else []
     # Short feedback repeats itself ("Thank you!", "Still waiting"): score each distinct sentence once.
     unique = list(dict.fromkeys(flat))
     where = {t: i for i, t in enumerate(unique)}
@@ -71,13 +78,16 @@ def score_texts(
     else:
         pred_u = model.predict(unique)
     pred = Predictions(pred_u.probs[back])
+    # Whole texts need no theme vector (themes are per sentence), so they skip the shared pass.
+    whole_probs = dict(zip(wholes, model.predict(wholes).probs, strict=True)) if wholes else {}
     per_text: list[np.ndarray] = []
     items = []
     pos = 0
-    for ss in spans:
+    for text, ss in zip(texts, spans, strict=True):
         p = pred.probs[pos : pos + len(ss)]
         per_text.append(p)
-        items.append(aggregate(p, [len(s.text) for s in ss]))
+        whole = whole_probs.get(text.strip()) if len(ss) > 1 else None
+        items.append(aggregate(p, [len(s.text) for s in ss], whole=whole))
         pos += len(ss)
     return spans, per_text, items, vecs
 
@@ -115,7 +125,10 @@ def enrich_sentiment(store: Any, config: Any, *, progress: bool = True) -> dict[
     model = load_sentiment_model(config.sentiment.model, str(config.root))
     model.batch_size = config.sentiment.batch_size
     model.precision = config.encoder.precision
-    todo = _todo(store, model.name)
+    read_whole = config.sentiment.read_items_whole
+    # Item rows name how they were read, so switching the option rescores the items once.
+    item_tag = f"{model.name}+whole" if read_whole else model.name
+    todo = _todo(store, item_tag)
     share = (
         config.sentiment.share_embeddings
         and isinstance(model, TopLayersSentiment)
@@ -130,7 +143,7 @@ def enrich_sentiment(store: Any, config: Any, *, progress: bool = True) -> dict[
             chunk = todo.iloc[start : start + step]
             ids = chunk["id"].tolist()
             spans, probs, items, vecs = score_texts(
-                model, chunk["text"].fillna("").tolist(), with_embeddings=share
+                model, chunk["text"].fillna("").tolist(), with_embeddings=share, read_whole=read_whole
             )
             sent_rows, score_rows, item_rows = [], [], []
             for item_id, ss, p, res, h in zip(
@@ -141,7 +154,7 @@ def enrich_sentiment(store: Any, config: Any, *, progress: bool = True) -> dict[
                     lab = int(row.argmax())
                     score_rows.append((item_id, k, ("negative", "neutral", "positive")[lab],
                                        float(row[2] - row[0]), float(row[lab]), model.name))  # fmt: skip
-                item_rows.append((item_id, res.label, res.score, res.confidence, res.mixed, model.name, h))
+                item_rows.append((item_id, res.label, res.score, res.confidence, res.mixed, item_tag, h))
             sentences = pd.DataFrame(
                 sent_rows, columns=["item_id", "sent_idx", "text", "start_char", "end_char"]
             )
