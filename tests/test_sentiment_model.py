@@ -168,12 +168,8 @@ def test_stage_writes_tables_and_is_incremental(mem_store, top_model_dir: Path, 
     cached = mem_store.query("SELECT count(*) AS n FROM embeddings")["n"][0]
     assert cached == out["shared_embeddings"] == sents["text"].nunique()
     assert enrich_sentiment(mem_store, cfg, progress=False)["items"] == 0  # idempotent
-    by_sentences = cfg.model_copy(
-        update={"sentiment": cfg.sentiment.model_copy(update={"read_items_whole": False})}
-    )
-    assert (
-        enrich_sentiment(mem_store, by_sentences, progress=False)["items"] == 4
-    )  # another reading: rescored
+    whole = cfg.model_copy(update={"sentiment": cfg.sentiment.model_copy(update={"read_items_whole": True})})
+    assert enrich_sentiment(mem_store, whole, progress=False)["items"] == 4  # another reading: rescored
     assert enrich_sentiment(mem_store, cfg, progress=False)["items"] == 4  # and back
     # As the themes stage would have left it: one mention row per sentence.
     mem_store.write_frame("mentions", sents[["item_id", "sent_idx"]].assign(theme_id="T0001", score=0.5))
@@ -202,7 +198,9 @@ def test_shipped_default_model_mixed_review() -> None:
     assert items[2].label == "negative"
     # A several-sentence item is also read whole; its probabilities are the item's.
     whole = model.predict(["Thank you, the crew was fantastic! We landed early."]).probs[0]
-    _s, _p, (two,), _ = score_texts(model, ["Thank you, the crew was fantastic! We landed early."])
+    _s, _p, (two,), _ = score_texts(
+        model, ["Thank you, the crew was fantastic! We landed early."], read_whole=True
+    )
     assert two.score == pytest.approx(float(whole[2] - whole[0]), abs=1e-5)
 
 

@@ -48,7 +48,7 @@ def _todo(store: Any, model_name: str) -> pd.DataFrame:
 
 
 def score_texts(
-    model: SentimentModel, texts: list[str], *, with_embeddings: bool = False, read_whole: bool = True
+    model: SentimentModel, texts: list[str], *, with_embeddings: bool = False, read_whole: bool = False
 ) -> tuple[list[list[Any]], list[np.ndarray], list[Any], np.ndarray | None]:
     """Split texts into sentences and score them (pure apart from the model).
 
