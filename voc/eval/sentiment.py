@@ -165,8 +165,7 @@ def evaluate_sentiment(
         results.append(_result("VADER", y, vader_labels(comp, binary), labels, time.perf_counter() - t0))
     if item_path:  # what `voc analyze` writes to items.csv, which users see, not only the model
         t0 = time.perf_counter()
-        results.append(
-            _result(f"{model.name}, as voc analyze stores items", y, item_labels(model, texts, binary, read_items_whole), labels,
-                    time.perf_counter() - t0)
-        )  # fmt: skip
+        stored = item_labels(model, texts, binary, read_items_whole)
+        seconds = time.perf_counter() - t0
+        results.append(_result(f"{model.name}, as voc analyze stores items", y, stored, labels, seconds))
     return {"data": str(data), "note": note, "binary": binary, "results": results}

@@ -63,10 +63,13 @@ def score_texts(
 
     spans = list(split_texts(texts))
     flat = [s.text for ss in spans for s in ss]
-    # Items of several sentences are also read whole: the item's label comes from that reading, the
-    # sentences give the sentence results and the `mixed` flag (see `aggregate`).
-    wholes = list(dict.fromkeys(t.strip() for t, ss in zip(texts, spans, strict=True) if len(ss) > 1))
-    wholes = wholes if read_whole else []
+    # Out of context a factual sentence can read as a complaint; with `read_whole` the item's label comes
+    # from reading it whole, and the sentences give the sentence results and the `mixed` flag.
+    wholes = (
+        list(dict.fromkeys(t.strip() for t, ss in zip(texts, spans, strict=True) if len(ss) > 1))
+        if read_whole
+        else []
+    )
     # Short feedback repeats itself ("Thank you!", "Still waiting"): score each distinct sentence once.
     unique = list(dict.fromkeys(flat))
     where = {t: i for i, t in enumerate(unique)}
