@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from voc.errors import InputError, ModelError
-from voc.eval.metrics import accuracy, confusion, format_confusion, macro_f1, nmi
+from voc.eval.metrics import accuracy, confusion, format_confusion, macro_f1, macro_f1_rows, nmi
 from voc.eval.sentiment import model_labels, vader_labels
 from voc.nlp.sentiment import (
     LABELS,
@@ -22,7 +22,14 @@ from voc.nlp.sentiment import (
 )
 from voc.train.data import dedupe, normalise_labels, split_test, split_validation
 from voc.train.ratings import weak_label
-from voc.train.sentiment import class_weights, fit_top, length_batches, tune_biases
+from voc.train.sentiment import (
+    bias_held_out_gain,
+    class_weights,
+    fit_top,
+    length_batches,
+    predict_logits,
+    tune_biases,
+)
 
 POS = [0.02, 0.08, 0.90]
 NEG = [0.92, 0.05, 0.03]
@@ -263,8 +270,6 @@ def test_binary_rows_train_polarity_and_leave_the_neutral_logit_alone(binary: bo
         model, states, y, np.ones(len(y)), epochs=5, batch_size=8, lr=1e-2, head_lr=1e-2, weight_decay=0.0,
         seed=0, val={}, select=lambda rep: 0.0, binary=np.full(len(y), binary),
     )  # fmt: skip
-    from voc.train.sentiment import predict_logits
-
     logits = predict_logits(model, states)
     assert accuracy(y, np.where(logits[:, 2] > logits[:, 0], 2, 0)) >= 0.95
     moved = float((model.head.weight[1] - neutral_before).abs().max())
@@ -273,20 +278,16 @@ def test_binary_rows_train_polarity_and_leave_the_neutral_logit_alone(binary: bo
 
 
 def test_vectorised_macro_f1_matches_the_metric() -> None:
-    from voc.train.sentiment import _macro_f1_rows
-
     rng = np.random.default_rng(3)
     y = rng.integers(0, 3, 200)
     preds = rng.integers(0, 3, (5, 200))
     preds[0] = np.where(preds[0] == 2, 0, preds[0])  # a class never predicted
     expected = [macro_f1(y, p, n_labels=3) for p in preds]
-    assert _macro_f1_rows(preds, y, 3) == pytest.approx(expected)
-    assert _macro_f1_rows(y[None], y, 3)[0] == pytest.approx(1.0)
+    assert macro_f1_rows(preds, y, 3) == pytest.approx(expected)
+    assert macro_f1_rows(y[None], y, 3)[0] == pytest.approx(1.0)
 
 
 def test_bias_check_keeps_a_real_shift_and_rejects_noise() -> None:
-    from voc.train.sentiment import bias_held_out_gain
-
     rng = np.random.default_rng(0)
     y = rng.integers(0, 3, 1000)
     # Informative logits whose neutral column is systematically 1.0 too low: a bias that carries over.

@@ -151,24 +151,15 @@ def predict_logits(model: Any, states: Sequence[np.ndarray], batch_size: int = 1
 
 
 # -- evaluation helpers on validation --------------------------------------------------
-def _macro_f1_rows(pred: np.ndarray, y: np.ndarray, n_labels: int) -> np.ndarray:
-    """Macro-F1 of each row of `pred` [k, n] against `y` [n] (the definition of voc.eval.metrics.macro_f1)."""
-    f = np.zeros(len(pred))
-    for c in range(n_labels):
-        hit, truth = pred == c, y == c
-        tp = (hit & truth).sum(1)
-        denom = hit.sum(1) + truth.sum()
-        f += np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 0.0)
-    return f / n_labels
-
-
 def tune_biases(logits: np.ndarray, y: np.ndarray, grid: Sequence[float] | None = None) -> np.ndarray:
     """Per-class additive logit biases (negative fixed at 0) that maximise macro-F1 on (logits, y)."""
+    from voc.eval.metrics import macro_f1_rows
+
     grid = grid if grid is not None else np.round(np.arange(-1.5, 1.51, 0.1), 2)
     cands = np.array([[0.0, b1, b2] for b1 in grid for b2 in grid], dtype=np.float32)
     scores = np.concatenate(
         [
-            _macro_f1_rows((logits[None] + cands[s : s + 64, None, :]).argmax(2), y, len(LABELS))
+            macro_f1_rows((logits[None] + cands[s : s + 64, None, :]).argmax(2), y, len(LABELS))
             for s in range(0, len(cands), 64)
         ]
     )
@@ -183,6 +174,8 @@ def bias_held_out_gain(logits: np.ndarray, y: np.ndarray, rounds: int = 50, seed
     Tuning a 31 x 31 grid on ~1,000 tweets can fit noise; this repeated two-fold
     check says whether the correction carries over to texts it has not seen.
     """
+    from voc.eval.metrics import macro_f1_rows
+
     rng = np.random.default_rng(seed)
     gains = []
     for _ in range(rounds):
@@ -193,7 +186,7 @@ def bias_held_out_gain(logits: np.ndarray, y: np.ndarray, rounds: int = 50, seed
         ):
             bias = tune_biases(logits[fit], y[fit])
             pair = np.stack([(logits[held] + bias).argmax(1), logits[held].argmax(1)])
-            with_bias, without = _macro_f1_rows(pair, y[held], len(LABELS))
+            with_bias, without = macro_f1_rows(pair, y[held], len(LABELS))
             gains.append(with_bias - without)
     return float(np.mean(gains))
 
