@@ -20,7 +20,15 @@ from voc.nlp.sentiment import (
     normalize_text,
     token_windows,
 )
-from voc.train.data import dedupe, normalise_labels, split_test, split_validation
+from voc.train.data import (
+    dedupe,
+    normalise_labels,
+    sentence_roots,
+    split_sst_by_sentence,
+    split_test,
+    split_validation,
+    word_spans,
+)
 from voc.train.ratings import weak_label
 from voc.train.sentiment import (
     bias_held_out_gain,
@@ -189,6 +197,37 @@ def test_test_split_is_fixed_disjoint_and_deduplicated() -> None:
     fit, val = split_validation(train, "id")
     assert len(fit) + len(val) == len(train) and not set(fit["id"]) & set(val["id"])
     assert len(dedupe(df, None, "text")) == 401
+
+
+def _treebank(n_sentences: int) -> pd.DataFrame:
+    """SST-2-like rows: each sentence with its own phrases as separate rows, plus one phrase many share."""
+    rows = []
+    for i in range(n_sentences):
+        words = f"film {i} was a quiet w{i} of x{i} and y{i}".split()
+        rows += [" ".join(words), " ".join(words[2:]), " ".join(words[5:]), f"w{i} of x{i}"]
+    rows.append("was a quiet")  # inside every sentence
+    return pd.DataFrame({"text": rows, "label": "positive"})
+
+
+def test_sentence_roots_are_the_texts_no_other_text_contains() -> None:
+    assert word_spans(["a", "b", "c"], proper=True) == ["a", "a b", "b", "b c", "c"]
+    df = _treebank(3)
+    roots = sentence_roots(df["text"].tolist())
+    assert df.loc[roots, "text"].tolist() == [f"film {i} was a quiet w{i} of x{i} and y{i}" for i in range(3)]
+
+
+def test_sst_validation_shares_no_sentence_with_fit() -> None:
+    df = _treebank(200)
+    fit, val = split_sst_by_sentence(df, fraction=0.2)
+    assert 20 < len(val) < 60 and set(val["text"]) <= set(df.loc[sentence_roots(df["text"].tolist()), "text"])
+    held = {f"w{v.split()[1]}" for v in val["text"]}  # every phrase of sentence i holds the word "w<i>"
+    # No phrase of a held-out sentence trains, and the phrase shared with held-out sentences is dropped too.
+    assert not [t for t in fit["text"] if held & set(t.split())]
+    assert "was a quiet" not in set(fit["text"])
+    # Everything else trains: 4 rows per kept sentence.
+    assert len(fit) == 4 * (200 - len(val))
+    fit2, val2 = split_sst_by_sentence(df.sample(frac=1.0, random_state=3), fraction=0.2)
+    assert set(val2["text"]) == set(val["text"]) and set(fit2["text"]) == set(fit["text"])
 
 
 def test_label_normalisation() -> None:

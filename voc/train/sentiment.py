@@ -2,8 +2,9 @@
 
 Recipe (see models/sentiment/MODEL_CARD.md for the numbers it gives):
 1. Airline tweets (3 classes) minus the fixed 20% test split, and a sample of
-   SST-2 train phrases (negative/positive). A validation split is carved from
-   TRAIN only; the test split is never read here.
+   SST-2 train phrases (negative/positive). Validation splits are carved from
+   TRAIN only (SST-2's by whole sentence, so no phrase of a validation sentence
+   trains); the test split is never read here.
 2. The frozen lower layers of all-MiniLM-L6-v2 run once over every training
    text; their hidden states are cached (fp16, unpadded), so each epoch only
    pays for the top layers.
@@ -359,14 +360,12 @@ def training_frames(
     The airline test split is dropped here and never returned: nothing that
     trains or selects a model can see it.
     """
-    from voc.train.data import load_airline, load_sst2, split_validation
+    from voc.train.data import load_airline, load_sst2, split_sst_by_sentence, split_validation
 
     air_train, _air_test_unused = load_airline(data_dir)
     air_fit, air_val = split_validation(air_train, "id")
-    sst = load_sst2(data_dir, "train")
-    sst = sst.loc[sst["text"].str.split().str.len() >= sst_min_words]
-    sst_fit, sst_val = split_validation(sst, "id", fraction=0.03)
-    sst_val = sst_val.loc[sst_val["text"].str.split().str.len() >= 8]  # sentence-like, as in SST-2 dev
+    sst_fit, sst_val = split_sst_by_sentence(load_sst2(data_dir, "train"))
+    sst_fit = sst_fit.loc[sst_fit["text"].str.split().str.len() >= sst_min_words].reset_index(drop=True)
     return air_fit, air_val, sst_fit, sst_val
 
 
