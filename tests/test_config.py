@@ -41,6 +41,14 @@ def test_unknown_key_is_rejected(tmp_path: Path) -> None:
         load_config(p)
 
 
+def test_renamed_sentiment_key_still_loads_with_a_warning(tmp_path: Path) -> None:
+    p = tmp_path / "voc.toml"
+    p.write_text("[sentiment]\nread_items_whole = false\n")
+    with pytest.warns(DeprecationWarning, match="sentences_in_context"):
+        cfg = load_config(p)
+    assert cfg.sentiment.sentences_in_context is False
+
+
 def test_unparseable_file_and_missing_file(tmp_path: Path) -> None:
     p = tmp_path / "voc.toml"
     p.write_text("[store\n")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from voc.nlp.sentences import Span, split_texts
+from voc.nlp.sentences import Span, contrast_pairs, split_texts
 
 pytestmark = pytest.mark.model
 
@@ -34,6 +34,18 @@ def test_contrast_splits_praise_from_complaint() -> None:
     _check_offsets(text, spans)
     [whole] = list(split_texts([text], clauses=False))
     assert [s.text for s in whole] == [text]
+
+
+def test_contrast_pairs_are_clauses_cut_at_a_contrast_word() -> None:
+    texts = [
+        "the staff were lovely but my refund is three weeks late",
+        "The staff were lovely. But my refund is three weeks late.",  # a sentence opening with "But" too
+        "The seats were great, however the wifi never worked. Thanks anyway.",
+        "The seats were fine. The wifi never worked, and nobody came.",  # no contrast word
+    ]
+    spans = list(split_texts(texts))
+    assert [contrast_pairs(ss) for ss in spans] == [[1], [1], [1], []]
+    assert spans[2][1].text == "however the wifi never worked."
 
 
 def test_short_clause_stays_with_its_neighbour() -> None:

@@ -16,9 +16,12 @@ from voc.nlp.sentiment import (
     _label_order,
     active_model_dir,
     aggregate,
+    join_sentences,
     load_sentiment_model,
     normalize_text,
+    token_sentence,
     token_windows,
+    window_starts,
 )
 from voc.train.data import (
     dedupe,
@@ -79,6 +82,16 @@ def test_aggregate_takes_the_item_label_from_the_whole_text_reading() -> None:
     assert both.mixed and both.label == "negative"
 
 
+def test_aggregate_an_explicit_contrast_read_side_by_side_is_mixed() -> None:
+    # In context both clauses of "lovely but my refund is late" read negative; on their own they disagree.
+    in_context = np.array([[0.7, 0.1, 0.2], [0.95, 0.04, 0.01]])
+    whole = np.array([0.9, 0.05, 0.05])
+    assert not aggregate(in_context, [21, 33], whole=whole).mixed
+    res = aggregate(in_context, [21, 33], whole=whole, contrast=[(0.98, -0.99)])
+    assert res.mixed and res.label == "negative"
+    assert not aggregate(in_context, [21, 33], whole=whole, contrast=[(0.3, -0.99)]).mixed
+
+
 def test_aggregate_weak_opinions_are_not_mixed() -> None:
     mild_pos, mild_neg = [0.2, 0.4, 0.4], [0.45, 0.4, 0.15]
     assert aggregate(np.array([mild_pos, mild_neg]), [20, 20]).mixed is False
@@ -106,6 +119,15 @@ def test_token_windows_cover_everything_without_truncation() -> None:
     assert wins[0][0] == 0 and wins[-1][-1] == 999
     assert token_windows([1, 2, 3], 126, 94) == [[1, 2, 3]]
     assert token_windows([], 126, 94) == [[]]
+
+
+def test_join_sentences_and_token_sentence_map_tokens_to_their_sentence() -> None:
+    text, bounds = join_sentences(["Hi @acme!", "Bag lost http://x.y ."])
+    assert text == "Hi @user! Bag lost http ." and bounds == [(0, 9), (10, 25)]
+    offsets = [(0, 2), (3, 4), (4, 8), (8, 9), (10, 13), (14, 18), (19, 23), (24, 25), (0, 0)]
+    assert token_sentence(offsets, bounds).tolist() == [0, 0, 0, 0, 1, 1, 1, 1, -1]
+    assert window_starts(5, 10, 7) == [0] and window_starts(25, 10, 7) == [0, 7, 14, 21]
+    assert [len(w) for w in token_windows(list(range(25)), 10, 7)] == [10, 10, 10, 4]
 
 
 def test_normalize_text() -> None:

@@ -168,8 +168,10 @@ def test_stage_writes_tables_and_is_incremental(mem_store, top_model_dir: Path, 
     cached = mem_store.query("SELECT count(*) AS n FROM embeddings")["n"][0]
     assert cached == out["shared_embeddings"] == sents["text"].nunique()
     assert enrich_sentiment(mem_store, cfg, progress=False)["items"] == 0  # idempotent
-    whole = cfg.model_copy(update={"sentiment": cfg.sentiment.model_copy(update={"read_items_whole": True})})
-    assert enrich_sentiment(mem_store, whole, progress=False)["items"] == 4  # another reading: rescored
+    alone = cfg.model_copy(
+        update={"sentiment": cfg.sentiment.model_copy(update={"sentences_in_context": False})}
+    )
+    assert enrich_sentiment(mem_store, alone, progress=False)["items"] == 4  # another reading: rescored
     assert enrich_sentiment(mem_store, cfg, progress=False)["items"] == 4  # and back
     # As the themes stage would have left it: one mention row per sentence.
     mem_store.write_frame("mentions", sents[["item_id", "sent_idx"]].assign(theme_id="T0001", score=0.5))
@@ -188,20 +190,47 @@ def test_shipped_default_model_mixed_review() -> None:
 
     model = load_sentiment_model("default")
     assert isinstance(model, TopLayersSentiment)
-    _spans, probs, items, _ = score_texts(
-        model, ["the staff were lovely but my refund is three weeks late", "Thank you, the crew was fantastic!",
-                "My bag is lost and nobody answers the phone."]
-    )  # fmt: skip
-    assert [LABELS[i] for i in probs[0].argmax(1)] == ["positive", "negative"]
-    assert items[0].mixed and items[0].label == "negative"
+    texts = [
+        "the staff were lovely but my refund is three weeks late", "Thank you, the crew was fantastic!",
+        "My bag is lost and nobody answers the phone.", "The staff were lovely. My refund is three weeks late.",
+        "Thank you, the crew was fantastic! We landed early.",
+    ]  # fmt: skip
+    _spans, probs, items, _ = score_texts(model, texts)
+    assert items[0].mixed and items[0].label == "negative"  # the contrast, each side read on its own
     assert items[1].label == "positive" and not items[1].mixed
     assert items[2].label == "negative"
-    # A several-sentence item is also read whole; its probabilities are the item's.
+    assert [LABELS[i] for i in probs[3].argmax(1)] == ["positive", "negative"]
+    assert items[3].mixed and items[3].label == "negative"
+    # A several-sentence item is read whole and its probabilities are the item's; in that context
+    # "We landed early." is good news, though on its own the model reads it as a complaint.
     whole = model.predict(["Thank you, the crew was fantastic! We landed early."]).probs[0]
-    _s, _p, (two,), _ = score_texts(
-        model, ["Thank you, the crew was fantastic! We landed early."], read_whole=True
-    )
-    assert two.score == pytest.approx(float(whole[2] - whole[0]), abs=1e-5)
+    assert items[4].score == pytest.approx(float(whole[2] - whole[0]), abs=1e-5)
+    assert items[4].label == "positive" and not items[4].mixed and LABELS[probs[4][1].argmax()] == "positive"
+    _s, alone, (was,), _ = score_texts(model, texts[4:], in_context=False)
+    assert LABELS[alone[0][1].argmax()] == "negative" and was.mixed
+
+
+def test_in_context_pass_reads_each_sentence_inside_its_item(top_model_dir: Path) -> None:
+    from voc.nlp.sentiment import join_sentences
+
+    model = load_sentiment_model(str(top_model_dir))
+    assert isinstance(model, TopLayersSentiment)
+    model.precision = "fp32"
+    try:
+        items = [["The staff were lovely.", "My refund is late."], ["It is on the same ticket.", "@acme thanks!"],
+                 LONG.split(". ")]  # fmt: skip
+        sentence_p, item_p = model.predict_in_context(items)
+        joined = [join_sentences(s)[0] for s in items]
+        assert np.allclose(item_p, model.predict(joined).probs, atol=1e-5)  # the item is the text read whole
+        assert [p.shape for p in sentence_p] == [(len(s), 3) for s in items]
+        assert all(np.allclose(p.sum(1), 1.0, atol=1e-5) for p in sentence_p)
+        _w, owner = model._windows(joined)
+        assert (owner == 2).sum() > 1  # the long item spans windows, and each of its sentences got a result
+        # In context a sentence's result depends on its neighbours; alone it does not.
+        other, _ = model.predict_in_context([["It is on the same ticket.", "Worst airline ever."]])
+        assert not np.allclose(other[0][0], sentence_p[1][0], atol=1e-4)
+    finally:
+        model.precision = "auto"
 
 
 def test_adapt_from_ratings_measures_and_only_activates_a_better_model(

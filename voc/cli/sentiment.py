@@ -141,7 +141,7 @@ def eval_sentiment_cmd(
     cfg = load(config)
     out = evaluate_sentiment(
         data, text_col, label_col, model_ref=model or cfg.sentiment.model, root=str(cfg.root), split=split,
-        id_col=id_col, limit=limit, read_items_whole=cfg.sentiment.read_items_whole,
+        id_col=id_col, limit=limit, sentences_in_context=cfg.sentiment.sentences_in_context,
     )  # fmt: skip
     console.print(
         f"[bold]{out['data']}[/]: {out['note']}"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import warnings
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class SentimentConfig(BaseModel):
@@ -17,12 +20,29 @@ class SentimentConfig(BaseModel):
     )
     batch_size: int = Field(default=64, ge=1)
     chunk_items: int = Field(default=2000, ge=1, description="items scored and written per transaction")
-    read_items_whole: bool = Field(
-        default=False,
-        description="also read items of several sentences whole and label the item from that reading "
-        "(sentences still give the sentence results and the mixed flag): +0.036 macro-F1 on airline tweets, "
-        "but the sentiment stage costs 1.5-1.8x and the 100k-item rebuild's peak memory rises to 3.3 GB",
+    sentences_in_context: bool = Field(
+        default=True,
+        description="read an item of several sentences whole: its label comes from that reading and, with "
+        "the default model, each sentence is scored inside it (from the same pass), so a factual sentence "
+        "in a thank-you note is not a complaint. false: every sentence read alone and the item combined "
+        "from them (faster; on airline tweets 0.808 / 0.727 accuracy / macro-F1 against 0.849 / 0.800)",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed_keys(cls, data: Any) -> Any:
+        # `read_items_whole` (one release) became `sentences_in_context`: old configs keep working.
+        if isinstance(data, dict) and "read_items_whole" in data:
+            data = dict(data)
+            value = data.pop("read_items_whole")
+            data.setdefault("sentences_in_context", value)
+            warnings.warn(
+                "sentiment.read_items_whole is now sentiment.sentences_in_context; rename the key",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+        return data
+
     share_embeddings: bool = Field(
         default=True,
         description="with the default model, also write the theme embeddings of each sentence to the "

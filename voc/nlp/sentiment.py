@@ -108,17 +108,21 @@ class ItemSentiment:
 
 
 def aggregate(
-    probs: np.ndarray, lengths: Sequence[int] | np.ndarray, whole: np.ndarray | None = None
+    probs: np.ndarray,
+    lengths: Sequence[int] | np.ndarray,
+    whole: np.ndarray | None = None,
+    contrast: Sequence[tuple[float, float]] = (),
 ) -> ItemSentiment:
     """Item sentiment from its sentences' probabilities [n, 3] and lengths (characters).
 
     With `whole` (the probabilities of the whole text read at once), the item's
-    probabilities are those: a sentence read out of context ("It is on the same
-    ticket.") is often scored far from what it means in its item. Without it,
-    sentences are weighted by confidence and sqrt(length) (a long sentence says
-    more, but not linearly more), negative sentences by NEGATIVE_WEIGHT more.
-    `mixed` = a sentence with score >= STRONG and one with score <= -STRONG;
-    a mixed item is labelled negative. No sentences: neutral, confidence 0.
+    probabilities are those. Without it, sentences are weighted by confidence
+    and sqrt(length) (a long sentence says more, but not linearly more),
+    negative sentences by NEGATIVE_WEIGHT more.
+    `mixed` = a sentence with score >= STRONG and one with score <= -STRONG, or a
+    `contrast` pair (the scores of two clauses joined by "but", "however", ...,
+    each read on its own) with one of each; a mixed item is labelled negative.
+    No sentences: neutral, confidence 0.
     """
     probs = np.asarray(probs, dtype=np.float64).reshape(-1, len(LABELS))
     if len(probs) == 0:
@@ -131,7 +135,9 @@ def aggregate(
         w = conf * np.sqrt(np.maximum(np.asarray(lengths, dtype=np.float64), 1.0))
         w = w * np.where(probs.argmax(1) == NEG, NEGATIVE_WEIGHT, 1.0)
         item = (probs * w[:, None]).sum(0) / w.sum()
-    mixed = bool((scores >= STRONG).any() and (scores <= -STRONG).any())
+    mixed = bool((scores >= STRONG).any() and (scores <= -STRONG).any()) or any(
+        max(a, b) >= STRONG and min(a, b) <= -STRONG for a, b in contrast
+    )
     label = "negative" if mixed else LABELS[int(item.argmax())]
     score = float(np.clip(item[POS] - item[NEG], -1.0, 1.0))
     confidence = float(item[LABELS.index(label)])
@@ -139,17 +145,39 @@ def aggregate(
 
 
 # -- token windows (long text) ------------------------------------------------------------
+def window_starts(n: int, size: int, stride: int) -> list[int]:
+    """Start offsets of overlapping windows of at most `size` covering `n` tokens (one for short input)."""
+    starts = [0]
+    while starts[-1] + size < n:
+        starts.append(starts[-1] + stride)
+    return starts
+
+
 def token_windows(ids: Sequence[int], size: int, stride: int) -> list[list[int]]:
     """Overlapping windows of at most `size` token ids covering all of `ids` (one for short input)."""
-    if len(ids) <= size:
-        return [list(ids)]
-    out: list[list[int]] = []
-    start = 0
-    while True:
-        out.append(list(ids[start : start + size]))
-        if start + size >= len(ids):
-            return out
-        start += stride
+    return [list(ids[a : a + size]) for a in window_starts(len(ids), size, stride)]
+
+
+def join_sentences(sentences: Sequence[str]) -> tuple[str, list[tuple[int, int]]]:
+    """The normalised sentences joined by spaces, and each one's character range in the result."""
+    text, bounds = "", []
+    for part in (normalize_text(s) for s in sentences):
+        if text:
+            text += " "
+        bounds.append((len(text), len(text) + len(part)))
+        text += part
+    return text, bounds
+
+
+def token_sentence(offsets: Sequence[tuple[int, int]], bounds: Sequence[tuple[int, int]]) -> np.ndarray:
+    """For each token (character offsets), the index of the sentence range holding it, or -1."""
+    starts = np.asarray([a for a, _ in bounds], dtype=np.int64)
+    ends = np.asarray([b for _, b in bounds], dtype=np.int64)
+    off = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
+    k = np.searchsorted(starts, off[:, 0], side="right") - 1
+    ok = (k >= 0) & (off[:, 1] > off[:, 0])
+    ok &= off[:, 1] <= ends[np.clip(k, 0, None)] if len(ends) else False
+    return np.where(ok, k, -1)
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
@@ -170,15 +198,18 @@ class SentimentModel:
     def __init__(self, tokenizer: Any) -> None:
         self.tok = tokenizer
 
+    def _frame(self) -> tuple[list[int], list[int], int]:
+        """The special tokens around a single text ([CLS] .. [SEP], <s> .. </s>) and the room between them."""
+        empty = list(self.tok("", add_special_tokens=True)["input_ids"])
+        return empty[:1], empty[1:], self.max_length - len(empty)
+
     def _windows(self, texts: Sequence[str]) -> tuple[list[list[int]], np.ndarray]:
         """Model inputs (with special tokens) for every window, and the owning text of each."""
-        # The special tokens around a single text ([CLS] .. [SEP], <s> .. </s>), read off an empty input.
-        empty = list(self.tok("", add_special_tokens=True)["input_ids"])
-        head, tail = empty[:1], empty[1:]
-        body = self.max_length - len(empty)
-        enc = self.tok([normalize_text(t) for t in texts], add_special_tokens=False, truncation=False)[
-            "input_ids"
-        ]
+        head, tail, body = self._frame()
+        # verbose=False: the "longer than the maximum sequence length" warning does not apply, the windows fit.
+        enc = self.tok(
+            [normalize_text(t) for t in texts], add_special_tokens=False, truncation=False, verbose=False
+        )["input_ids"]
         windows: list[list[int]] = []
         owner: list[int] = []
         for i, ids in enumerate(enc):
@@ -305,6 +336,101 @@ class TopLayersSentiment(SentimentModel):
         np.add.at(vecs, owner, vec_w * weights[:, None])
         vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
         return Predictions(probs), vecs.astype(np.float32)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """The theme embedding alone (as `predict_with_embeddings` gives it), skipping the sentiment layers."""
+        import torch
+
+        from voc.nlp.toplayers import Batch, lower_states, mean_pool, run_layers
+
+        dim = self.base.config.hidden_size
+        if not texts:
+            return np.zeros((0, dim), dtype=np.float32)
+        windows, owner = self._windows(texts)
+        vec_w = np.zeros((len(windows), dim), dtype=np.float32)
+        with torch.inference_mode(), inference_precision(self.precision):
+            for idx, ids, mask in self._batches(windows):
+                h = lower_states(self.base, Batch(idx, ids, mask), self.split)
+                full = run_layers(self.base.encoder.layer[self.split :], self.base, h, mask)
+                vec_w[idx] = mean_pool(full, mask).float().numpy()
+        weights = np.asarray([len(w) for w in windows], dtype=np.float64)
+        vecs = np.zeros((len(texts), dim), dtype=np.float64)
+        np.add.at(vecs, owner, vec_w * weights[:, None])
+        vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+        return vecs.astype(np.float32)
+
+    def predict_in_context(self, items: Sequence[Sequence[str]]) -> tuple[list[np.ndarray], np.ndarray]:
+        """Each item's sentences scored in the context of the whole item, and the item read whole.
+
+        One pass of the fine-tuned layers over the item; a sentence's result is
+        the head applied to the mean of its own tokens' states, which have
+        attended to its neighbours. Out of context "It is on the same ticket."
+        reads as a complaint; inside a thank-you note it does not. Items longer
+        than the window are cut into overlapping windows as in `predict`; a
+        sentence's states are pooled over every window that holds its tokens.
+
+        Returns per item its sentence probabilities [k, 3], and the items'
+        probabilities [n, 3] (the same as `predict` on the joined sentences).
+        """
+        import torch
+
+        from voc.nlp.toplayers import Batch, lower_states, mean_pool, run_layers
+
+        n_members = len(self.tops)
+        dim = self.base.config.hidden_size
+        if not items:
+            return [], np.zeros((0, len(LABELS)), dtype=np.float32)
+        head, tail, body = self._frame()
+        joined = [join_sentences(s) for s in items]
+        enc = self.tok(
+            [t for t, _ in joined], add_special_tokens=False, return_offsets_mapping=True, verbose=False
+        )
+        windows: list[list[int]] = []
+        owner: list[int] = []
+        seg: list[np.ndarray] = []  # per window: sentence index of each position (-1: special token, gap)
+        for i, (ids, offsets) in enumerate(zip(enc["input_ids"], enc["offset_mapping"], strict=True)):
+            sent_of = token_sentence(offsets, joined[i][1])
+            for a in window_starts(len(ids), body, max(1, body * 3 // 4)):
+                windows.append(head + list(ids[a : a + body]) + tail)
+                seg.append(np.concatenate([[-1] * len(head), sent_of[a : a + body], [-1] * len(tail)]))
+                owner.append(i)
+        sums = [np.zeros((n_members, len(s), dim), dtype=np.float64) for s in items]
+        counts = [np.zeros(len(s), dtype=np.float64) for s in items]
+        probs_w = np.zeros((len(windows), len(LABELS)), dtype=np.float64)
+        with torch.inference_mode(), inference_precision(self.precision):
+            for idx, ids, mask in self._batches(windows):
+                low = lower_states(self.base, Batch(idx, ids, mask), self.split)
+                for m, (top, bias) in enumerate(zip(self.tops, self.biases, strict=True)):
+                    h = run_layers(top.layers, self.base, low, mask)
+                    logits = top.head(mean_pool(h, mask)).float().numpy() + bias
+                    probs_w[idx] += _softmax(logits) / n_members
+                    states = h.float().numpy()
+                    for r, w in enumerate(idx):
+                        s = seg[w]
+                        keep = s >= 0
+                        np.add.at(sums[owner[w]][m], s[keep], states[r, : len(s)][keep])
+                        if m == 0:
+                            np.add.at(counts[owner[w]], s[keep], 1.0)
+            item_probs = self._combine(
+                probs_w.astype(np.float32),
+                np.asarray(owner, dtype=np.int64),
+                np.asarray([len(w) for w in windows], dtype=np.float64),
+                len(items),
+            )
+            sentence_probs = []
+            for i, (total, count) in enumerate(zip(sums, counts, strict=True)):
+                pooled = torch.from_numpy((total / np.maximum(count, 1.0)[None, :, None]).astype(np.float32))
+                p = np.mean(
+                    [
+                        _softmax(top.head(pooled[m]).float().numpy() + bias)
+                        for m, (top, bias) in enumerate(zip(self.tops, self.biases, strict=True))
+                    ],
+                    0,
+                )
+                # A sentence with no token of its own (nothing left after normalising) takes the item's reading.
+                p[count == 0] = item_probs[i]
+                sentence_probs.append(p.astype(np.float32))
+        return sentence_probs, item_probs
 
 
 def _label_order(id2label: dict[Any, str]) -> list[int]:

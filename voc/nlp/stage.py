@@ -8,8 +8,10 @@ model changed. Tables written:
 - `sentence_sentiment(item_id, sent_idx, label, score, confidence, model)`
 - `item_sentiment(item_id, label, score, confidence, mixed, model, content_hash)`
 
-With the default model, the same encoder pass also fills the themes'
-embeddings cache for the sentences (see `SentimentConfig.share_embeddings`).
+Items of several sentences are read whole and their sentences scored in
+that context (`SentimentConfig.sentences_in_context`). With the default model,
+the frozen layers' pass over each sentence also fills the themes' embeddings
+cache (see `SentimentConfig.share_embeddings`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from voc.nlp.sentiment import (
-    Predictions,
+    LABELS,
     SentimentModel,
     TopLayersSentiment,
     aggregate,
@@ -48,51 +50,86 @@ def _todo(store: Any, model_name: str) -> pd.DataFrame:
 
 
 def score_texts(
-    model: SentimentModel, texts: list[str], *, with_embeddings: bool = False, read_whole: bool = False
+    model: SentimentModel, texts: list[str], *, with_embeddings: bool = False, in_context: bool = True
 ) -> tuple[list[list[Any]], list[np.ndarray], list[Any], np.ndarray | None]:
     """Split texts into sentences and score them (pure apart from the model).
 
-    With `read_whole`, items of several sentences are also scored whole and
-    take their label from that reading (see `aggregate`).
+    With `in_context`, an item of several sentences is read whole: its label
+    comes from that reading, and with the default model its sentences are
+    scored inside it (`TopLayersSentiment.predict_in_context`); other models
+    score those sentences alone. Without it, every sentence is read alone and
+    the item combined from them (see `aggregate`).
 
     Returns, per text, its spans and its sentence probabilities, the item
     results, and (with the default model and `with_embeddings`) the theme
     embeddings of all sentences in order.
     """
-    from voc.nlp.sentences import split_texts
+    from voc.nlp.sentences import contrast_pairs, split_texts
 
     spans = list(split_texts(texts))
     flat = [s.text for ss in spans for s in ss]
-    # Out of context a factual sentence can read as a complaint; with `read_whole` the item's label comes
-    # from reading it whole, and the sentences give the sentence results and the `mixed` flag.
-    wholes = (
-        list(dict.fromkeys(t.strip() for t, ss in zip(texts, spans, strict=True) if len(ss) > 1))
-        if read_whole
-        else []
-    )
-    # Short feedback repeats itself ("Thank you!", "Still waiting"): score each distinct sentence once.
-    unique = list(dict.fromkeys(flat))
-    where = {t: i for i, t in enumerate(unique)}
-    back = np.fromiter((where[t] for t in flat), dtype=np.int64, count=len(flat))
-    vecs = None
-    if with_embeddings and isinstance(model, TopLayersSentiment):
-        pred_u, vecs_u = model.predict_with_embeddings(unique)
-        vecs = vecs_u[back]
-    else:
-        pred_u = model.predict(unique)
-    pred = Predictions(pred_u.probs[back])
-    # Whole texts need no theme vector (themes are per sentence), so they skip the shared pass.
-    whole_probs = dict(zip(wholes, model.predict(wholes).probs, strict=True)) if wholes else {}
+    multi = [i for i, ss in enumerate(spans) if len(ss) > 1] if in_context else []
+    own_model = isinstance(model, TopLayersSentiment)
+    in_item: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    contrast: dict[int, list[tuple[float, float]]] = {}
+    if multi and own_model:
+        sent_p, item_p = model.predict_in_context([[s.text for s in spans[i]] for i in multi])
+        in_item = {i: (sp, ip) for i, sp, ip in zip(multi, sent_p, item_p, strict=True)}
+        # In context, "the staff were lovely" reads the "but my refund is late" after it; each side of
+        # an explicit contrast is also read on its own, for the `mixed` flag.
+        pairs = [(i, k) for i in multi for k in contrast_pairs(spans[i])]
+        sides = list(dict.fromkeys(spans[i][j].text for i, k in pairs for j in (k - 1, k)))
+        side_score = dict(zip(sides, model.predict(sides).scores.tolist(), strict=True))
+        for i, k in pairs:
+            left, right = spans[i][k - 1].text, spans[i][k].text
+            contrast.setdefault(i, []).append((side_score[left], side_score[right]))
+    elif multi:
+        wholes = model.predict([texts[i] for i in multi]).probs
+        in_item = {i: (np.zeros((0, len(LABELS))), w) for i, w in zip(multi, wholes, strict=True)}
+    # Sentences still read alone: every one without the default model's in-context pass.
+    alone = [s.text for i, ss in enumerate(spans) if not (own_model and i in in_item) for s in ss]
+    probs_alone, vecs = _read_alone(model, alone, flat if with_embeddings and own_model else [])
     per_text: list[np.ndarray] = []
     items = []
     pos = 0
-    for text, ss in zip(texts, spans, strict=True):
-        p = pred.probs[pos : pos + len(ss)]
+    for i, ss in enumerate(spans):
+        if own_model and i in in_item:
+            p, whole = in_item[i]
+        else:
+            p, pos = probs_alone[pos : pos + len(ss)], pos + len(ss)
+            whole = in_item[i][1] if i in in_item else None
         per_text.append(p)
-        whole = whole_probs.get(text.strip()) if len(ss) > 1 else None
-        items.append(aggregate(p, [len(s.text) for s in ss], whole=whole))
-        pos += len(ss)
+        items.append(aggregate(p, [len(s.text) for s in ss], whole=whole, contrast=contrast.get(i, ())))
     return spans, per_text, items, vecs
+
+
+def _read_alone(
+    model: SentimentModel, alone: list[str], embed: list[str]
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Probabilities of the `alone` sentences and theme vectors of the `embed` ones, one row per text.
+
+    Short feedback repeats itself ("Thank you!", "Still waiting"): each distinct
+    sentence is read once, and a sentence that needs both shares one pass of the
+    frozen layers (`predict_with_embeddings`).
+    """
+    need_p = list(dict.fromkeys(alone))
+    if not embed:
+        got = model.predict(need_p).probs
+        return _expand(alone, need_p, got), None
+    if not isinstance(model, TopLayersSentiment):
+        raise TypeError("theme vectors come only from the default model's shared pass")
+    both = set(need_p)
+    vec_only = [t for t in dict.fromkeys(embed) if t not in both]
+    pred, vecs_p = model.predict_with_embeddings(need_p)
+    vecs_v = model.embed(vec_only)
+    vecs = np.concatenate([vecs_p.reshape(-1, vecs_v.shape[1]), vecs_v])
+    return _expand(alone, need_p, pred.probs), _expand(embed, need_p + vec_only, vecs)
+
+
+def _expand(texts: list[str], unique: list[str], rows: np.ndarray) -> np.ndarray:
+    """Rows of `unique` repeated for `texts` in order."""
+    where = {t: i for i, t in enumerate(unique)}
+    return rows[np.fromiter((where[t] for t in texts), dtype=np.int64, count=len(texts))]
 
 
 def _share_embeddings(
@@ -128,9 +165,9 @@ def enrich_sentiment(store: Any, config: Any, *, progress: bool = True) -> dict[
     model = load_sentiment_model(config.sentiment.model, str(config.root))
     model.batch_size = config.sentiment.batch_size
     model.precision = config.encoder.precision
-    read_whole = config.sentiment.read_items_whole
+    in_context = config.sentiment.sentences_in_context
     # Item rows name how they were read, so switching the option rescores the items once.
-    item_tag = f"{model.name}+whole" if read_whole else model.name
+    item_tag = f"{model.name}+context" if in_context else model.name
     todo = _todo(store, item_tag)
     share = (
         config.sentiment.share_embeddings
@@ -146,7 +183,7 @@ def enrich_sentiment(store: Any, config: Any, *, progress: bool = True) -> dict[
             chunk = todo.iloc[start : start + step]
             ids = chunk["id"].tolist()
             spans, probs, items, vecs = score_texts(
-                model, chunk["text"].fillna("").tolist(), with_embeddings=share, read_whole=read_whole
+                model, chunk["text"].fillna("").tolist(), with_embeddings=share, in_context=in_context
             )
             sent_rows, score_rows, item_rows = [], [], []
             for item_id, ss, p, res, h in zip(
