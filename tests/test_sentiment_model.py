@@ -193,7 +193,7 @@ def test_shipped_default_model_mixed_review() -> None:
     texts = [
         "the staff were lovely but my refund is three weeks late", "Thank you, the crew was fantastic!",
         "My bag is lost and nobody answers the phone.", "The staff were lovely. My refund is three weeks late.",
-        "Thank you, the crew was fantastic! We landed early.",
+        "Thank you so much! I was so worried my flight would be cancelled.",
     ]  # fmt: skip
     _spans, probs, items, _ = score_texts(model, texts)
     assert items[0].mixed and items[0].label == "negative"  # the contrast, each side read on its own
@@ -201,13 +201,14 @@ def test_shipped_default_model_mixed_review() -> None:
     assert items[2].label == "negative"
     assert [LABELS[i] for i in probs[3].argmax(1)] == ["positive", "negative"]
     assert items[3].mixed and items[3].label == "negative"
-    # A several-sentence item is read whole and its probabilities are the item's; in that context
-    # "We landed early." is good news, though on its own the model reads it as a complaint.
-    whole = model.predict(["Thank you, the crew was fantastic! We landed early."]).probs[0]
+    # A several-sentence item is read whole and its probabilities are the item's. In that context the
+    # worry is relief, not a complaint; read on its own it is a strong complaint and trips `mixed`.
+    whole = model.predict([texts[4]]).probs[0]
     assert items[4].score == pytest.approx(float(whole[2] - whole[0]), abs=1e-5)
-    assert items[4].label == "positive" and not items[4].mixed and LABELS[probs[4][1].argmax()] == "positive"
+    assert items[4].label == "positive" and not items[4].mixed
+    assert probs[4][1][2] - probs[4][1][0] > -0.5
     _s, alone, (was,), _ = score_texts(model, texts[4:], in_context=False)
-    assert LABELS[alone[0][1].argmax()] == "negative" and was.mixed
+    assert alone[0][1][2] - alone[0][1][0] < -0.5 and was.mixed
 
 
 def test_in_context_pass_reads_each_sentence_inside_its_item(top_model_dir: Path) -> None:
@@ -352,8 +353,9 @@ def test_training_can_append_an_ensemble_member(top_model_dir: Path, tmp_path: P
     import shutil
 
     from voc.nlp.encoder import default_encoder_path
+    from voc.nlp.sentiment import _softmax
     from voc.nlp.toplayers import TopClassifier, load_base
-    from voc.train.sentiment import _append_member
+    from voc.train.sentiment import _append_member, ensemble_val, predict_logits
 
     folder = tmp_path / "m"
     shutil.copytree(top_model_dir, folder)
@@ -365,10 +367,40 @@ def test_training_can_append_an_ensemble_member(top_model_dir: Path, tmp_path: P
         "val": {},
         "val_airline_with_bias": {},
     }
-    _append_member(TopClassifier(base, 4, 3), folder, meta)
+    _append_member(TopClassifier(base, 4, 3), folder, meta, weights="int8")
     model = TopLayersSentiment(folder)
     assert len(model.tops) == 2 and model.biases[1].tolist() == pytest.approx([0.0, -0.2, 0.1])
     assert (folder / "top_layers_1.safetensors").exists()
+    # The ensemble's own validation numbers: its members' probabilities averaged, as at prediction.
+    rng = np.random.default_rng(0)
+    states = [rng.normal(size=(int(n), 384)).astype(np.float16) for n in rng.integers(3, 12, 40)]
+    val = {"airline": (states, rng.integers(0, 3, 40)), "sst2": (states[:20], rng.choice([0, 2], 20))}
+    rep = ensemble_val(folder, val)
+    probs = np.mean(
+        [_softmax(predict_logits(t, states) + b) for t, b in zip(model.tops, model.biases, strict=True)], 0
+    )
+    assert rep["members"] == 2
+    assert rep["airline"]["accuracy"] == pytest.approx(float(np.mean(probs.argmax(1) == val["airline"][1])))
+
+
+def test_int8_weights_halve_the_file_and_keep_the_predictions(top_model_dir: Path, tmp_path: Path) -> None:
+    import json
+
+    from voc.nlp.encoder import default_encoder_path
+    from voc.nlp.toplayers import TopClassifier, load_base
+
+    _tok, base = load_base(str(default_encoder_path()))
+    fp16 = TopClassifier.load(top_model_dir, base, 3)
+    meta = json.loads((top_model_dir / "config.json").read_text())
+    fp16.save(tmp_path / "q", meta, weights="int8")
+    size = (tmp_path / "q" / "top_layers.safetensors").stat().st_size
+    assert size < 0.55 * (top_model_dir / "top_layers.safetensors").stat().st_size
+    texts = ["the staff were lovely", "my refund is three weeks late", LONG]
+    a, b = TopLayersSentiment(top_model_dir), TopLayersSentiment(tmp_path / "q")
+    a.precision = b.precision = "fp32"
+    assert np.abs(a.predict(texts).probs - b.predict(texts).probs).max() < 0.02
+    with pytest.raises(ValueError, match="int8"):
+        fp16.save(tmp_path / "bad", None, weights="int4")
 
 
 @pytest.mark.shared_data

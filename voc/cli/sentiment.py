@@ -18,6 +18,11 @@ class SstLoss(StrEnum):
     binary = "binary"
 
 
+class Weights(StrEnum):
+    fp16 = "fp16"
+    int8 = "int8"
+
+
 def _logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
 
@@ -59,6 +64,12 @@ def train_sentiment_cmd(
     threads: Annotated[
         int, typer.Option(help="torch threads (1 is faster when other jobs load the CPU)")
     ] = 2,
+    weights: Annotated[
+        Weights,
+        typer.Option(
+            help="how the trained layers are stored: fp16, or int8 (half the size; two members fit 20 MB)"
+        ),
+    ] = Weights.fp16,
     soup: Annotated[
         list[Path] | None,
         typer.Option(
@@ -111,12 +122,17 @@ def train_sentiment_cmd(
         data_dir=data_dir, out_dir=out, epochs=epochs, split=split, sst_max=sst_max, sst_min_words=sst_min_words,
         seed=seed, cache_dir=cache_dir, threads=threads, sst_weight=sst_weight,
         class_weight_power=class_weight_power, add_member=add_member, sst_loss=sst_loss.value,
+        weights=weights.value,
     )  # fmt: skip
     res = train_sentiment(opts)
     console.print(f"wrote {out} in {res['seconds']['total']:.0f} s")
     console.print(
         f"validation (from train): {json.dumps(res['val'])}; airline with biases {res['val_airline_with_bias']}"
     )
+    if "ensemble_val" in res:
+        console.print(
+            f"the ensemble of {res['ensemble_val']['members']} on validation: {json.dumps(res['ensemble_val'])}"
+        )
 
 
 @eval_app.command("sentiment")

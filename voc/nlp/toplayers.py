@@ -99,6 +99,17 @@ def lower_states(base: Any, batch: Batch, split: int) -> torch.Tensor:
     return run_layers(base.encoder.layer[:split], base, h, batch.attention_mask)
 
 
+_SCALE = ".int8_scale"
+_INT8_MIN_NUMEL = 4096  # the head and the norms stay fp16: tiny, and the head sets the labels
+
+
+def quantize_rows(w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Symmetric int8 weights with one fp16 scale per row: (int8 [out, in], scale [out, 1])."""
+    scale = (w.abs().amax(1, keepdim=True) / 127.0).clamp(min=1e-12).to(torch.float16)
+    q = torch.round(w / scale.to(torch.float32)).clamp(-127, 127).to(torch.int8)
+    return q.contiguous(), scale.contiguous()
+
+
 class TopClassifier(nn.Module):
     """Fine-tuned copies of the top layers, mean pooling, dropout, linear head."""
 
@@ -117,14 +128,32 @@ class TopClassifier(nn.Module):
         h = run_layers(self.layers, self._base[0], hidden, mask)
         return self.head(self.dropout(mean_pool(h, mask)))
 
-    def save(self, folder: Path, meta: dict[str, Any] | None, file: str = "top_layers.safetensors") -> None:
-        """Write the top layers and head in fp16 (the base stays in site-packages) and `meta` (unless None)."""
+    def save(
+        self,
+        folder: Path,
+        meta: dict[str, Any] | None,
+        file: str = "top_layers.safetensors",
+        weights: str = "fp16",
+    ) -> None:
+        """Write the top layers and head (the base stays in site-packages) and `meta` (unless None).
+
+        `weights`: "fp16", or "int8" for the large matrices (one scale per row, half
+        the size), which lets two members fit the repository's 20 MB budget.
+        """
         import json
 
         from safetensors.torch import save_file
 
+        if weights not in ("fp16", "int8"):
+            raise ValueError(f"weights must be 'fp16' or 'int8', not {weights!r}")
         folder.mkdir(parents=True, exist_ok=True)
-        state = {k: v.detach().to(torch.float16).contiguous() for k, v in self.state_dict().items()}
+        state: dict[str, torch.Tensor] = {}
+        for k, v in self.state_dict().items():
+            v = v.detach().float()
+            if weights == "int8" and v.ndim == 2 and v.numel() >= _INT8_MIN_NUMEL:
+                state[k], state[k + _SCALE] = quantize_rows(v)
+            else:
+                state[k] = v.to(torch.float16).contiguous()
         save_file(state, str(folder / file))
         if meta is not None:
             (folder / "config.json").write_text(json.dumps({**meta, "split": self.split}, indent=2) + "\n")
@@ -140,7 +169,14 @@ class TopClassifier(nn.Module):
 
         meta = json.loads((folder / "config.json").read_text())
         model = cls(base, int(meta["split"]), n_labels)
-        state = {k: v.to(torch.float32) for k, v in load_file(str(folder / file)).items()}
+        raw = load_file(str(folder / file))
+        state = {
+            k: v.to(torch.float32) * raw[k + _SCALE].to(torch.float32)
+            if k + _SCALE in raw
+            else v.to(torch.float32)
+            for k, v in raw.items()
+            if not k.endswith(_SCALE)
+        }
         model.load_state_dict(state)
         model.eval()
         return model

@@ -55,6 +55,7 @@ class TrainOptions:
     # as three-class targets they would also teach "never neutral" and pull the tweets' neutral class down.
     sst_loss: str = "three-class"
     add_member: bool = False  # append to the model in out_dir as another ensemble member
+    weights: str = "fp16"  # or "int8": large matrices stored at one byte per weight (two members fit 20 MB)
     sst_use: int | None = None  # train on only the first N of the (cached) SST-2 sample
     max_length: int = 96
     seed: int = 1
@@ -438,7 +439,11 @@ def train_sentiment(opts: TrainOptions) -> dict[str, Any]:
     def checkpoint(m: Any, rep: dict[str, Any], epoch: int) -> None:
         if opts.add_member:  # never overwrite the model being extended with a half-trained one
             return
-        m.save(opts.out_dir, {**meta, "bias": [0.0, 0.0, 0.0], "val": rep, "epoch": epoch, "partial": True})
+        m.save(
+            opts.out_dir,
+            {**meta, "bias": [0.0, 0.0, 0.0], "val": rep, "epoch": epoch, "partial": True},
+            weights=opts.weights,
+        )
         log.info("train: checkpoint (epoch %d) written to %s", epoch, opts.out_dir)
 
     result = fit_top(
@@ -459,9 +464,12 @@ def train_sentiment(opts: TrainOptions) -> dict[str, Any]:
         "seconds": {"encode_lower": round(t_encode, 1), "total": round(seconds, 1)},
     }
     if opts.add_member:
-        _append_member(model, opts.out_dir, final)
+        _append_member(model, opts.out_dir, final, opts.weights)
+        final["ensemble_val"] = ensemble_val(opts.out_dir, val)
+        _update_config(opts.out_dir, ensemble_val=final["ensemble_val"])
+        log.info("train: the ensemble in %s on validation: %s", opts.out_dir, final["ensemble_val"])
     else:
-        model.save(opts.out_dir, final)
+        model.save(opts.out_dir, {**final, "weights": opts.weights}, weights=opts.weights)
     log.info(
         "train: wrote %s in %.0f s; validation %s, with biases %s",
         opts.out_dir,
@@ -472,7 +480,40 @@ def train_sentiment(opts: TrainOptions) -> dict[str, Any]:
     return final
 
 
-def _append_member(model: Any, folder: Path, meta: dict[str, Any]) -> None:
+def ensemble_val(folder: Path, val: dict[str, tuple[list[np.ndarray], np.ndarray]]) -> dict[str, Any]:
+    """Validation metrics of the model in `folder` (all members, probabilities averaged, biases applied)."""
+    from voc.eval.metrics import accuracy, macro_f1
+    from voc.nlp.encoder import default_encoder_path
+    from voc.nlp.sentiment import _softmax
+    from voc.nlp.toplayers import TopClassifier, load_base
+
+    _tok, base = load_base(str(default_encoder_path()))
+    cfg = json.loads((folder / "config.json").read_text())
+    members = cfg.get("members") or [{"file": "top_layers.safetensors", "bias": cfg.get("bias")}]
+    probs = {name: 0.0 for name in val}
+    for m in members:
+        top = TopClassifier.load(folder, base, len(LABELS), m["file"])
+        bias = np.asarray(m.get("bias") or [0.0] * len(LABELS), dtype=np.float32)
+        for name, (states, _y) in val.items():
+            probs[name] = probs[name] + _softmax(predict_logits(top, states) + bias) / len(members)
+    air = np.asarray(probs["airline"]).argmax(1)
+    sst = np.where(np.asarray(probs["sst2"])[:, 2] >= np.asarray(probs["sst2"])[:, 0], 2, 0)
+    rep = {
+        "airline": {
+            "accuracy": accuracy(val["airline"][1], air),
+            "macro_f1": macro_f1(val["airline"][1], air, 3),
+        },
+        "sst2": {"accuracy": accuracy(val["sst2"][1], sst)},
+    }
+    return {**rep, "members": len(members), "rule": round(selection_rule(rep), 4)}
+
+
+def _update_config(folder: Path, **fields: Any) -> None:
+    path = folder / "config.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), **fields}, indent=2) + "\n")
+
+
+def _append_member(model: Any, folder: Path, meta: dict[str, Any], weights: str = "fp16") -> None:
     """Add `model` to the ensemble in `folder` (a trained model with the same frozen split)."""
     from voc.errors import ModelError
 
@@ -491,7 +532,7 @@ def _append_member(model: Any, folder: Path, meta: dict[str, Any]) -> None:
          "options": cfg.get("options"), "val": cfg.get("val")}
     ]  # fmt: skip
     file = f"top_layers_{len(members)}.safetensors"
-    model.save(folder, None, file=file)
+    model.save(folder, None, file=file, weights=weights)
     members.append({"file": file, "bias": meta["bias"], "trained_at": meta["trained_at"], "options": meta["options"],
                     "val": meta["val"], "val_airline_with_bias": meta["val_airline_with_bias"]})  # fmt: skip
     cfg["members"] = members
