@@ -394,42 +394,45 @@ class TopLayersSentiment(SentimentModel):
                 windows.append(head + list(ids[a : a + body]) + tail)
                 seg.append(np.concatenate([[-1] * len(head), sent_of[a : a + body], [-1] * len(tail)]))
                 owner.append(i)
-        sums = [np.zeros((n_members, len(s), dim), dtype=np.float64) for s in items]
-        counts = [np.zeros(len(s), dtype=np.float64) for s in items]
+        first = np.concatenate([[0], np.cumsum([len(s) for s in items])])  # first sentence row of each item
+        n_sent = int(first[-1])
+        sums = torch.zeros((n_members, n_sent, dim), dtype=torch.float32)
+        counts = torch.zeros(n_sent, dtype=torch.float32)
         probs_w = np.zeros((len(windows), len(LABELS)), dtype=np.float64)
         with torch.inference_mode(), inference_precision(self.precision):
             for idx, ids, mask in self._batches(windows):
+                # Sentence row of every position in the batch (-1: special token, gap or padding).
+                rows = np.full(ids.shape, -1, dtype=np.int64)
+                for r, w in enumerate(idx):
+                    local = seg[w]
+                    rows[r, : len(local)] = np.where(local >= 0, local + first[owner[w]], -1)
+                flat = torch.from_numpy(rows.reshape(-1))
+                keep = flat >= 0
+                counts.index_add_(0, flat[keep], torch.ones(int(keep.sum())))
                 low = lower_states(self.base, Batch(idx, ids, mask), self.split)
                 for m, (top, bias) in enumerate(zip(self.tops, self.biases, strict=True)):
                     h = run_layers(top.layers, self.base, low, mask)
                     logits = top.head(mean_pool(h, mask)).float().numpy() + bias
                     probs_w[idx] += _softmax(logits) / n_members
-                    states = h.float().numpy()
-                    for r, w in enumerate(idx):
-                        s = seg[w]
-                        keep = s >= 0
-                        np.add.at(sums[owner[w]][m], s[keep], states[r, : len(s)][keep])
-                        if m == 0:
-                            np.add.at(counts[owner[w]], s[keep], 1.0)
+                    sums[m].index_add_(0, flat[keep], h.reshape(-1, dim)[keep].float())
             item_probs = self._combine(
                 probs_w.astype(np.float32),
                 np.asarray(owner, dtype=np.int64),
                 np.asarray([len(w) for w in windows], dtype=np.float64),
                 len(items),
             )
-            sentence_probs = []
-            for i, (total, count) in enumerate(zip(sums, counts, strict=True)):
-                pooled = torch.from_numpy((total / np.maximum(count, 1.0)[None, :, None]).astype(np.float32))
-                p = np.mean(
-                    [
-                        _softmax(top.head(pooled[m]).float().numpy() + bias)
-                        for m, (top, bias) in enumerate(zip(self.tops, self.biases, strict=True))
-                    ],
-                    0,
-                )
-                # A sentence with no token of its own (nothing left after normalising) takes the item's reading.
-                p[count == 0] = item_probs[i]
-                sentence_probs.append(p.astype(np.float32))
+            pooled = sums / counts.clamp(min=1.0)[None, :, None]
+            sent = np.mean(
+                [
+                    _softmax(top.head(pooled[m]).float().numpy() + bias)
+                    for m, (top, bias) in enumerate(zip(self.tops, self.biases, strict=True))
+                ],
+                0,
+            )
+            # A sentence with no token of its own (nothing left after normalising) takes the item's reading.
+            empty = counts.numpy() == 0
+            sent[empty] = item_probs[np.searchsorted(first, np.flatnonzero(empty), side="right") - 1]
+            sentence_probs = [sent[first[i] : first[i + 1]].astype(np.float32) for i in range(len(items))]
         return sentence_probs, item_probs
 
 
