@@ -144,7 +144,7 @@ def adapt_from_ratings(
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         base_dir = Path(config.resolve(ADAPTED_DIR))
         out_dir = base_dir / f"ratings-{stamp}"
-        meta = {**{k: v for k, v in model.meta.items() if k != "members"}, "bias": model.bias.tolist(), "adapted_from": model.name, "adapted_at": stamp, "ratings": {
+        meta = {**{k: v for k, v in model.meta.items() if k not in ("members", "weights", "ensemble_val")}, "bias": model.bias.tolist(), "adapted_from": model.name, "adapted_at": stamp, "ratings": {
             "train": len(train), "holdout": len(hold), "before": before, "after": after}}  # fmt: skip
         top.save(out_dir, meta)
         (base_dir / "ACTIVE").write_text(out_dir.name + "\n", encoding="utf-8")
