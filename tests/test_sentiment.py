@@ -338,6 +338,23 @@ def test_binary_rows_train_polarity_and_leave_the_neutral_logit_alone(binary: bo
     assert (moved == 0.0) if binary else (moved > 1e-3)
 
 
+@pytest.mark.parametrize("soft_weight", [0.0, 1.0])
+def test_teacher_probabilities_are_targets_in_proportion_to_their_weight(soft_weight: float) -> None:
+    rng = np.random.default_rng(0)
+    y = np.array([0, 2] * 40)
+    states = [(rng.normal(size=(3, 4)) + (1.5 if lab == 2 else -1.5)).astype(np.float16) for lab in y]
+    # A teacher that disagrees with every label: it calls the negatives neutral.
+    teacher = np.where((y == 0)[:, None], [0.05, 0.9, 0.05], [0.05, 0.05, 0.9])
+    model = _tiny_top()
+    fit_top(
+        model, states, y, np.ones(len(y)), epochs=8, batch_size=8, lr=3e-2, head_lr=3e-2, weight_decay=0.0,
+        seed=0, val={}, select=lambda rep: 0.0, soft=teacher, soft_weight=soft_weight,
+    )  # fmt: skip
+    pred = predict_logits(model, states).argmax(1)
+    followed = teacher.argmax(1) if soft_weight else y
+    assert accuracy(followed, pred) >= 0.95
+
+
 def test_vectorised_macro_f1_matches_the_metric() -> None:
     rng = np.random.default_rng(3)
     y = rng.integers(0, 3, 200)

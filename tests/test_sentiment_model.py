@@ -352,10 +352,11 @@ def test_ensemble_folder_averages_its_members(top_model_dir: Path, tmp_path: Pat
 def test_training_can_append_an_ensemble_member(top_model_dir: Path, tmp_path: Path) -> None:
     import shutil
 
+    from voc.errors import ModelError
     from voc.nlp.encoder import default_encoder_path
     from voc.nlp.sentiment import _softmax
     from voc.nlp.toplayers import TopClassifier, load_base
-    from voc.train.sentiment import _append_member, ensemble_val, predict_logits
+    from voc.train.sentiment import _append_member, ensemble_val, predict_logits, teacher_probs
 
     folder = tmp_path / "m"
     shutil.copytree(top_model_dir, folder)
@@ -381,6 +382,13 @@ def test_training_can_append_an_ensemble_member(top_model_dir: Path, tmp_path: P
     )
     assert rep["members"] == 2
     assert rep["airline"]["accuracy"] == pytest.approx(float(np.mean(probs.argmax(1) == val["airline"][1])))
+    # As a distillation teacher, the folder gives those same averaged probabilities ...
+    assert np.allclose(teacher_probs(folder, states, 4), probs, atol=1e-6)
+    # ... and only to a student that freezes the same layers, since the states are the frozen layers' output.
+    with pytest.raises(ModelError, match="E411"):
+        teacher_probs(folder, states, 3)
+    with pytest.raises(ModelError, match="no trained model"):
+        teacher_probs(tmp_path / "missing", states, 4)
 
 
 def test_int8_weights_halve_the_file_and_keep_the_predictions(top_model_dir: Path, tmp_path: Path) -> None:

@@ -70,6 +70,16 @@ def train_sentiment_cmd(
             help="how the trained layers are stored: fp16, or int8 (half the size; two members fit 20 MB)"
         ),
     ] = Weights.fp16,
+    teacher: Annotated[
+        Path | None,
+        typer.Option(
+            help="distil: a trained model folder (e.g. a two-member ensemble) whose probabilities are also "
+            "training targets, so one member learns what the ensemble agrees on"
+        ),
+    ] = None,
+    teacher_weight: Annotated[
+        float, typer.Option(help="with --teacher: share of the loss on the teacher's probabilities")
+    ] = 0.5,
     soup: Annotated[
         list[Path] | None,
         typer.Option(
@@ -122,7 +132,7 @@ def train_sentiment_cmd(
         data_dir=data_dir, out_dir=out, epochs=epochs, split=split, sst_max=sst_max, sst_min_words=sst_min_words,
         seed=seed, cache_dir=cache_dir, threads=threads, sst_weight=sst_weight,
         class_weight_power=class_weight_power, add_member=add_member, sst_loss=sst_loss.value,
-        weights=weights.value,
+        weights=weights.value, teacher=teacher, teacher_weight=teacher_weight,
     )  # fmt: skip
     res = train_sentiment(opts)
     console.print(f"wrote {out} in {res['seconds']['total']:.0f} s")

@@ -56,6 +56,10 @@ class TrainOptions:
     sst_loss: str = "three-class"
     add_member: bool = False  # append to the model in out_dir as another ensemble member
     weights: str = "fp16"  # or "int8": large matrices stored at one byte per weight (two members fit 20 MB)
+    # Distillation: a trained model folder (e.g. an ensemble) whose probabilities are also targets, so one
+    # member can learn what several agree on at one member's inference cost.
+    teacher: Path | None = None
+    teacher_weight: float = 0.5  # share of each row's loss on the teacher's probabilities (rest: its label)
     sst_use: int | None = None  # train on only the first N of the (cached) SST-2 sample
     max_length: int = 96
     seed: int = 1
@@ -269,11 +273,15 @@ def fit_top(
     select: Callable[[dict[str, Any]], float],
     on_best: Callable[[Any, dict[str, Any], int], None] | None = None,
     binary: np.ndarray | None = None,
+    soft: np.ndarray | None = None,
+    soft_weight: float = 0.5,
 ) -> dict[str, Any]:
     """Train `model` (a TopClassifier) on cached states; keep the best epoch by `select(report)`.
 
     Rows where `binary` is True (labels negative or positive) are trained on the
     negative-vs-positive logits only, leaving the neutral logit to the other rows.
+    With `soft` (a teacher's probabilities [n, 3]), each row's loss is
+    `(1 - soft_weight) x` its label loss `+ soft_weight x` cross-entropy to them.
     Returns the history and the best report; the model ends with the best weights loaded.
     """
     import copy
@@ -296,6 +304,7 @@ def fit_top(
     )
     yt, wt = torch.from_numpy(y.astype(np.int64)), torch.from_numpy(weights.astype(np.float32))
     bt = torch.from_numpy(np.zeros(len(y), dtype=bool) if binary is None else binary.astype(bool))
+    soft_t = None if soft is None else torch.from_numpy(soft.astype(np.float32))
     pos = LABELS.index("positive")
     pair = [LABELS.index("negative"), pos]
     history: list[dict[str, Any]] = []
@@ -313,6 +322,9 @@ def fit_top(
                     logits[:, pair], (yt[idx] == pos).long(), reduction="none"
                 )
                 loss_each = torch.where(bt[idx], two_way, loss_each)
+            if soft_t is not None:
+                to_teacher = -(soft_t[idx] * torch.log_softmax(logits, 1)).sum(1)
+                loss_each = (1 - soft_weight) * loss_each + soft_weight * to_teacher
             loss = (loss_each * wt[idx]).sum() / wt[idx].sum()
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -390,6 +402,27 @@ def validation_sets(
     }
 
 
+def teacher_probs(folder: Path, states: Sequence[np.ndarray], split: int) -> np.ndarray:
+    """The model in `folder` (all members, biases applied, probabilities averaged) on cached states [n, 3]."""
+    from voc.errors import ModelError
+    from voc.nlp.sentiment import TopLayersSentiment, _softmax
+
+    folder = Path(folder)
+    if not (folder / "config.json").exists():
+        raise ModelError(f"--teacher {folder}: no trained model there (config.json not found)", code="E411")
+    teacher = TopLayersSentiment(folder)
+    if teacher.tops[0].split != split:
+        raise ModelError(
+            f"the teacher in {folder} freezes {teacher.tops[0].split} layers, the student {split}; "
+            "use the same --split",
+            code="E411",
+        )
+    return np.mean(
+        [_softmax(predict_logits(t, states) + b) for t, b in zip(teacher.tops, teacher.biases, strict=True)],
+        0,
+    )
+
+
 def train_sentiment(opts: TrainOptions) -> dict[str, Any]:
     """Train the default sentiment model from ../shared/data and write it to `opts.out_dir`."""
     import torch
@@ -399,6 +432,8 @@ def train_sentiment(opts: TrainOptions) -> dict[str, Any]:
 
     if opts.sst_loss not in ("three-class", "binary"):
         raise ValueError(f"sst_loss must be 'three-class' or 'binary', not {opts.sst_loss!r}")
+    if not 0.0 <= opts.teacher_weight <= 1.0:
+        raise ValueError(f"teacher_weight must be between 0 and 1, not {opts.teacher_weight}")
     torch.set_num_threads(opts.threads)
     t_start = time.perf_counter()
     air_fit, air_val, sst_fit, sst_val = training_frames(opts.data_dir, opts.sst_min_words)
@@ -429,6 +464,7 @@ def train_sentiment(opts: TrainOptions) -> dict[str, Any]:
     y = np.concatenate([y_air, y_sst])
     w = np.concatenate([w_air, w_sst])
     binary = np.concatenate([np.zeros(len(y_air), bool), np.full(len(y_sst), opts.sst_loss == "binary")])
+    soft = teacher_probs(opts.teacher, states, opts.split) if opts.teacher is not None else None
 
     _tok, base = load_base(str(default_encoder_path()))
     model = TopClassifier(base, opts.split, len(LABELS))
@@ -458,7 +494,7 @@ def train_sentiment(opts: TrainOptions) -> dict[str, Any]:
         epochs=opts.epochs, batch_size=opts.batch_size, lr=opts.lr, head_lr=opts.head_lr,
         weight_decay=opts.weight_decay, seed=opts.seed, val=val,
         select=selection_rule,
-        on_best=checkpoint, binary=binary,
+        on_best=checkpoint, binary=binary, soft=soft, soft_weight=opts.teacher_weight,
     )  # fmt: skip
     bias, calibrated = calibrate(model, val["airline"])
     seconds = time.perf_counter() - t_start
