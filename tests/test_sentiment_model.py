@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from voc.config import default_config
@@ -183,6 +184,35 @@ def test_stage_writes_tables_and_is_incremental(mem_store, top_model_dir: Path, 
     # The updated item's mentions are dropped so its new sentence is themed afresh; the others stay.
     left = mem_store.query("SELECT item_id, count(*) AS n FROM mentions GROUP BY 1").set_index("item_id")["n"]
     assert "t:1" not in left.index and left["t:3"] == 40
+
+
+def test_a_large_backlog_scored_in_a_worker_process_stores_the_same_rows(
+    top_model_dir: Path, tmp_path: Path
+) -> None:
+    from voc.nlp.stage import enrich_sentiment
+    from voc.store import DuckDBStore
+
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    texts = {str(i): t for i, t in enumerate(
+        ["The staff were lovely but my refund is three weeks late.", "", LONG, "@acme ok http://x.y",
+         "Great. Another delay.", "Thank you!", "Still waiting for my refund."]
+    )}  # fmt: skip
+    rows = {}
+    for worker_from in (0, 1):  # never / always in a worker; chunks of 2 items keep several chunks in flight
+        sent = SentimentConfig(model=str(top_model_dir), chunk_items=2, worker_from_items=worker_from)
+        cfg = default_config(tmp_path).model_copy(update={"sentiment": sent})
+        with DuckDBStore(str(tmp_path / f"w{worker_from}.duckdb")) as store:
+            store.commit_batch("t", _records(texts, t0), [])
+            out = enrich_sentiment(store, cfg, progress=False)
+            rows[worker_from] = (
+                out["items"], out["sentences"], out["shared_embeddings"],
+                store.query("SELECT * FROM item_sentiment ORDER BY item_id"),
+                store.query("SELECT * FROM sentence_sentiment ORDER BY item_id, sent_idx"),
+            )  # fmt: skip
+    (n0, s0, e0, items0, sents0), (n1, s1, e1, items1, sents1) = rows[0], rows[1]
+    assert (n0, s0, e0) == (n1, s1, e1) == (7, len(sents0), e0) and n0 == 7
+    pd.testing.assert_frame_equal(items0, items1, atol=1e-5)
+    pd.testing.assert_frame_equal(sents0, sents1, atol=1e-5)
 
 
 def test_shipped_default_model_mixed_review() -> None:

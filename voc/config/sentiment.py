@@ -49,3 +49,10 @@ class SentimentConfig(BaseModel):
         description="with the default model, also write the theme embeddings of each sentence to the "
         "embeddings cache from the same encoder pass (exact vectors only)",
     )
+    worker_from_items: int = Field(
+        default=20_000,
+        ge=0,
+        description="score a backlog of at least this many items in a separate worker process, so the "
+        "memory the model's passes leave fragmented is returned when it ends instead of raising the "
+        "later stages' peak (0: never)",
+    )
