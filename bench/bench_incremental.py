@@ -105,16 +105,17 @@ def child(work: Path, with_new: bool, sentiment_model: str) -> dict[str, Any]:
     stop.set()
     sampler.join()
     c = res.ingest.counts
+    main_peak = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return {
         "seconds": round(seconds, 1),
         "read": c.read,
         "stored": c.stored,
         "stages_s": {k: v["seconds"] for k, v in res.stages.items()},
         "peak_rss_after_stage_mb": {k: v.get("peak_rss_mb") for k, v in res.stages.items()},
-        "peak_rss_main_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "peak_rss_main_mb": main_peak,
         "peak_rss_worker_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
         # All processes of the run together, sampled every 0.25 s (at least the main process's own peak).
-        "peak_rss_mb": max(tree_peak[0], round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)),
+        "peak_rss_mb": max(tree_peak[0], main_peak),
     }
 
 

@@ -405,7 +405,7 @@ def validation_sets(
 def teacher_probs(folder: Path, states: Sequence[np.ndarray], split: int) -> np.ndarray:
     """The model in `folder` (all members, biases applied, probabilities averaged) on cached states [n, 3]."""
     from voc.errors import ModelError
-    from voc.nlp.sentiment import TopLayersSentiment, _softmax
+    from voc.nlp.sentiment import TopLayersSentiment
 
     folder = Path(folder)
     if not (folder / "config.json").exists():
@@ -417,9 +417,15 @@ def teacher_probs(folder: Path, states: Sequence[np.ndarray], split: int) -> np.
             "use the same --split",
             code="E411",
         )
+    return member_average(teacher, states)
+
+
+def member_average(model: Any, states: Sequence[np.ndarray]) -> np.ndarray:
+    """A TopLayersSentiment's probabilities on cached states [n, 3]: each member with its bias, averaged."""
+    from voc.nlp.sentiment import _softmax
+
     return np.mean(
-        [_softmax(predict_logits(t, states) + b) for t, b in zip(teacher.tops, teacher.biases, strict=True)],
-        0,
+        [_softmax(predict_logits(t, states) + b) for t, b in zip(model.tops, model.biases, strict=True)], 0
     )
 
 
@@ -525,16 +531,10 @@ def train_sentiment(opts: TrainOptions) -> dict[str, Any]:
 
 def ensemble_val(folder: Path, val: dict[str, tuple[list[np.ndarray], np.ndarray]]) -> dict[str, Any]:
     """Validation metrics of the model in `folder` (all members, probabilities averaged, biases applied)."""
-    from voc.nlp.sentiment import TopLayersSentiment, _softmax
+    from voc.nlp.sentiment import TopLayersSentiment
 
     model = TopLayersSentiment(folder)  # loads the members and their biases as prediction does
-    probs = {
-        name: np.mean(
-            [_softmax(predict_logits(t, states) + b) for t, b in zip(model.tops, model.biases, strict=True)],
-            0,
-        )
-        for name, (states, _y) in val.items()
-    }
+    probs = {name: member_average(model, states) for name, (states, _y) in val.items()}
     rep = val_metrics(probs, val)
     return {**rep, "members": len(model.tops), "rule": round(selection_rule(rep), 4)}
 
