@@ -13,7 +13,7 @@ from voc.nlp.sentiment import LABELS, TopLayersSentiment
 from voc.train.soup import greedy_soup, soup_sentiment, uniform_average
 
 
-def _run(folder: Path, split: int, seed: int) -> Path:
+def _run(folder: Path, split: int, seed: int, weights: str = "fp16") -> Path:
     """A voc-toplayers run folder with random top layers (plumbing, not quality)."""
     from voc.nlp.encoder import default_encoder_path
     from voc.nlp.toplayers import TopClassifier, load_base
@@ -21,9 +21,29 @@ def _run(folder: Path, split: int, seed: int) -> Path:
     torch.manual_seed(seed)
     _tok, base = load_base(str(default_encoder_path()))
     TopClassifier(base, split, len(LABELS)).save(
-        folder, {"kind": "voc-toplayers", "labels": list(LABELS), "bias": [0, 0, 0], "max_length": 96}
+        folder,
+        {"kind": "voc-toplayers", "labels": list(LABELS), "bias": [0, 0, 0], "max_length": 96},
+        weights=weights,
     )
     return folder
+
+
+def test_read_weights_dequantises_int8_runs(tmp_path: Path) -> None:
+    from voc.nlp.encoder import default_encoder_path
+    from voc.nlp.toplayers import TopClassifier, load_base, read_weights
+
+    torch.manual_seed(0)
+    _tok, base = load_base(str(default_encoder_path()))
+    model = TopClassifier(base, 5, len(LABELS))
+    model.save(tmp_path, None, weights="int8")
+    read = read_weights(tmp_path / "top_layers.safetensors")
+    original = model.state_dict()
+    assert set(read) == set(original)  # no scale tensors leak into the state dict
+    for k, v in original.items():
+        # int8 rows are within half a quantisation step (max |row| / 254) of the original
+        step = v.abs().amax(-1, keepdim=True) / 127 if v.ndim == 2 else torch.tensor(1e-3)
+        assert read[k].dtype == torch.float32
+        assert ((read[k] - v).abs() <= step / 2 + 1e-3).all(), k
 
 
 def test_uniform_average_is_the_elementwise_mean() -> None:
@@ -58,19 +78,33 @@ def test_soup_refuses_runs_with_different_splits(tmp_path: Path) -> None:
 
 
 @pytest.mark.shared_data
-def test_soup_writes_the_average_of_the_chosen_runs(shared_data: Path, tmp_path: Path) -> None:
-    from safetensors.torch import load_file
+@pytest.mark.parametrize("recipe", ["greedy", "uniform"])
+def test_soup_writes_the_average_of_the_chosen_runs(shared_data: Path, tmp_path: Path, recipe: str) -> None:
+    from voc.nlp.toplayers import read_weights
 
-    runs = [_run(tmp_path / f"r{i}", 5, i) for i in range(2)]
-    meta = soup_sentiment(runs, tmp_path / "soup", shared_data, cache_dir=tmp_path / "cache", threads=1)
+    # The uniform case starts from int8 runs and writes int8, as the shipped members are stored.
+    weights = "int8" if recipe == "uniform" else "fp16"
+    runs = [_run(tmp_path / f"r{i}", 5, i, weights) for i in range(3)]
+    meta = soup_sentiment(
+        runs,
+        tmp_path / "soup",
+        shared_data,
+        cache_dir=tmp_path / "cache",
+        threads=1,
+        recipe=recipe,
+        weights=weights,
+    )
     chosen = [Path(p) for p in meta["soup"]["chosen"]]
     assert chosen and set(chosen) <= set(runs)
-    assert len(meta["soup"]["candidates"]) == 2
-    # The written weights are the fp16 mean of the chosen runs' weights.
-    expected = uniform_average([load_file(str(p / "top_layers.safetensors")) for p in chosen])
-    written = load_file(str(tmp_path / "soup" / "top_layers.safetensors"))
+    if recipe == "uniform":
+        assert sorted(chosen) == sorted(runs)
+    assert len(meta["soup"]["candidates"]) == 3
+    # The written weights are the mean of the chosen runs' (dequantised) weights.
+    expected = uniform_average([read_weights(p / "top_layers.safetensors") for p in chosen])
+    written = read_weights(tmp_path / "soup" / "top_layers.safetensors")
     for k, v in expected.items():
-        assert torch.allclose(written[k].float(), v, atol=2e-3), k
+        atol = v.abs().amax().item() / 127 if weights == "int8" else 2e-3
+        assert torch.allclose(written[k], v, atol=atol), k
     cfg = json.loads((tmp_path / "soup" / "config.json").read_text())
     assert cfg["split"] == 5 and len(cfg["bias"]) == 3
     probs = TopLayersSentiment(tmp_path / "soup").predict(["the refund never came"]).probs

@@ -18,6 +18,11 @@ class SstLoss(StrEnum):
     binary = "binary"
 
 
+class SoupRecipe(StrEnum):
+    greedy = "greedy"
+    uniform = "uniform"
+
+
 class Weights(StrEnum):
     fp16 = "fp16"
     int8 = "int8"
@@ -84,10 +89,16 @@ def train_sentiment_cmd(
         list[Path] | None,
         typer.Option(
             "--soup",
-            help="instead of training: average these trained runs (repeat the option) into --out, "
-            "keeping each run only if it helps on validation (greedy model soup)",
+            help="instead of training: average these trained runs' weights (repeat the option) into --out, "
+            "a model soup at one model's size and speed (see --soup-recipe)",
         ),
     ] = None,
+    soup_recipe: Annotated[
+        SoupRecipe,
+        typer.Option(
+            help="with --soup: greedy keeps a run only if it helps on validation; uniform averages them all"
+        ),
+    ] = SoupRecipe.greedy,
 ) -> None:
     """Train the default sentiment model (offline; ~30-60 min on 2 cores), or adapt it with --from-ratings."""
     _logging()
@@ -116,8 +127,9 @@ def train_sentiment_cmd(
         from voc.train.soup import soup_sentiment
 
         meta = soup_sentiment(
-            soup, out, data_dir, cache_dir=cache_dir, sst_min_words=sst_min_words, threads=threads
-        )
+            soup, out, data_dir, cache_dir=cache_dir, sst_min_words=sst_min_words, threads=threads,
+            recipe=soup_recipe.value, weights=weights.value,
+        )  # fmt: skip
         console.print(f"wrote {out}: the average of {len(meta['soup']['chosen'])} of {len(soup)} runs")
         for cand in meta["soup"]["candidates"]:
             used = "used" if cand["folder"] in meta["soup"]["chosen"] else "left out"

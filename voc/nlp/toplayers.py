@@ -165,18 +165,22 @@ class TopClassifier(nn.Module):
         """Rebuild from `save()` output on top of the same base encoder."""
         import json
 
-        from safetensors.torch import load_file
-
         meta = json.loads((folder / "config.json").read_text())
         model = cls(base, int(meta["split"]), n_labels)
-        raw = load_file(str(folder / file))
-        state = {
-            k: v.to(torch.float32) * raw[k + _SCALE].to(torch.float32)
-            if k + _SCALE in raw
-            else v.to(torch.float32)
-            for k, v in raw.items()
-            if not k.endswith(_SCALE)
-        }
-        model.load_state_dict(state)
+        model.load_state_dict(read_weights(folder / file))
         model.eval()
         return model
+
+
+def read_weights(path: Path) -> dict[str, torch.Tensor]:
+    """The float32 state dict in a `TopClassifier.save()` file, int8 matrices dequantised."""
+    from safetensors.torch import load_file
+
+    raw = load_file(str(path))
+    return {
+        k: v.to(torch.float32) * raw[k + _SCALE].to(torch.float32)
+        if k + _SCALE in raw
+        else v.to(torch.float32)
+        for k, v in raw.items()
+        if not k.endswith(_SCALE)
+    }
