@@ -148,6 +148,7 @@ def soup_sentiment(
             "chosen": [str(n) for n in chosen],
         },
         "bias": [round(float(b), 3) for b in bias],
+        "weights": weights,
         "val": final_rep,
         "val_airline_with_bias": calibrated,
         "seconds": {"total": round(time.perf_counter() - t0, 1)},
