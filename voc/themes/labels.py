@@ -15,6 +15,8 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -141,6 +143,23 @@ def _good_phrase(phrase: str, stop: frozenset[str]) -> bool:
     return not all(w in stop for w in words)
 
 
+@lru_cache(maxsize=1)
+def _chunker() -> Any:
+    """spaCy with what noun chunks and tags need (tagger, attribute ruler, parser); None if missing.
+
+    Loaded once per process: a stage labels its themes and then their groups, and
+    each load costs about a second. The lemmatizer and NER are left out, being unused.
+    """
+    from voc.nlp.sentences import SPACY_MODEL
+
+    try:
+        import spacy
+
+        return spacy.load(SPACY_MODEL, exclude=["ner", "lemmatizer"])
+    except (ImportError, OSError):
+        return None
+
+
 def _noun_chunks(
     docs_by_theme: dict[int, list[str]], stop: frozenset[str]
 ) -> tuple[dict[int, Counter[str]], set[str]]:
@@ -149,13 +168,8 @@ def _noun_chunks(
     A word tagged as a proper noun in most of its uses (an agent's or a
     customer's name, a company) never goes into a theme's name.
     """
-    from voc.nlp.sentences import SPACY_MODEL
-
-    try:
-        import spacy
-
-        nlp = spacy.load(SPACY_MODEL, exclude=["ner"])
-    except (ImportError, OSError):  # labels still work from n-grams alone
+    nlp = _chunker()
+    if nlp is None:  # labels still work from n-grams alone
         return {}, set()
     out: dict[int, Counter[str]] = {}
     propn: Counter[str] = Counter()
