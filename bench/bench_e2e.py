@@ -210,7 +210,8 @@ def main() -> None:
         write_subset(rows, csv_path)
         warm = warm_up()
         print(
-            f"bench_e2e: {n:,} tweets, torch threads {args.threads}, warm-up (imports, numba) {warm:.1f} s", flush=True
+            f"bench_e2e: {n:,} tweets, torch threads {args.threads}, warm-up (imports, numba) {warm:.1f} s",
+            flush=True,
         )
         voc = run_voc(csv_path, tmp / "voc", n, args.sentiment_model)
         print(

@@ -62,23 +62,21 @@ def _config(work: Path, with_new: bool, sentiment_model: str) -> dict[str, Any]:
 
 
 def _tree_rss_mb(root: int) -> int:
-    """Resident MB of process `root` and all its descendants now (Linux /proc; 0 elsewhere)."""
-    parent: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    for d in Path("/proc").glob("[0-9]*"):
+    """Resident MB of process `root` and all its descendants now."""
+    import psutil
+
+    try:
+        proc = psutil.Process(root)
+        procs = [proc, *proc.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for p in procs:
         try:
-            stat = (d / "stat").read_text()
-            fields = stat[stat.rindex(")") + 2 :].split()
-            parent[int(d.name)] = int(fields[1])
-            rss[int(d.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, ValueError, IndexError):
+            total += p.memory_info().rss
+        except psutil.NoSuchProcess:
             continue  # the process ended while we looked
-    tree, frontier = {root}, [root]
-    while frontier:
-        kids = [p for p, pp in parent.items() if pp in frontier and p not in tree]
-        tree.update(kids)
-        frontier = kids
-    return round(sum(rss.get(p, 0) for p in tree) / 2**20)
+    return round(total / 2**20)
 
 
 def _sample_tree_peak(stop: threading.Event, peak: list[int]) -> None:

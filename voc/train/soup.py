@@ -27,11 +27,11 @@ from voc.errors import ModelError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-RECIPES = ("greedy", "uniform")
 _RECIPE_TEXT = {
     "greedy": "greedy soup (uniform average of the runs chosen on validation)",
     "uniform": "uniform soup (average of every run given; none chosen on validation)",
 }
+RECIPES = tuple(_RECIPE_TEXT)
 
 
 def uniform_average(states: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -104,6 +104,8 @@ def soup_sentiment(
 
     if recipe not in RECIPES:
         raise ValueError(f"recipe must be one of {RECIPES}, not {recipe!r}")
+    if weights not in ("fp16", "int8"):  # checked before the minute of averaging, not at the final save
+        raise ValueError(f"weights must be 'fp16' or 'int8', not {weights!r}")
     torch.set_num_threads(threads)
     t0 = time.perf_counter()
     runs = {Path(f): _load_run(Path(f)) for f in folders}
