@@ -69,6 +69,12 @@ def _tail(log: Path | None, n: int = 4000) -> str:
     return log.read_text(encoding="utf-8", errors="replace")[-n:] if log and log.exists() else ""
 
 
+def _post_unless_busy(url: str) -> httpx.Response | None:
+    """POST `url`; None on 503, the server's "retry this" (a busy SQLite database), as Prefect's client retries."""
+    r = httpx.post(url, json={}, timeout=10)
+    return None if r.status_code == 503 else r
+
+
 def _get(url: str) -> httpx.Response | None:
     try:
         return httpx.get(url, timeout=5)
@@ -163,7 +169,13 @@ def test_voc_serve_weekly_deployment_completes_on_a_real_server(tmp_path: Path, 
         starts = [datetime.fromisoformat(f["expected_start_time"]).astimezone(berlin) for f in scheduled]
         assert all((t.weekday(), t.hour, t.minute) == (0, 6, 0) for t in starts), starts
 
-        r = httpx.post(f"{api}/deployments/{dep['id']}/create_flow_run", json={}, timeout=10)
+        r = wait_for(
+            lambda: _post_unless_busy(f"{api}/deployments/{dep['id']}/create_flow_run"),
+            30,
+            "creating a run of the weekly deployment",
+            serve,
+            serve_log,
+        )
         assert r.status_code in (200, 201), r.text
         run_id = r.json()["id"]
         run = wait_for(
