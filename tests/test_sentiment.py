@@ -218,6 +218,14 @@ def test_test_split_is_fixed_disjoint_and_deduplicated() -> None:
     assert set(test2["id"]) == set(test["id"])  # the split depends on the id only, not on row order
     fit, val = split_validation(train, "id")
     assert len(fit) + len(val) == len(train) and not set(fit["id"]) & set(val["id"])
+    # The ten validation folds partition TRAIN, and fold 0 is the default split.
+    folds = [split_validation(train, "id", fold=k) for k in range(10)]
+    assert folds[0][1]["id"].tolist() == val["id"].tolist()
+    held = [set(v["id"]) for _f, v in folds]
+    assert sum(len(h) for h in held) == len(train) and set().union(*held) == set(train["id"])
+    assert all(len(f) + len(v) == len(train) for f, v in folds)
+    with pytest.raises(ValueError, match="fold must be between 0 and 9"):
+        split_validation(train, "id", fold=10)
     assert len(dedupe(df, None, "text")) == 401
 
 

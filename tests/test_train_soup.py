@@ -10,10 +10,10 @@ import torch
 
 from voc.errors import ModelError
 from voc.nlp.sentiment import LABELS, TopLayersSentiment
-from voc.train.soup import greedy_soup, soup_sentiment, uniform_average
+from voc.train.soup import airline_val_held_out, greedy_soup, soup_sentiment, uniform_average
 
 
-def _run(folder: Path, split: int, seed: int, weights: str = "fp16") -> Path:
+def _run(folder: Path, split: int, seed: int, weights: str = "fp16", val_fold: int = 0) -> Path:
     """A voc-toplayers run folder with random top layers (plumbing, not quality)."""
     from voc.nlp.encoder import default_encoder_path
     from voc.nlp.toplayers import TopClassifier, load_base
@@ -22,7 +22,13 @@ def _run(folder: Path, split: int, seed: int, weights: str = "fp16") -> Path:
     _tok, base = load_base(str(default_encoder_path()))
     TopClassifier(base, split, len(LABELS)).save(
         folder,
-        {"kind": "voc-toplayers", "labels": list(LABELS), "bias": [0, 0, 0], "max_length": 96},
+        {
+            "kind": "voc-toplayers",
+            "labels": list(LABELS),
+            "bias": [0, 0, 0],
+            "max_length": 96,
+            "options": {"val_fold": val_fold, "seed": seed},
+        },
         weights=weights,
     )
     return folder
@@ -77,6 +83,16 @@ def test_soup_refuses_runs_with_different_splits(tmp_path: Path) -> None:
         soup_sentiment([a, tmp_path / "missing"], tmp_path / "out", tmp_path / "no-data")
 
 
+def test_runs_trained_on_other_folds_make_airline_validation_not_held_out(tmp_path: Path) -> None:
+    assert airline_val_held_out([{"options": {"val_fold": 0}}, {}])  # runs from before folds existed
+    assert not airline_val_held_out([{"options": {"val_fold": 0}}, {"options": {"val_fold": 3}}])
+    # Greedy chooses on fold 0, which a fold-3 run trained on: refused before any averaging.
+    a, b = _run(tmp_path / "a", 5, 0), _run(tmp_path / "b", 5, 1, val_fold=3)
+    with pytest.raises(ModelError, match="use --soup-recipe uniform") as err:
+        soup_sentiment([a, b], tmp_path / "out", tmp_path / "no-data", recipe="greedy")
+    assert err.value.code == "E412"
+
+
 @pytest.mark.shared_data
 @pytest.mark.parametrize("recipe", ["greedy", "uniform"])
 def test_soup_writes_the_average_of_the_chosen_runs(shared_data: Path, tmp_path: Path, recipe: str) -> None:
@@ -84,7 +100,10 @@ def test_soup_writes_the_average_of_the_chosen_runs(shared_data: Path, tmp_path:
 
     # The uniform case starts from int8 runs and writes int8, as the shipped members are stored.
     weights = "int8" if recipe == "uniform" else "fp16"
-    runs = [_run(tmp_path / f"r{i}", 5, i, weights) for i in range(3)]
+    # The uniform case also averages runs held out on different folds, as a cross-fold soup does.
+    runs = [
+        _run(tmp_path / f"r{i}", 5, i, weights, val_fold=i if recipe == "uniform" else 0) for i in range(3)
+    ]
     meta = soup_sentiment(
         runs,
         tmp_path / "soup",
@@ -107,5 +126,9 @@ def test_soup_writes_the_average_of_the_chosen_runs(shared_data: Path, tmp_path:
         assert torch.allclose(written[k], v, atol=atol), k
     cfg = json.loads((tmp_path / "soup" / "config.json").read_text())
     assert cfg["split"] == 5 and len(cfg["bias"]) == 3
+    held_out = recipe == "greedy"
+    assert cfg["soup"]["airline_val_held_out"] is held_out
+    if not held_out:  # no biases are tuned on tweets some runs trained on
+        assert cfg["bias"] == [0.0, 0.0, 0.0] and cfg["val_airline_with_bias"] is None
     probs = TopLayersSentiment(tmp_path / "soup").predict(["the refund never came"]).probs
     assert probs.shape == (1, 3) and probs.sum() == pytest.approx(1.0, abs=1e-4)

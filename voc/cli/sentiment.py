@@ -48,6 +48,15 @@ def train_sentiment_cmd(
     sst_max: Annotated[int, typer.Option(help="SST-2 training phrases sampled")] = 25000,
     sst_min_words: Annotated[int, typer.Option(help="shortest SST-2 phrase used, in words")] = 4,
     seed: Annotated[int, typer.Option(help="random seed")] = 1,
+    val_fold: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=9,
+            help="which tenth of airline train is held out for validation (0: the usual one); runs on "
+            "different folds can be averaged with --soup --soup-recipe uniform to learn from all of it",
+        ),
+    ] = 0,
     cache_dir: Annotated[
         Path | None, typer.Option(help="cache of frozen-layer states (reused across runs)")
     ] = None,
@@ -131,11 +140,18 @@ def train_sentiment_cmd(
             recipe=soup_recipe.value, weights=weights.value,
         )  # fmt: skip
         console.print(f"wrote {out}: the average of {len(meta['soup']['chosen'])} of {len(soup)} runs")
+        if not meta["soup"]["airline_val_held_out"]:
+            console.print(
+                "[yellow]some runs trained on airline validation fold 0: its numbers below are not held out; "
+                "SST-2 validation is[/]"
+            )
         for cand in meta["soup"]["candidates"]:
             used = "used" if cand["folder"] in meta["soup"]["chosen"] else "left out"
             console.print(f"  {cand['folder']}: validation rule {cand['rule']:.4f} alone ({used})")
+        biased = meta["val_airline_with_bias"]
         console.print(
-            f"validation (from train): {json.dumps(meta['val'])}; airline with biases {meta['val_airline_with_bias']}"
+            f"validation (from train): {json.dumps(meta['val'])}"
+            + (f"; airline with biases {biased}" if biased is not None else "; no biases tuned")
         )
         return
     from voc.train.sentiment import TrainOptions, train_sentiment
@@ -144,7 +160,7 @@ def train_sentiment_cmd(
         data_dir=data_dir, out_dir=out, epochs=epochs, split=split, sst_max=sst_max, sst_min_words=sst_min_words,
         seed=seed, cache_dir=cache_dir, threads=threads, sst_weight=sst_weight,
         class_weight_power=class_weight_power, add_member=add_member, sst_loss=sst_loss.value,
-        weights=weights.value, teacher=teacher, teacher_weight=teacher_weight,
+        weights=weights.value, teacher=teacher, teacher_weight=teacher_weight, val_fold=val_fold,
     )  # fmt: skip
     res = train_sentiment(opts)
     console.print(f"wrote {out} in {res['seconds']['total']:.0f} s")

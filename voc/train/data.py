@@ -54,10 +54,19 @@ def split_test(df: pd.DataFrame, id_col: str, text_col: str) -> tuple[pd.DataFra
 
 
 def split_validation(
-    df: pd.DataFrame, key_col: str, fraction: float = 0.1
+    df: pd.DataFrame, key_col: str, fraction: float = 0.1, fold: int = 0
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(fit, validation) carved from a TRAIN frame with a differently salted hash."""
-    mask = df[key_col].map(lambda v: hash_fraction(v, salt="val:") < fraction).astype(bool)
+    """(fit, validation) carved from a TRAIN frame with a differently salted hash.
+
+    `fold` picks which slice of the hash range is held out (fold 0 is the
+    historical split), so runs on different folds together train on all of TRAIN
+    while each keeps a validation slice of its own.
+    """
+    folds = round(1 / fraction)
+    if not 0 <= fold < folds:
+        raise ValueError(f"fold must be between 0 and {folds - 1} for fraction {fraction}, not {fold}")
+    lo, hi = fold * fraction, (fold + 1) * fraction
+    mask = df[key_col].map(lambda v: lo <= hash_fraction(v, salt="val:") < hi).astype(bool)
     return df.loc[~mask].reset_index(drop=True), df.loc[mask].reset_index(drop=True)
 
 

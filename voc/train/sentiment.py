@@ -61,6 +61,9 @@ class TrainOptions:
     teacher: Path | None = None
     teacher_weight: float = 0.5  # share of each row's loss on the teacher's probabilities (rest: its label)
     sst_use: int | None = None  # train on only the first N of the (cached) SST-2 sample
+    # Which tenth of airline TRAIN is held out for validation (0: the split every earlier run used). Runs
+    # on different folds can be averaged (--soup) into a model that has learned from all of TRAIN.
+    val_fold: int = 0
     max_length: int = 96
     seed: int = 1
     threads: int = 2
@@ -373,7 +376,7 @@ def class_weights(y: np.ndarray, power: float = 0.5) -> np.ndarray:
 
 
 def training_frames(
-    data_dir: Path, sst_min_words: int
+    data_dir: Path, sst_min_words: int, val_fold: int = 0
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Airline fit/validation and SST-2 fit/validation frames, all carved from TRAIN.
 
@@ -383,7 +386,7 @@ def training_frames(
     from voc.train.data import load_airline, load_sst2, split_sst_by_sentence, split_validation
 
     air_train, _air_test_unused = load_airline(data_dir)
-    air_fit, air_val = split_validation(air_train, "id")
+    air_fit, air_val = split_validation(air_train, "id", fold=val_fold)
     sst_fit, sst_val = split_sst_by_sentence(load_sst2(data_dir, "train"))
     sst_fit = sst_fit.loc[sst_fit["text"].str.split().str.len() >= sst_min_words].reset_index(drop=True)
     return air_fit, air_val, sst_fit, sst_val
@@ -442,7 +445,7 @@ def train_sentiment(opts: TrainOptions) -> dict[str, Any]:
         raise ValueError(f"teacher_weight must be between 0 and 1, not {opts.teacher_weight}")
     torch.set_num_threads(opts.threads)
     t_start = time.perf_counter()
-    air_fit, air_val, sst_fit, sst_val = training_frames(opts.data_dir, opts.sst_min_words)
+    air_fit, air_val, sst_fit, sst_val = training_frames(opts.data_dir, opts.sst_min_words, opts.val_fold)
     if len(sst_fit) > opts.sst_max:
         sst_fit = sst_fit.sample(n=opts.sst_max, random_state=opts.seed)
     log.info(

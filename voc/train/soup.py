@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -61,6 +61,11 @@ def greedy_soup(ranked: Sequence[T], score: Callable[[list[T]], float]) -> tuple
     return chosen, best
 
 
+def airline_val_held_out(configs: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether no run was trained on airline validation fold 0 (the one soups are checked on)."""
+    return all(int((cfg.get("options") or {}).get("val_fold", 0)) == 0 for cfg in configs)
+
+
 def _load_run(folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     from voc.nlp.toplayers import read_weights
 
@@ -88,6 +93,7 @@ def soup_sentiment(
 
     `weights` is how the average is stored ("fp16" or "int8", as `voc train sentiment --weights`).
     """
+    import numpy as np
     import torch
 
     from voc.nlp.encoder import default_encoder_path
@@ -114,6 +120,18 @@ def soup_sentiment(
         raise ModelError(f"the runs freeze different numbers of layers ({sorted(splits)}); use one --split")
     split = splits.pop()
     max_length = int(next(iter(runs.values()))[0].get("max_length", 96))
+    held_out = airline_val_held_out(runs[n][0] for n in runs)
+    if not held_out:
+        if recipe == "greedy":
+            raise ModelError(
+                "a greedy soup chooses runs on airline validation (fold 0), but some of these runs trained "
+                "on it (--val-fold other than 0); use --soup-recipe uniform",
+                code="E412",
+            )
+        log.warning(
+            "soup: some runs trained on airline validation fold 0, so its numbers below are not held out "
+            "and no logit biases are tuned on it; SST-2 validation is still held out"
+        )
     _fit, air_val, _sst_fit, sst_val = training_frames(data_dir, sst_min_words)
     val = validation_sets(air_val, sst_val, split, max_length, cache_dir)
     _tok, base = load_base(str(default_encoder_path()))
@@ -133,7 +151,10 @@ def soup_sentiment(
         chosen = ranked
     final_rep = report(chosen)  # also loads the chosen average, whatever greedy_soup tried last
     best = selection_rule(final_rep)
-    bias, calibrated = calibrate(model, val["airline"])
+    if held_out:
+        bias, calibrated = calibrate(model, val["airline"])
+    else:
+        bias, calibrated = np.zeros(len(LABELS), dtype=np.float32), None
     meta = {
         **model_meta(max_length),
         "soup": {
@@ -148,6 +169,7 @@ def soup_sentiment(
                 for n in ranked
             ],
             "chosen": [str(n) for n in chosen],
+            "airline_val_held_out": held_out,
         },
         "bias": [round(float(b), 3) for b in bias],
         "weights": weights,
