@@ -100,6 +100,7 @@ def lower_states(base: Any, batch: Batch, split: int) -> torch.Tensor:
 
 
 _SCALE = ".int8_scale"
+WEIGHT_FORMATS = ("fp16", "int8")  # how trained layers can be stored (`TopClassifier.save`)
 _INT8_MIN_NUMEL = 4096  # the head and the norms stay fp16: tiny, and the head sets the labels
 
 
@@ -144,8 +145,8 @@ class TopClassifier(nn.Module):
 
         from safetensors.torch import save_file
 
-        if weights not in ("fp16", "int8"):
-            raise ValueError(f"weights must be 'fp16' or 'int8', not {weights!r}")
+        if weights not in WEIGHT_FORMATS:
+            raise ValueError(f"weights must be one of {WEIGHT_FORMATS}, not {weights!r}")
         folder.mkdir(parents=True, exist_ok=True)
         state: dict[str, torch.Tensor] = {}
         for k, v in self.state_dict().items():

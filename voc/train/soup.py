@@ -98,7 +98,7 @@ def soup_sentiment(
 
     from voc.nlp.encoder import default_encoder_path
     from voc.nlp.sentiment import LABELS
-    from voc.nlp.toplayers import TopClassifier, load_base
+    from voc.nlp.toplayers import WEIGHT_FORMATS, TopClassifier, load_base
     from voc.train.sentiment import (
         calibrate,
         model_meta,
@@ -110,8 +110,8 @@ def soup_sentiment(
 
     if recipe not in RECIPES:
         raise ValueError(f"recipe must be one of {RECIPES}, not {recipe!r}")
-    if weights not in ("fp16", "int8"):  # checked before the minute of averaging, not at the final save
-        raise ValueError(f"weights must be 'fp16' or 'int8', not {weights!r}")
+    if weights not in WEIGHT_FORMATS:  # checked before the minute of averaging, not at the final save
+        raise ValueError(f"weights must be one of {WEIGHT_FORMATS}, not {weights!r}")
     torch.set_num_threads(threads)
     t0 = time.perf_counter()
     runs = {Path(f): _load_run(Path(f)) for f in folders}
@@ -120,7 +120,7 @@ def soup_sentiment(
         raise ModelError(f"the runs freeze different numbers of layers ({sorted(splits)}); use one --split")
     split = splits.pop()
     max_length = int(next(iter(runs.values()))[0].get("max_length", 96))
-    held_out = airline_val_held_out(runs[n][0] for n in runs)
+    held_out = airline_val_held_out(cfg for cfg, _weights in runs.values())
     if not held_out:
         if recipe == "greedy":
             raise ModelError(
