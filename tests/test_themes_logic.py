@@ -10,7 +10,7 @@ from themes_fixtures import calls, fake_encode, topic_sentences
 
 from voc.config.themes import ThemeOverrides, ThemesConfig
 from voc.themes.cache import cached_embeddings
-from voc.themes.discover import fit_themes, postprocess
+from voc.themes.discover import fit_themes, knn_graph, postprocess
 from voc.themes.hierarchy import group_themes
 from voc.themes.labels import clean_for_terms, label_themes
 from voc.themes.registry import UNASSIGNED, assign_to_centroids, match_centroids, new_ids, normalise
@@ -61,6 +61,21 @@ def test_postprocess_dissolves_small_clusters_reassigns_clear_outliers_and_merge
     assert (out[:40] == out[0]).all() and (out[40:80] == out[45]).all()
     assert (out[-2:] == -1).all()  # random directions are not clearly anyone's
     assert set(out.tolist()) == {-1, 0, 1, 2}
+
+
+def test_knn_graph_links_each_row_to_its_exact_nearest_rows_across_blocks() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(150, 16)).astype(np.float32)
+    g = knn_graph(x, 5, block=64)  # three blocks, the last one short
+    xn = x / np.linalg.norm(x, axis=1, keepdims=True)
+    sim = xn @ xn.T
+    np.fill_diagonal(sim, -np.inf)
+    for i in range(len(x)):
+        want = set(np.argsort(-sim[i])[:5].tolist())
+        row = g.getrow(i)
+        assert want <= set(row.indices.tolist()), i  # symmetrised: it may hold more
+        assert i not in set(row.indices.tolist())  # no self loops
+        assert np.allclose(row[0, sorted(want)].toarray().ravel(), sim[i, sorted(want)], atol=1e-5)
 
 
 def test_fit_themes_finds_blobs_without_being_told_how_many() -> None:

@@ -160,40 +160,62 @@ def _chunker() -> Any:
         return None
 
 
+@dataclass(frozen=True)
+class Parse:
+    """What labelling keeps of one text's spaCy parse."""
+
+    words: tuple[tuple[str, bool, str], ...]  # alphabetic tokens: (lower-cased, tagged PROPN, fine tag)
+    chunks: tuple[str, ...]  # its noun chunks of 1-4 words, without determiners, pronouns and names
+
+
+def _parse(texts: Sequence[str], cache: dict[str, Parse]) -> bool:
+    """Parse the texts not yet in `cache` into it, each distinct text once; False without spaCy."""
+    nlp = _chunker()
+    if nlp is None:
+        return False
+    todo = [t for t in dict.fromkeys(texts) if t not in cache]
+    for text, doc in zip(todo, nlp.pipe(todo, batch_size=128), strict=True):
+        chunks = []
+        for nc in doc.noun_chunks:
+            words = [
+                t.text.lower() for t in nc if t.is_alpha and not t.is_stop and t.pos_ not in ("PRON", "PROPN")
+            ]
+            if 1 <= len(words) <= 4:
+                chunks.append(" ".join(words))
+        cache[text] = Parse(
+            words=tuple((t.text.lower(), t.pos_ == "PROPN", t.tag_) for t in doc if t.is_alpha),
+            chunks=tuple(chunks),
+        )
+    return True
+
+
 def _noun_chunks(
-    docs_by_theme: dict[int, list[str]], stop: frozenset[str]
+    docs_by_theme: dict[int, list[str]], stop: frozenset[str], cache: dict[str, Parse] | None = None
 ) -> tuple[dict[int, Counter[str]], set[str]]:
     """Noun chunks per theme (lower-cased, determiners/pronouns dropped), and words that are names.
 
     A word tagged as a proper noun in most of its uses (an agent's or a
-    customer's name, a company) never goes into a theme's name.
+    customer's name, a company) never goes into a theme's name. Counts are
+    per mention, but each distinct text is parsed once (short feedback
+    repeats itself), and `cache` carries the parses to the next call.
     """
-    nlp = _chunker()
-    if nlp is None:  # labels still work from n-grams alone
-        return {}, set()
+    cache = {} if cache is None else cache
+    if not _parse([d for docs in docs_by_theme.values() for d in docs], cache):
+        return {}, set()  # labels still work from n-grams alone
     out: dict[int, Counter[str]] = {}
     propn: Counter[str] = Counter()
     seen_words: Counter[str] = Counter()
     tags: dict[str, Counter[str]] = {}
     for tid, docs in docs_by_theme.items():
         cnt: Counter[str] = Counter()
-        for doc in nlp.pipe(docs, batch_size=128):
-            for t in doc:
-                if t.is_alpha:
-                    w = t.text.lower()
-                    seen_words[w] += 1
-                    propn[w] += t.pos_ == "PROPN"
-                    tags.setdefault(w, Counter())[t.tag_] += 1
-            seen: set[str] = set()
-            for nc in doc.noun_chunks:
-                words = [
-                    t.text.lower()
-                    for t in nc
-                    if t.is_alpha and not t.is_stop and t.pos_ not in ("PRON", "PROPN")
-                ]
-                phrase = " ".join(words)
-                if 1 <= len(words) <= 4 and _good_phrase(phrase, stop) and phrase not in seen:
-                    seen.add(phrase)
+        for d in docs:
+            parsed = cache[d]
+            for w, is_propn, tag in parsed.words:
+                seen_words[w] += 1
+                propn[w] += is_propn
+                tags.setdefault(w, Counter())[tag] += 1
+            for phrase in dict.fromkeys(parsed.chunks):
+                if _good_phrase(phrase, stop):
                     cnt[phrase] += 1
         out[tid] = cnt
     names = {w for w, n in seen_words.items() if propn[w] > 0.5 * n}
@@ -217,11 +239,14 @@ def label_themes(
     n_quotes: int = 3,
     use_spacy: bool = True,
     encode_fn: Callable[[list[str]], np.ndarray] | None = None,
+    parses: dict[str, Parse] | None = None,
 ) -> dict[int, ThemeText]:
     """Name every theme (label >= 0) from its mentions.
 
     `texts`, `labels` and `embeddings` are aligned (one row per mention);
     label -1 (unassigned) is ignored. Returns {theme: ThemeText}.
+    `parses` (text -> `Parse`), when given, is filled and reused: the stage
+    labels its themes and then their groups from mostly the same mentions.
     """
     from sklearn.feature_extraction.text import CountVectorizer
 
@@ -255,7 +280,9 @@ def label_themes(
         keep = np.array([_good_phrase(v, stop) for v in vocab])
         ctfidf[:, ~keep] = 0.0
     chunks, names = (
-        _noun_chunks({t: [clean_for_terms(texts[i]) for i in docs_by_theme[t][:150]] for t in themes}, stop)
+        _noun_chunks(
+            {t: [clean_for_terms(texts[i]) for i in docs_by_theme[t][:150]] for t in themes}, stop, parses
+        )
         if use_spacy
         else ({}, set())
     )

@@ -37,7 +37,7 @@ from voc.config import VocConfig
 from voc.themes.cache import cached_embeddings
 from voc.themes.discover import fit_themes
 from voc.themes.hierarchy import group_themes
-from voc.themes.labels import label_themes, substantive
+from voc.themes.labels import Parse, label_themes, substantive
 from voc.themes.overrides import apply_overrides
 from voc.themes.registry import (
     UNASSIGNED,
@@ -574,8 +574,9 @@ def _describe(
     present = [t for t in dict.fromkeys(theme_of.tolist()) if t != UNASSIGNED and t in reg.index]
     index_of = {t: i for i, t in enumerate(present)}
     lab = np.array([index_of.get(t, -1) for t in theme_of.tolist()], dtype=int)
+    parses: dict[str, Parse] = {}  # spaCy parses, shared by the theme and the group labels
     desc = label_themes(texts, lab, emb, n_keywords=cfg.n_keywords, n_quotes=cfg.n_quotes,
-                        use_spacy=use_spacy, encode_fn=encode_fn)  # fmt: skip
+                        use_spacy=use_spacy, encode_fn=encode_fn, parses=parses)  # fmt: skip
     reg["size"] = 0
     for t, i in index_of.items():
         mask = lab == i
@@ -599,7 +600,7 @@ def _describe(
         groups = group_themes(cents, sizes, max_groups=cfg.max_groups)
         glab = np.array([groups[i] if i >= 0 else -1 for i in lab.tolist()], dtype=int)
         gdesc = (
-            label_themes(texts, glab, emb, n_keywords=3, n_quotes=0, use_spacy=use_spacy)
+            label_themes(texts, glab, emb, n_keywords=3, n_quotes=0, use_spacy=use_spacy, parses=parses)
             if len(set(groups)) > 1
             else {}
         )
