@@ -258,3 +258,37 @@ def eval_demo_backlog(
         f"emerging theme flagged in {hits}/{sum(f.emerging_week for f in flags)} of its weeks; "
         f"false alarms: {fa} over {len(flags)} weeks ({sum(f.ranked for f in flags)} theme-weeks ranked)"
     )
+
+
+@eval_app.command("demo-themes")
+def eval_demo_themes(
+    config: ConfigOpt = None,
+    demo: Annotated[Path, typer.Option(help="the demo folder (with _truth.csv)")] = Path("data/demo"),
+    show: Annotated[int, typer.Option(help="themes to list, largest first")] = 20,
+) -> None:
+    """Items with one planted theme: does their stored primary theme stand for it? NMI, ARI, purity."""
+    from voc.demo.truth import attach_item_ids, load_truth
+    from voc.eval.demo_themes import score_demo_themes
+    from voc.store import open_store
+
+    _logging()
+    cfg = load(config)
+    store = open_store(cfg, read_only=True)
+    try:
+        items = store.query("SELECT id, source, url FROM items")
+        truth = attach_item_ids(load_truth(demo / "_truth.csv"), items, cfg)
+        item_themes = store.query("SELECT item_id, theme_id, theme_label FROM item_themes")
+    finally:
+        store.close()
+    res = score_demo_themes(item_themes, truth)
+    table = Table(title=f"stored primary themes vs planted themes ({res.items:,} single-theme items)")
+    for col in ("theme", "label", "items", "mostly planted", "purity"):
+        table.add_column(col)
+    for r in res.recovery[:show]:
+        table.add_row(r.theme_id, r.label, str(r.items), r.planted, f"{r.purity:.2f}")
+    console.print(table)
+    console.print(
+        f"{res.themes} themes for {res.planted} planted; NMI {res.nmi:.3f}, ARI {res.ari:.3f}; "
+        f"{res.majority_accuracy:.1%} of items under a theme whose majority is their planted theme "
+        f"(optimistic: the majority is read off these items); {res.unthemed} items without a theme"
+    )
