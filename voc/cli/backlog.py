@@ -220,7 +220,7 @@ def eval_demo_backlog(
     """Per week: is the planted emerging theme flagged new/rising, and which steady themes are (false alarms)?"""
     import json as _json
 
-    from voc.demo.truth import attach_item_ids, load_truth
+    from voc.demo.truth import stored_truth
     from voc.eval.backlog import demo_weeks
     from voc.rank.periods import period_labels
     from voc.store import open_store
@@ -233,8 +233,7 @@ def eval_demo_backlog(
     em_weeks = period_labels(pd.Series(pd.to_datetime(manifest["emerging_weeks"], utc=True)), "week").tolist()
     store = open_store(cfg, read_only=True)
     try:
-        items = store.query("SELECT id, source, url FROM items")
-        truth = attach_item_ids(load_truth(demo / "_truth.csv"), items, cfg)
+        truth = stored_truth(store, demo, cfg)
         flags = demo_weeks(store, cfg, truth, manifest["emerging_key"], em_weeks, weeks)
     finally:
         store.close()
@@ -267,7 +266,7 @@ def eval_demo_themes(
     show: Annotated[int, typer.Option(help="themes to list, largest first")] = 20,
 ) -> None:
     """Items with one planted theme: does their stored primary theme stand for it? NMI, ARI, purity."""
-    from voc.demo.truth import attach_item_ids, load_truth
+    from voc.demo.truth import stored_truth
     from voc.eval.demo_themes import score_demo_themes
     from voc.store import open_store
 
@@ -275,8 +274,7 @@ def eval_demo_themes(
     cfg = load(config)
     store = open_store(cfg, read_only=True)
     try:
-        items = store.query("SELECT id, source, url FROM items")
-        truth = attach_item_ids(load_truth(demo / "_truth.csv"), items, cfg)
+        truth = stored_truth(store, demo, cfg)
         item_themes = store.query("SELECT item_id, theme_id, theme_label FROM item_themes")
     finally:
         store.close()

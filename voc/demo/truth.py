@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -56,3 +57,9 @@ def attach_item_ids(truth: pd.DataFrame, items: pd.DataFrame, config: VocConfig)
         lookup(f, k) for f, k in zip(truth["file"].tolist(), truth["key"].tolist(), strict=True)
     ]
     return out
+
+
+def stored_truth(store: Any, demo_dir: str | Path, config: VocConfig) -> pd.DataFrame:
+    """The demo folder's truth table joined to the items in `store` (`attach_item_ids`)."""
+    items = store.query("SELECT id, source, url FROM items")
+    return attach_item_ids(load_truth(Path(demo_dir) / "_truth.csv"), items, config)

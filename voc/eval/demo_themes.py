@@ -51,9 +51,10 @@ def score_demo_themes(item_themes: pd.DataFrame, truth: pd.DataFrame) -> DemoThe
     """
     from sklearn.metrics import adjusted_rand_score
 
-    single = truth.dropna(subset=["item_id"])
-    single = single[single["themes"].map(lambda t: len([x for x in t if x]) == 1)]
-    single = single.assign(planted=single["themes"].map(lambda t: next(x for x in t if x)))
+    known = truth.dropna(subset=["item_id"])
+    named = known["themes"].map(lambda t: [x for x in t if x])
+    one = named.map(len) == 1
+    single = known[one].assign(planted=named[one].str[0])
     joined = single[["item_id", "planted"]].merge(
         item_themes[["item_id", "theme_id", "theme_label"]], on="item_id", how="left"
     )
