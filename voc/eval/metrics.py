@@ -95,3 +95,82 @@ def format_confusion(matrix: np.ndarray, labels: Sequence[str]) -> str:
     ]
     title = "true \\ pred"
     return "\n".join([f"{title:<{width}}", head, *rows])
+
+
+def _macro_f1_from_confusions(conf: np.ndarray, n_labels: int) -> np.ndarray:
+    """Macro-F1 of each flattened confusion matrix [b, n_labels * n_labels] (rows true, columns predicted)."""
+    c = conf.reshape(len(conf), n_labels, n_labels)
+    tp = np.diagonal(c, axis1=1, axis2=2)
+    denom = c.sum(2) + c.sum(1)
+    return np.where(denom > 0, 2 * tp / np.maximum(denom, 1e-12), 0.0).mean(1)
+
+
+def bootstrap_macro_f1(
+    y: np.ndarray, preds: Sequence[np.ndarray], n_labels: int = 3, rounds: int = 1000, seed: int = 0
+) -> np.ndarray:
+    """Macro-F1 of each prediction [n] (label indices) on `rounds` bootstrap resamples of the rows: [rounds, k].
+
+    The same resamples serve every prediction, so differences between columns
+    are paired: their spread is the standard error of the difference.
+    """
+    y = np.asarray(y, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    counts = rng.multinomial(len(y), np.full(len(y), 1.0 / max(len(y), 1)), size=rounds).astype(np.float64)
+    out = np.zeros((rounds, len(preds)))
+    for j, p in enumerate(preds):
+        cell = y * n_labels + np.asarray(p, dtype=np.int64)
+        onehot = np.zeros((len(y), n_labels * n_labels))
+        onehot[np.arange(len(y)), cell] = 1.0
+        out[:, j] = _macro_f1_from_confusions(counts @ onehot, n_labels)
+    return out
+
+
+def bootstrap_se(y: np.ndarray, pred: np.ndarray, n_labels: int = 3, rounds: int = 1000, seed: int = 0) -> float:
+    """Bootstrap standard error of macro-F1 (rows resampled with replacement)."""
+    return float(bootstrap_macro_f1(y, [pred], n_labels, rounds, seed)[:, 0].std(ddof=1))
+
+
+def best_two_cuts(score: np.ndarray, y: np.ndarray, max_candidates: int = 600) -> tuple[float, float, float]:
+    """The oracle: cut points lo <= hi on `score` (below lo negative, from hi positive, between neutral)
+    that maximise macro-F1 against `y` (0 negative, 1 neutral, 2 positive) on these very rows.
+
+    An upper bound of what any two thresholds on this score can do here, not a
+    held-out figure. Candidates are the midpoints between distinct scores
+    (a quantile grid of `max_candidates` when there are more). Returns (lo, hi, macro-F1).
+    """
+    s = np.asarray(score, dtype=np.float64)
+    y = np.asarray(y, dtype=np.int64)
+    order = np.argsort(s, kind="stable")
+    s, y = s[order], y[order]
+    n = len(s)
+    # A cut at position k predicts rows [0, k) below it; only positions between distinct scores are real cuts.
+    pos = np.flatnonzero(np.r_[True, s[1:] != s[:-1], True])
+    if len(pos) > max_candidates:
+        pos = np.unique(pos[np.linspace(0, len(pos) - 1, max_candidates).round().astype(int)])
+    cum = np.zeros((3, n + 1))
+    for c in range(3):
+        cum[c, 1:] = np.cumsum(y == c)
+    true = cum[:, -1]
+    a, b = np.meshgrid(pos, pos, indexing="ij")
+    ok = a <= b
+    a, b = a[ok], b[ok]
+    tp = np.stack([cum[0, a], cum[1, b] - cum[1, a], true[2] - cum[2, b]])
+    predicted = np.stack([a, b - a, n - b]).astype(np.float64)
+    denom = predicted + true[:, None]
+    f1 = np.where(denom > 0, 2 * tp / np.maximum(denom, 1e-12), 0.0).mean(0)
+    best = int(f1.argmax())
+
+    def cut(k: int) -> float:
+        if k <= 0:
+            return float(s[0] - 1e-9) if n else 0.0
+        if k >= n:
+            return float(s[-1] + 1e-9)
+        return float((s[k - 1] + s[k]) / 2)
+
+    return cut(int(a[best])), cut(int(b[best])), float(f1[best])
+
+
+def cut_labels(score: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """0 below lo, 2 from hi, 1 between (the labels `best_two_cuts` scores)."""
+    s = np.asarray(score, dtype=np.float64)
+    return np.where(s < lo, 0, np.where(s >= hi, 2, 1)).astype(np.int64)
