@@ -119,7 +119,7 @@ def test_bf16_inference_stays_close_to_fp32(top_model_dir: Path) -> None:
     assert np.einsum("ij,ij->i", encode(texts, precision="fp32"), e16).min() > 0.999
 
 
-def _records(texts: dict[str, str], when: datetime) -> list:
+def _records(texts: dict[str, str], when: datetime, kind: str = "review") -> list:
     from voc.schema import FeedbackRecord
 
     return [
@@ -127,7 +127,7 @@ def _records(texts: dict[str, str], when: datetime) -> list:
             id=f"t:{k}",
             source="t",
             external_id=k,
-            kind="review",
+            kind=kind,
             created_at=when,
             updated_at=when,
             text=v,
@@ -186,6 +186,41 @@ def test_stage_writes_tables_and_is_incremental(mem_store, top_model_dir: Path, 
     assert "t:1" not in left.index and left["t:3"] == 40
 
 
+def test_stage_calibrates_reviews_and_surveys_and_leaves_tickets_to_the_model(
+    mem_store, top_model_dir: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from voc.nlp.calibrate import FEATURES, ItemCalibrator
+    from voc.nlp.stage import enrich_sentiment
+
+    folder = tmp_path / "model"
+    shutil.copytree(top_model_dir, folder)
+    d = len(FEATURES)  # a calibrator that says neutral whatever it reads
+    cal = ItemCalibrator(FEATURES, np.zeros(d), np.ones(d), np.zeros((3, d)), np.array([0.0, 9.0, 0.0]),
+                         {"applies_to": ["review", "survey"]})  # fmt: skip
+    cal.save(folder / "item_calibrator.json")
+    cfg = default_config(tmp_path).model_copy(update={"sentiment": SentimentConfig(model=str(folder))})
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    texts = {"r": "I love it. The strap broke after a week.", "s": "Thank you!"}
+    mem_store.commit_batch("t", _records(texts, t0, "review"), [])
+    mem_store.commit_batch("t", _records({"k": "The strap broke after a week."}, t0, "ticket"), [])
+    out = enrich_sentiment(mem_store, cfg, progress=False)
+    assert out["items"] == 3 and out["calibrated_items"] == 2
+    items = mem_store.query("SELECT * FROM item_sentiment").set_index("item_id")
+    assert items.loc["t:r", "label"] == items.loc["t:s", "label"] == "neutral"
+    assert items.loc["t:r", "confidence"] > 0.99 and f"+cal:{cal.digest}" in items.loc["t:r", "model"]
+    model = load_sentiment_model(str(folder))
+    raw = model.predict(["The strap broke after a week."]).probs[0]
+    assert items.loc["t:k", "score"] == pytest.approx(float(raw[2] - raw[0]), abs=1e-4)  # the model's reading
+    # Mentions keep the model's own reading either way.
+    mentions = mem_store.query("SELECT * FROM sentence_sentiment WHERE item_id = 't:r' ORDER BY sent_idx")
+    assert len(mentions) == 2 and not mentions["confidence"].gt(0.99).all()
+    off = cfg.model_copy(update={"sentiment": cfg.sentiment.model_copy(update={"item_calibration": False})})
+    assert enrich_sentiment(mem_store, off, progress=False)["items"] == 3  # another reading: rescored
+    assert "+cal:" not in mem_store.query("SELECT model FROM item_sentiment")["model"].iloc[0]
+
+
 def test_a_large_backlog_scored_in_a_worker_process_stores_the_same_rows(
     top_model_dir: Path, tmp_path: Path
 ) -> None:
@@ -216,6 +251,8 @@ def test_a_large_backlog_scored_in_a_worker_process_stores_the_same_rows(
 
 
 def test_shipped_default_model_mixed_review() -> None:
+    from voc.nlp.calibrate import calibrator_for
+    from voc.nlp.complaints import carries_complaint
     from voc.nlp.stage import score_texts
 
     model = load_sentiment_model("default")
@@ -223,22 +260,34 @@ def test_shipped_default_model_mixed_review() -> None:
     texts = [
         "the staff were lovely but my refund is three weeks late", "Thank you, the crew was fantastic!",
         "My bag is lost and nobody answers the phone.", "The staff were lovely. My refund is three weeks late.",
-        "Thank you so much! I was so worried my flight would be cancelled.",
+        "Great hotel. The breakfast was cold. Staff were lovely.",
     ]  # fmt: skip
     _spans, probs, items, _ = score_texts(model, texts)
-    assert items[0].mixed and items[0].label == "negative"  # the contrast, each side read on its own
-    assert items[1].label == "positive" and not items[1].mixed
-    assert items[2].label == "negative"
-    assert [LABELS[i] for i in probs[3].argmax(1)] == ["positive", "negative"]
-    assert items[3].mixed and items[3].label == "negative"
-    # A several-sentence item is read whole and its probabilities are the item's. In that context the
-    # worry is relief, not a complaint; read on its own it is a strong complaint and trips `mixed`.
-    whole = model.predict([texts[4]]).probs[0]
-    assert items[4].score == pytest.approx(float(whole[2] - whole[0]), abs=1e-5)
-    assert items[4].label == "positive" and not items[4].mixed
-    assert probs[4][1][2] - probs[4][1][0] > -0.5
-    _s, alone, (was,), _ = score_texts(model, texts[4:], in_context=False)
-    assert alone[0][1][2] - alone[0][1][0] < -0.5 and was.mixed
+    labels = [[LABELS[i] for i in p.argmax(1)] for p in probs]
+    assert labels[0] == ["positive", "negative"] and items[0].mixed and items[0].label == "negative"
+    assert items[1].label == "positive" and not items[1].mixed and not carries_complaint(labels[1])
+    assert items[2].label == "negative" and carries_complaint(labels[2])
+    assert labels[3] == ["positive", "negative"] and items[3].mixed and carries_complaint(labels[3])
+    # A warm review with one complaint: positive overall (the whole reading; mixed no longer forces
+    # negative), and the complaint is its own negative mention (read alone: in context it read positive).
+    assert labels[4] == ["positive", "negative", "positive"] and carries_complaint(labels[4])
+    assert items[4].label == "positive" and items[4].mixed
+    whole = model.predict(["Great hotel. The breakfast was cold. Staff were lovely."]).probs[0]
+    assert items[4].score == pytest.approx(
+        float(whole[2] - whole[0]), abs=1e-4
+    )  # a ticket: the model's reading
+    # As a review, the calibrator beside the model sets the overall tone: still positive here, and a review
+    # that is mostly reservations ("Nice hotel ... but ...") can be neutral.
+    cal = calibrator_for(model)
+    assert cal is not None and "review" in cal.applies_to
+    _s, _p, reviews, _ = score_texts(
+        model, [texts[4], "Nice hotel, rooms were clean, staff friendly, but the breakfast was overpriced and the wifi slow."],
+        calibrator=cal,
+    )  # fmt: skip
+    assert [r.label for r in reviews] == ["positive", "neutral"]
+    # The mentions read inside the item, as before session 11: the cold breakfast takes the praise around it.
+    _s, inside, _i, _ = score_texts(model, texts[4:5], mentions_in_context=True)
+    assert [LABELS[i] for i in inside[0].argmax(1)] == ["positive", "positive", "positive"]
 
 
 def test_in_context_pass_reads_each_sentence_inside_its_item(top_model_dir: Path) -> None:
@@ -456,10 +505,13 @@ def test_default_model_beats_vader_on_sst2_dev_sample(shared_data: Path) -> None
     from voc.eval.sentiment import evaluate_sentiment
 
     out = evaluate_sentiment(shared_data / "sst2" / "dev.tsv", "sentence", "label", limit=150)
-    model, vader, item_path = out["results"]
-    assert out["binary"] and model.n == vader.n == item_path.n == 150
+    model, vader, ticket, review = out["results"]
+    assert out["binary"] and model.n == vader.n == ticket.n == review.n == 150
     assert model.accuracy > vader.accuracy + 0.1
-    assert item_path.system.endswith("as voc analyze stores items") and item_path.accuracy > vader.accuracy
+    assert (
+        ticket.system.endswith("as voc analyze stores items (tickets)") and ticket.accuracy > vader.accuracy
+    )
+    assert "calibrated" in review.system and review.accuracy > vader.accuracy
 
 
 def test_encode_shared_gives_the_encoder_vectors_and_sentiment(

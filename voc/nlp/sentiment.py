@@ -11,10 +11,11 @@ Two kinds load behind one interface (`SentimentModel.predict`):
 
 Texts longer than the model's window are cut into overlapping token windows
 whose probabilities are averaged (weighted by window length): nothing is
-truncated silently. `aggregate` turns a text's sentence results into an item
-result; a confident positive next to a confident negative is `mixed`, and
-the item counts as negative, because a complaint in a polite message is
-still a complaint.
+truncated silently. `aggregate` turns a text's mention results into the
+item's overall tone (calibrated by `voc.nlp.calibrate` when the model folder
+ships a calibrator); a confident positive next to a confident negative is
+flagged `mixed`, and the complaint inside is found at the mention level
+(`voc.nlp.complaints`), not by forcing the item negative.
 """
 
 from __future__ import annotations
@@ -112,36 +113,83 @@ def aggregate(
     lengths: Sequence[int] | np.ndarray,
     whole: np.ndarray | None = None,
     contrast: Sequence[tuple[float, float]] = (),
+    calibrator: Any = None,
 ) -> ItemSentiment:
-    """Item sentiment from its sentences' probabilities [n, 3] and lengths (characters).
+    """Item sentiment (the overall tone) from its mentions' probabilities [n, 3] and lengths (characters).
 
-    With `whole` (the probabilities of the whole text read at once), the item's
-    probabilities are those. Without it, sentences are weighted by confidence
+    With `calibrator` (a `voc.nlp.calibrate.ItemCalibrator`), the item's
+    probabilities are the calibrator's, from the whole reading and the
+    distribution of the mention scores. Without it they are `whole` (the whole
+    text read at once) or, without that, the sentences weighted by confidence
     and sqrt(length) (a long sentence says more, but not linearly more),
     negative sentences by NEGATIVE_WEIGHT more.
     `mixed` = a sentence with score >= STRONG and one with score <= -STRONG, or a
     `contrast` pair (the scores of two clauses joined by "but", "however", ...,
-    each read on its own) with one of each; a mixed item is labelled negative.
+    each read on its own) with one of each. It is a flag only: "Love it, but it
+    runs small" is a positive item with a negative mention, and the complaint is
+    found at the mention level (`voc.nlp.complaints`).
     No sentences: neutral, confidence 0.
     """
     probs = np.asarray(probs, dtype=np.float64).reshape(-1, len(LABELS))
     if len(probs) == 0:
         return ItemSentiment("neutral", 0.0, 0.0, False)
-    scores = probs[:, POS] - probs[:, NEG]
-    if whole is not None:
-        item = np.asarray(whole, dtype=np.float64).reshape(len(LABELS))
+    if calibrator is not None:
+        from voc.nlp.calibrate import item_features
+
+        item = calibrator.predict_proba(item_features(probs, lengths, whole))[0]
     else:
-        conf = probs.max(1)
-        w = conf * np.sqrt(np.maximum(np.asarray(lengths, dtype=np.float64), 1.0))
-        w = w * np.where(probs.argmax(1) == NEG, NEGATIVE_WEIGHT, 1.0)
-        item = (probs * w[:, None]).sum(0) / w.sum()
-    mixed = bool((scores >= STRONG).any() and (scores <= -STRONG).any()) or any(
+        item = item_reading(probs, lengths, whole)
+    return _item_result(item, is_mixed(probs, contrast))
+
+
+def item_reading(probs: np.ndarray, lengths: Sequence[int] | np.ndarray, whole: np.ndarray | None) -> np.ndarray:
+    """The uncalibrated item probabilities: `whole`, or the confidence- and length-weighted sentences."""
+    if whole is not None:
+        return np.asarray(whole, dtype=np.float64).reshape(len(LABELS))
+    conf = probs.max(1)
+    w = conf * np.sqrt(np.maximum(np.asarray(lengths, dtype=np.float64), 1.0))
+    w = w * np.where(probs.argmax(1) == NEG, NEGATIVE_WEIGHT, 1.0)
+    return (probs * w[:, None]).sum(0) / w.sum()
+
+
+def is_mixed(probs: np.ndarray, contrast: Sequence[tuple[float, float]] = ()) -> bool:
+    """A strongly positive and a strongly negative mention, or an explicit contrast read side by side."""
+    scores = probs[:, POS] - probs[:, NEG]
+    return bool((scores >= STRONG).any() and (scores <= -STRONG).any()) or any(
         max(a, b) >= STRONG and min(a, b) <= -STRONG for a, b in contrast
     )
-    label = "negative" if mixed else LABELS[int(item.argmax())]
+
+
+def _item_result(item: np.ndarray, mixed: bool) -> ItemSentiment:
+    k = int(item.argmax())
     score = float(np.clip(item[POS] - item[NEG], -1.0, 1.0))
-    confidence = float(item[LABELS.index(label)])
-    return ItemSentiment(label, round(score, 6), round(confidence, 6), mixed)
+    return ItemSentiment(LABELS[k], round(score, 6), round(float(item[k]), 6), mixed)
+
+
+def aggregate_many(
+    readings: Sequence[Any], calibrator: Any = None, use: Sequence[bool] | None = None
+) -> list[ItemSentiment]:
+    """`aggregate` of many readings (objects with probs, lengths, whole, contrast).
+
+    The calibrator, if any, is applied in one batch to the items `use` marks
+    (all of them without `use`); the others keep the model's reading.
+    """
+    out: list[ItemSentiment] = []
+    rows, feats = [], []
+    for i, r in enumerate(readings):
+        p = np.asarray(r.probs, dtype=np.float64).reshape(-1, len(LABELS))
+        calibrate = calibrator is not None and len(p) > 0 and (use is None or bool(use[i]))
+        if calibrate:
+            from voc.nlp.calibrate import item_features
+
+            rows.append(i)
+            feats.append(item_features(p, r.lengths, r.whole))
+        out.append(aggregate(p, r.lengths, whole=r.whole, contrast=r.contrast))
+    if rows:
+        probs = calibrator.predict_proba(np.vstack(feats))
+        for i, item in zip(rows, probs, strict=True):
+            out[i] = _item_result(item, out[i].mixed)
+    return out
 
 
 # -- token windows (long text) ------------------------------------------------------------
