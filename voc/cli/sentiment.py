@@ -215,3 +215,180 @@ def eval_sentiment_cmd(
             "results": [r.as_dict() for r in out["results"]],
         }
         json_out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+
+
+DataDir = Annotated[Path, typer.Option(help="the shared datasets (read each SOURCE.md)")]
+JsonOut = Annotated[Path | None, typer.Option("--json", help="also write the results as JSON")]
+
+
+def _write_json(path: Path | None, payload: object) -> None:
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(payload, indent=2, default=_jsonable) + "\n", encoding="utf-8")
+
+
+def _jsonable(value: object) -> object:
+    if hasattr(value, "as_dict"):
+        return value.as_dict()  # type: ignore[union-attr]
+    if hasattr(value, "tolist"):
+        return value.tolist()  # type: ignore[union-attr]
+    return str(value)
+
+
+@train_app.command("item-calibrator")
+def train_item_calibrator_cmd(
+    config: ConfigOpt = None,
+    data_dir: DataDir = Path("../shared/data"),
+    out: Annotated[
+        Path | None,
+        typer.Option(help="where to write it (default: item_calibrator.json in the model's folder)"),
+    ] = None,
+    cache_dir: Annotated[
+        Path | None, typer.Option(help="cache of the model's readings (reused across runs)")
+    ] = None,
+    features: Annotated[
+        str | None, typer.Option(help="skip the comparison: fit this feature set (whole|all)")
+    ] = None,
+    class_power: Annotated[
+        float, typer.Option(help="with --features: class weight = frequency^-power")
+    ] = 1.0,
+    nhs_view: Annotated[
+        str, typer.Option(help="with --features: NHS labels from the FFT score or comment")
+    ] = "score",
+) -> None:
+    """Fit the item-sentiment calibrator on the rated datasets' train splits (compares designs first; minutes).
+
+    Candidates are compared on validation folds and leave-one-dataset-out, on
+    train splits only; the one with the best mean LODO macro-F1 over the rated
+    sets is fitted (ties: fewer features, then CV).
+    """
+    from voc.eval.itemdata import DATASETS, RATED
+    from voc.nlp.calibrate import CALIBRATOR_FILE
+    from voc.nlp.sentiment import load_sentiment_model
+    from voc.train.calibrate import Recipe, fit_item_calibrator
+
+    _logging()
+    cfg = load(config)
+    model = load_sentiment_model(cfg.sentiment.model, str(cfg.root))
+    recipe = (
+        None if features is None else Recipe(features=features, class_power=class_power, nhs_view=nhs_view)
+    )
+    head = " ".join(f"{n[:7]:>7}" for n in DATASETS)
+    console.print(
+        f"macro-F1 on TRAIN splits: validation folds | leave-one-dataset-out\n{'':72} {head} | {head}"
+    )
+
+    def show(rec: Recipe, res: dict[str, dict[str, float]]) -> None:
+        cv = " ".join(f"{res['cv'][n]:7.3f}" for n in DATASETS)
+        lo = " ".join(f"{res['lodo'][n]:7.3f}" for n in DATASETS)
+        m = sum(res["lodo"][n] for n in RATED) / len(RATED)
+        console.print(f"{rec.label:72} {cv} | {lo}  (LODO mean of rated {m:.3f})")
+
+    cal, _results = fit_item_calibrator(data_dir, model, cache_dir=cache_dir, recipe=recipe, progress=show)
+    target = out or (getattr(model, "folder", None) or Path(".")) / CALIBRATOR_FILE
+    cal.save(Path(target))
+    console.print(f"chosen: {Recipe.from_dict(cal.meta['recipe']).label}\nwrote {target} ({cal.digest})")
+
+
+@eval_app.command("items")
+def eval_items_cmd(
+    config: ConfigOpt = None,
+    data_dir: DataDir = Path("../shared/data"),
+    dataset: Annotated[
+        list[str] | None,
+        typer.Option("--dataset", help="amazon, hotels, uber, nhs (repeat; default all four)"),
+    ] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="cache of the model's readings")] = None,
+    lodo: Annotated[bool, typer.Option(help="also refit the calibrator without each dataset (LODO)")] = True,
+    limit: Annotated[
+        int | None, typer.Option(help="quick run: the first N test rows (and 3N train rows) of each dataset")
+    ] = None,
+    json_out: JsonOut = None,
+) -> None:
+    """Item sentiment (overall tone) against stars and survey scores on held-out test splits, with baselines.
+
+    Macro-F1 with bootstrap standard errors: the calibrated item label, the
+    label stored before, VADER, the best-two-cut-points oracle of the old and the
+    new score, and the calibrator refitted without the dataset (LODO).
+    """
+    from voc.eval.itemdata import RATED
+    from voc.eval.items import evaluate_items
+
+    cfg = load(config)
+    out = evaluate_items(
+        data_dir, datasets=dataset or list(RATED), model_ref=cfg.sentiment.model, root=str(cfg.root),
+        cache_dir=cache_dir, lodo=lodo, limit=limit,
+    )  # fmt: skip
+    console.print(f"model {out['model']}; calibrator recipe {(out['calibrator'] or {}).get('recipe')}")
+    for name, d in out["datasets"].items():
+        t = d["truth"]
+        console.print(
+            f"\n[bold]{name}[/], test split: n={d['n']} (negative {t[0]}, neutral {t[1]}, positive {t[2]}); "
+            f"old score cuts {d['cuts']['old'][0]:+.3f} / {d['cuts']['old'][1]:+.3f}"
+            + (f", new {d['cuts']['new'][0]:+.3f} / {d['cuts']['new'][1]:+.3f}" if "new" in d["cuts"] else "")
+        )
+        for r in d["rows"]:
+            p = r["predicted"]
+            console.print(
+                f"  {r['system']:58} macro-F1 [bold]{r['macro_f1']:.3f}[/] ± {r['se']:.3f}   "
+                f"vs old cuts {r['minus_old_cuts']:+.3f} ± {r['minus_old_cuts_se']:.3f}   "
+                f"predicted {p[0]}/{p[1]}/{p[2]}"
+            )
+    _write_json(json_out, out)
+
+
+@eval_app.command("mentions")
+def eval_mentions_cmd(
+    config: ConfigOpt = None,
+    data_dir: DataDir = Path("../shared/data"),
+    domain: Annotated[
+        list[str] | None, typer.Option("--domain", help="restaurants, laptops (repeat)")
+    ] = None,
+    split: Annotated[str, typer.Option(help="test (the figures) or train (for decisions)")] = "test",
+    limit: Annotated[int | None, typer.Option(help="only the first N sentences of each domain")] = None,
+    json_out: JsonOut = None,
+) -> None:
+    """Mention-level sentiment on SemEval-2014 aspect terms: the polarity of the mention holding each term."""
+    from voc.eval.mentions import DOMAINS, evaluate_mentions
+
+    cfg = load(config)
+    out = evaluate_mentions(
+        data_dir, domains=domain or list(DOMAINS), split=split, model_ref=cfg.sentiment.model,
+        root=str(cfg.root), limit=limit,
+    )  # fmt: skip
+    for name, d in out["domains"].items():
+        console.print(
+            f"\n[bold]{name}[/] ({split}): {d['terms']} aspect terms in {d['sentences']} sentences "
+            f"(gold {d['gold']}); {d['sentences_with_several_mentions']} sentences have several mentions, "
+            f"{d['terms_across_a_cut']} terms cross a cut"
+        )
+        for r in d["results"]:
+            console.print(
+                f"  {r.system:48} accuracy [bold]{r.accuracy:.3f}[/]  macro-F1 [bold]{r.macro_f1:.3f}[/] ± {r.se:.3f}"
+            )
+    _write_json(json_out, out)
+
+
+@eval_app.command("complaints")
+def eval_complaints_cmd(
+    config: ConfigOpt = None,
+    data_dir: DataDir = Path("../shared/data"),
+    limit: Annotated[int | None, typer.Option(help="only the first N tweets")] = None,
+    json_out: JsonOut = None,
+) -> None:
+    """Complaint detection on tweets to nine industries' support handles: precision and recall, with baselines."""
+    from voc.eval.complaints import evaluate_complaints
+
+    cfg = load(config)
+    out = evaluate_complaints(data_dir, model_ref=cfg.sentiment.model, root=str(cfg.root), limit=limit)
+    console.print(f"{out['n']} support-directed tweets; {out['base_rate']:.3f} are complaints")
+    group = None
+    for r in out["rows"]:
+        if r["group"] != group:
+            group = r["group"]
+            console.print(f"\n[bold]{group}[/] (n={r['n']}, complaints {r['true']})")
+        console.print(
+            f"  {r['system']:52} precision [bold]{r['precision']:.3f}[/] ± {r['precision_se']:.3f}  "
+            f"recall [bold]{r['recall']:.3f}[/] ± {r['recall_se']:.3f}  F1 {r['f1']:.3f}"
+        )
+    _write_json(json_out, out)

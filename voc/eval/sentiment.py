@@ -1,9 +1,11 @@
 """`voc eval sentiment`: the active model against VADER on labelled data, in one run.
 
 The model is scored on each text read whole, then once more through the
-sentiment stage's item path (spaCy sentences, scored inside their item or,
-with `sentiment.sentences_in_context = false`, alone; the `mixed` rule), which
-is what `voc analyze` stores as the item's sentiment.
+sentiment stage's item path (spaCy sentences and clauses; an item of several
+read whole, or with `sentiment.sentences_in_context = false` combined from its
+sentences read alone), which is what `voc analyze` stores as the item's
+sentiment: for a ticket the model's reading, for a review or survey the
+calibrated overall tone (`voc.nlp.calibrate`). Both are printed.
 
 Labels may be 3-class (negative/neutral/positive) or binary (0/1, as SST-2).
 For binary data a 3-class prediction is mapped to the more likely of
@@ -79,13 +81,19 @@ def model_labels(probs: np.ndarray, binary: bool) -> list[str]:
     return [LABELS[i] for i in probs.argmax(1)]
 
 
-def item_labels(model: Any, texts: list[str], binary: bool, in_context: bool = True) -> list[str]:
-    """Item labels as the sentiment stage stores them: spaCy sentences, in context or alone, and `mixed`."""
+def item_labels(
+    model: Any, texts: list[str], binary: bool, in_context: bool = True, calibrated: bool = False
+) -> list[str]:
+    """Item labels as the sentiment stage stores them: a ticket's (the model's reading), or with
+    `calibrated` a review's or survey's (the item calibrator beside the model). Binary: the more
+    likely of negative/positive."""
+    from voc.nlp.calibrate import calibrator_for
     from voc.nlp.stage import score_texts
 
-    _spans, _per_sentence, items, _vecs = score_texts(model, texts, in_context=in_context)
-    if binary:  # a mixed item counts as a complaint, as in the stage
-        return ["negative" if it.mixed or it.score < 0 else "positive" for it in items]
+    cal = calibrator_for(model) if calibrated else None
+    _spans, _per_sentence, items, _vecs = score_texts(model, texts, in_context=in_context, calibrator=cal)
+    if binary:
+        return ["negative" if it.score < 0 else "positive" for it in items]
     return [it.label for it in items]
 
 
@@ -164,8 +172,16 @@ def evaluate_sentiment(
         comp = vader_scores(texts)
         results.append(_result("VADER", y, vader_labels(comp, binary), labels, time.perf_counter() - t0))
     if item_path:  # what `voc analyze` writes to items.csv, which users see, not only the model
+        from voc.nlp.calibrate import calibrator_for
+
         t0 = time.perf_counter()
         stored = item_labels(model, texts, binary, sentences_in_context)
         seconds = time.perf_counter() - t0
-        results.append(_result(f"{model.name}, as voc analyze stores items", y, stored, labels, seconds))
+        results.append(_result(f"{model.name}, as voc analyze stores items (tickets)", y, stored, labels, seconds))
+        if calibrator_for(model) is not None:
+            t0 = time.perf_counter()
+            stored = item_labels(model, texts, binary, sentences_in_context, calibrated=True)
+            seconds = time.perf_counter() - t0
+            name = f"{model.name}, as voc analyze stores items (reviews, surveys: calibrated)"
+            results.append(_result(name, y, stored, labels, seconds))
     return {"data": str(data), "note": note, "binary": binary, "results": results}

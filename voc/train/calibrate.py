@@ -202,14 +202,19 @@ class RatedFrame:
 
 
 def rated_frames(
-    data_dir: Path, model: Any, names: Sequence[str], *, cache_dir: Path | None = None
+    data_dir: Path, model: Any, names: Sequence[str], *, cache_dir: Path | None = None, keep: Any = None
 ) -> dict[str, RatedFrame]:
-    """Load, split and read each dataset once (the readings cached under `cache_dir`)."""
+    """Load, split and read each dataset once (the readings cached under `cache_dir`).
+
+    `keep(df) -> bool mask` reads only some rows (a quick run); by default all.
+    """
     from voc.eval.itemdata import load_rated
 
     out: dict[str, RatedFrame] = {}
     for name in names:
         df = load_rated(data_dir, name)
+        if keep is not None:
+            df = df.loc[np.asarray(keep(df), dtype=bool)].reset_index(drop=True)
         x = feature_matrix(read_items(model, df["text"].tolist(), cache_dir=cache_dir))
         y_comment = None
         if name == "nhs":
