@@ -332,6 +332,7 @@ def eval_items_cmd(
             console.print(
                 f"  {r['system']:58} macro-F1 [bold]{r['macro_f1']:.3f}[/] ± {r['se']:.3f}   "
                 f"vs old cuts {r['minus_old_cuts']:+.3f} ± {r['minus_old_cuts_se']:.3f}   "
+                f"vs before {r['minus_before']:+.3f} ± {r['minus_before_se']:.3f}   "
                 f"predicted {p[0]}/{p[1]}/{p[2]}"
             )
     _write_json(json_out, out)

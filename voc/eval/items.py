@@ -102,7 +102,7 @@ def evaluate_items(
         if cal is not None:
             p = cal.predict_proba(x)
             systems["voc item label (calibrated)"] = p.argmax(1)
-        systems["voc item label before (whole reading, mixed -> negative)"] = old
+        systems[BEFORE] = old
         systems["VADER"] = labels_index(vader_labels(vader_scores(texts), binary=False))
         lo, hi, _ = best_two_cuts(old_score, y)
         systems[OLD_CUTS] = cut_labels(old_score, lo, hi)
@@ -134,6 +134,7 @@ def evaluate_items(
 
 
 OLD_CUTS = "best two cuts of the old score (oracle)"
+BEFORE = "voc item label before (whole reading, mixed -> negative)"
 
 
 def _first_rows(limit: int | None) -> Any:
@@ -149,16 +150,18 @@ def _first_rows(limit: int | None) -> Any:
 
 
 def _rows(y: np.ndarray, systems: dict[str, np.ndarray]) -> list[dict[str, Any]]:
-    """Macro-F1 of each system with its bootstrap SE, and its paired difference to the old score's best cuts."""
+    """Macro-F1 of each system with its bootstrap SE, and its paired differences to the old score's best
+    cuts and to the label stored before."""
     boot = bootstrap_macro_f1(y, list(systems.values()))
-    ref = list(systems).index(OLD_CUTS)
-    ref_f1 = _f1(y, systems[OLD_CUTS])
+    ref, before = list(systems).index(OLD_CUTS), list(systems).index(BEFORE)
+    ref_f1, before_f1 = _f1(y, systems[OLD_CUTS]), _f1(y, systems[BEFORE])
     rows = []
     for j, (name, pred) in enumerate(systems.items()):
         f1 = _f1(y, pred)
         rows.append({
             "system": name, "macro_f1": f1, "se": float(boot[:, j].std(ddof=1)),
             "minus_old_cuts": f1 - ref_f1, "minus_old_cuts_se": float((boot[:, j] - boot[:, ref]).std(ddof=1)),
+            "minus_before": f1 - before_f1, "minus_before_se": float((boot[:, j] - boot[:, before]).std(ddof=1)),
             "predicted": np.bincount(pred, minlength=3).tolist(),
         })  # fmt: skip
     return rows
