@@ -240,7 +240,8 @@ def eval_demo_backlog(
     table = Table(
         title=f"planted emerging theme {manifest['emerging_theme']!r} (weeks {', '.join(em_weeks)})"
     )
-    for col in ("week", "emerging?", "emerging theme flagged", "its backlog themes", "false alarms"):
+    for col in ("week", "emerging?", "emerging theme flagged", "its backlog entries", "false alarms",
+                "alerts (default rules)"):  # fmt: skip
         table.add_column(col)
     for f in flags:
         table.add_row(
@@ -249,13 +250,18 @@ def eval_demo_backlog(
             ", ".join(f.emerging_flagged) or "-",
             "; ".join(f.emerging_status) or "-",
             "; ".join(f.false_alarms) or "none",
+            f"{len(f.alerts)}: " + "; ".join(f.alerts) if f.alerts else "0",
         )
     console.print(table)
     hits = sum(1 for f in flags if f.emerging_week and f.emerging_flagged)
     fa = sum(len(f.false_alarms) for f in flags)
+    steady = [len(f.alerts) for f in flags if not f.emerging_week]
+    framing = sorted({x for f in flags for x in f.framing})
     console.print(
         f"emerging theme flagged in {hits}/{sum(f.emerging_week for f in flags)} of its weeks; "
-        f"false alarms: {fa} over {len(flags)} weeks ({sum(f.ranked for f in flags)} theme-weeks ranked)"
+        f"false alarms: {fa} over {len(flags)} weeks ({sum(f.ranked for f in flags)} entry-weeks ranked); "
+        f"alerts on a steady week: {', '.join(map(str, steady)) or '-'} (max {max(steady, default=0)}, "
+        f"target <= 3); entries named by greetings, sign-offs or thanks: {framing or 'none'}"
     )
 
 

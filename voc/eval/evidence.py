@@ -47,8 +47,9 @@ class LabelCheck:
 
     @property
     def praise(self) -> bool:
-        # Praise by either reading: a problem's name should not sound like a compliment.
-        return self.vader >= 0.3 or (self.model is not None and self.model >= 0.5)
+        # A compliment by the lexicon, or a strong positive reading by voc's model (which reads short
+        # neutral aspect names such as "sound quality" as mildly positive).
+        return self.vader >= 0.3 or (self.model is not None and self.model >= 0.75)
 
 
 @dataclass
@@ -93,8 +94,6 @@ def check_labels(backlog: dict, top: int = 10, score_fn=None) -> list[LabelCheck
     """Each top entry's label with its VADER compound, voc's sentence score, and a boilerplate flag."""
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    from voc.themes.boilerplate import mention_kind
-
     vader = SentimentIntensityAnalyzer()
     entries = sorted(backlog.get("entries", []), key=lambda e: e["rank"])[:top]
     labels = [e["theme_label"] for e in entries]
@@ -106,10 +105,18 @@ def check_labels(backlog: dict, top: int = 10, score_fn=None) -> list[LabelCheck
             items=int(e["volume"]),
             vader=float(vader.polarity_scores(lab)["compound"]),
             model=None if m is None else float(m),
-            boilerplate=mention_kind(lab) == "boilerplate",
+            boilerplate=is_boilerplate_label(lab),
         )
         for e, lab, m in zip(entries, labels, model, strict=True)
     ]
+
+
+def is_boilerplate_label(label: str) -> bool:
+    """A label that is framing (a greeting, a sign-off, "writing this complaint") or has no content word."""
+    from voc.themes.boilerplate import _content_words, strip_framing
+
+    words = label.split()
+    return strip_framing(label).split() != words or not _content_words(label)
 
 
 def _model_scores(texts: list[str]) -> list[float]:

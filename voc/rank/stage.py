@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,19 +37,45 @@ THEME_COLUMNS = ["theme_id", "label", "group_label", "problem_label", "praise_la
                  "opinion_share"]  # fmt: skip
 
 
-def load_inputs(
-    store: Any, granularity: str
-) -> tuple[
-    pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame | None, dict[tuple[str, int], tuple[int, int]]
-]:
-    """(theme items, item periods, themes, mapping, mention spans) frames from the store.
+@dataclass
+class RankInputs:
+    """What the backlog stage reads from the store, as frames (see `load_inputs`)."""
+
+    ti: pd.DataFrame  # one row per (item, theme): the themes' praise is read from it
+    item_periods: pd.DataFrame
+    themes: pd.DataFrame
+    mapping: pd.DataFrame | None
+    spans: dict[tuple[str, int], tuple[int, int]] = field(default_factory=dict)
+    # The problems (voc.themes.problems): one row per (item, problem), and the problems as
+    # "themes" (theme_id = problem id, label, group_label = their aspect). None on a store
+    # from before problems were found: the themes' complaints stand in.
+    problem_ti: pd.DataFrame | None = None
+    problems: pd.DataFrame | None = None
+    problem_mapping: pd.DataFrame | None = None
+
+
+def _spans(store: Any) -> dict[tuple[str, int], tuple[int, int]]:
+    cols = set(
+        store.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'sentences'")[
+            "column_name"
+        ]
+    )
+    if not {"start_char", "end_char"} <= cols:
+        return {}
+    sp = store.query("SELECT item_id, sent_idx, start_char, end_char FROM sentences")
+    return {(str(i), int(k)): (int(a), int(b)) for i, k, a, b in sp.itertuples(index=False, name=None)}
+
+
+def load_inputs(store: Any, granularity: str) -> RankInputs:
+    """Theme items, item periods, themes, mapping, mention spans and the problems, from the store.
 
     The spans ((item_id, sent_idx) -> character range) let a verbatim mark the mention it was chosen for.
     """
     items = store.query(
         "SELECT id, external_id, created_at, text, rating, rating_scale, customer_id, revenue, url FROM items"
     )
-    if store.table_exists("sentence_sentiment"):
+    has_sentiment = store.table_exists("sentence_sentiment")
+    if has_sentiment:
         mentions = store.query(
             "SELECT m.item_id, m.sent_idx, m.theme_id, m.score, s.label, s.score AS sentiment FROM mentions m "
             "LEFT JOIN sentence_sentiment s USING (item_id, sent_idx)"
@@ -69,19 +96,6 @@ def load_inputs(
         if store.table_exists("theme_mapping")
         else None
     )
-    spans: dict[tuple[str, int], tuple[int, int]] = {}
-    sentence_cols = set(
-        store.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'sentences'")[
-            "column_name"
-        ]
-    )
-    if {"start_char", "end_char"} <= sentence_cols:
-        sp = store.query(
-            "SELECT s.item_id, s.sent_idx, s.start_char, s.end_char FROM sentences s "
-            "JOIN mentions m USING (item_id, sent_idx) WHERE m.theme_id <> ?",
-            [UNASSIGNED],
-        )
-        spans = {(str(i), int(k)): (int(a), int(b)) for i, k, a, b in sp.itertuples(index=False, name=None)}
     ti = theme_items(items, mentions, isent, granularity)
     item_periods = pd.DataFrame(
         {
@@ -91,7 +105,26 @@ def load_inputs(
             "rating_scale": items["rating_scale"],
         }
     )
-    return ti, item_periods, themes[THEME_COLUMNS], mapping, spans
+    out = RankInputs(ti, item_periods, themes[THEME_COLUMNS], mapping, _spans(store))
+    if has_sentiment and store.table_exists("problems") and store.table_exists("problem_mentions"):
+        pm = store.query(
+            "SELECT p.item_id, p.sent_idx, p.problem_id AS theme_id, p.score, s.label, s.score AS sentiment "
+            "FROM problem_mentions p LEFT JOIN sentence_sentiment s USING (item_id, sent_idx)"
+        )
+        out.problem_ti = theme_items(items, pm, isent, granularity)
+        reg = store.query(
+            # A problem's own name (a user's rename included) is its problem_label; `label` is its aspect's.
+            "SELECT p.problem_id AS theme_id, p.label AS problem_label, t.label AS group_label, "
+            "NULL AS label_source, p.opinion_share, p.theme_id AS aspect_id, coalesce(t.label, p.label) AS label "
+            "FROM problems p LEFT JOIN themes t ON t.theme_id = p.theme_id WHERE p.status <> 'retired'"
+        )
+        reg["praise_label"] = None
+        out.problems = reg
+        if mapping is not None:
+            out.problem_mapping = reg[["theme_id", "aspect_id"]].merge(
+                mapping.rename(columns={"theme_id": "aspect_id"}), on="aspect_id", how="inner"
+            )[["theme_id", "journey_stage", "pillar"]]
+    return out
 
 
 def default_period(periods: pd.Series, granularity: str, now: datetime | None = None) -> str | None:
@@ -170,23 +203,30 @@ def build_backlog(
         write_backlog(backlog, Path(out_dir), cfg.jira_project, cfg.jira_issue_type)
         return backlog
     granularity = window.granularity if window is not None else cfg.period
-    ti, item_periods, themes, mapping, spans = load_inputs(store, granularity)
+    inp = load_inputs(store, granularity)
     if window is None:
-        dated = item_periods["period"] != UNDATED
-        if len(item_periods) and not dated.any():
+        dated = inp.item_periods["period"] != UNDATED
+        if len(inp.item_periods) and not dated.any():
             # Every item is undated: one period, whatever the configured granularity.
             window = Window(granularity="all", periods=("all",), focus=None, scope="period", undated=True)
-            ti, item_periods, themes, mapping, spans = load_inputs(store, "all")
+            inp = load_inputs(store, "all")
         else:
             if period is None:
-                period = default_period(item_periods["period"], cfg.period, now) or "none"
+                period = default_period(inp.item_periods["period"], cfg.period, now) or "none"
             elif cfg.period != "all":
                 parse_period(period, cfg.period)  # a clear error for a label that does not fit
             window = week_window(period, cfg.baseline_periods, cfg.period) if period != "none" else None
     entries, values = [], []
     if window is not None:
-        entries = build_entries(ti, item_periods, themes, mapping, window, cfg, spans=spans)
-        values = build_entries(ti, item_periods, themes, mapping, window, cfg, kind="value", spans=spans)
+        if inp.problem_ti is not None and inp.problems is not None:
+            entries = build_entries(inp.problem_ti, inp.item_periods, inp.problems, inp.problem_mapping, window,
+                                    cfg, spans=inp.spans)  # fmt: skip
+        else:
+            entries = build_entries(
+                inp.ti, inp.item_periods, inp.themes, inp.mapping, window, cfg, spans=inp.spans
+            )
+        values = build_entries(inp.ti, inp.item_periods, inp.themes, inp.mapping, window, cfg, kind="value",
+                               spans=inp.spans)  # fmt: skip
     label = window.label if window is not None else "none"
     backlog = Backlog(period=label, entries=entries, values=values[: cfg.values_top_n])
 

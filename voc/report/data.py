@@ -17,6 +17,7 @@ import pandas as pd
 
 from voc.config.report import ReportConfig
 from voc.rank.periods import Window, period_end, period_start
+from voc.report import fmt
 from voc.report.analyst import coverage_rows, quarantine_counts, run_rows
 from voc.report.headline import build_headline
 from voc.report.inputs import (
@@ -31,7 +32,7 @@ from voc.report.inputs import (
     theme_pairs,
 )
 from voc.report.metrics import compute_latest, compute_metrics, week_aggregates
-from voc.report.models import BacklogEntryView, Period, ReportData
+from voc.report.models import BacklogEntryView, Period, Quote, ReportData, ThemeRow
 from voc.report.themes import apply_backlog, theme_rows
 from voc.report.views import build_accounts, build_heatmap, sentiment_chart, volume_chart
 from voc.report.weeks import default_week, parse_week, week_label
@@ -52,6 +53,30 @@ def choose_week(
     if backlog_period and looks_like_week(backlog_period):
         return parse_week(backlog_period)
     return default_week(weeks_with_data, now)
+
+
+def entry_row(e: BacklogEntryView, cfg: ReportConfig) -> ThemeRow:
+    """A backlog entry (a problem) in the shape the summary's movers take, with its first verbatim as quote."""
+    v = e.verbatims[0] if e.verbatims else None
+    quote = None
+    if v is not None:
+        before, mid, after = fmt.marked(v.text, v.highlight, cfg.quote_chars)
+        quote = Quote(item_id=v.item_id, text=f"{before}{mid}{after}", url=safe_url(v.url))
+    return ThemeRow(
+        theme_id=e.theme_id,
+        label=e.theme_label,
+        group_label=e.group_label,
+        journey_stage=e.journey_stage,
+        pillar=e.pillar,
+        volume=e.volume,
+        focus_volume=e.focus_volume if e.focus_volume is not None else e.volume,
+        prev_volume=e.prev_volume or 0,
+        share_negative=e.share_negative,
+        mean_sentiment=e.mean_sentiment,
+        status=e.status if e.status in ("new", "rising", "steady", "falling", "resolved") else "steady",  # type: ignore[arg-type]
+        status_source="backlog",
+        quote=quote,
+    )
 
 
 def window_period(window: Window, cfg: ReportConfig) -> Period:
@@ -178,9 +203,9 @@ def build_report_data(
     latest = compute_latest(agg, period) if period.scope == "window" else []
     active = [r for r in rows if r.volume > 0]
     top = active[: cfg.top_themes]
-    # With this week's backlog its significance-tested statuses name the movers; the simple rule
-    # in theme_rows only stands in without one, so the summary never contradicts the backlog.
-    movers = [r for r in rows if r.status_source == "backlog"] if backlog_applied else rows
+    # With this period's backlog its problems, with their significance-tested statuses, are the movers;
+    # the simple rule in theme_rows only stands in without one, so the summary never contradicts it.
+    movers = [entry_row(e, cfg) for e in entries] if backlog_applied and entries is not None else rows
     if period.focus is None:
         movers = []  # nothing to compare with: no claim of change
     rising = sorted(

@@ -68,6 +68,10 @@ _FRAMING_PHRASES = (
     r"(?:i |we )?(?:want|would like|wish|need)(?: to)? (?:to )?(?:file|make|lodge|submit|raise|register) "
     r"(?:a |an |my )?(?:formal )?(?:complaint|dispute|grievance)(?: (?:about|regarding|against|with))?",
     r"this (?:complaint|review|letter|email|message) is (?:about|regarding|in regards? to|to)",
+    r"(?:writing|filing|submitting) (?:this|a|my) (?:formal )?(?:complaint|review|letter|dispute)",
+    r"(?:please )?(?:resolve|look into|investigate|address) (?:this|the|my) (?:issue|matter|problem|situation|"
+    r"complaint)(?: (?:asap|immediately|promptly|as soon as possible))?",
+    r"(?:i am|i'm) (?:requesting|asking) (?:that )?(?:you )?(?:to )?",
     r"(?:first|1st) (?:time )?(?:review|reviewing|writing a review|contacting (?:you|support))",
     r"(?:i |we )?(?:just )?(?:wanted|want|would like) to (?:say|let you know|share|tell you)(?: that)?",
     r"(?:see|please find) attached",
@@ -99,7 +103,8 @@ _OPINION_WORDS = frozenset(
 
 # A salutation line names whoever it greets ("Dear Northwind Support,", "Hi Sam!"): all of it is framing.
 _SALUTATION = re.compile(
-    r"^\s*(?:hi|hello|hey|hiya|dear|greetings|good (?:morning|afternoon|evening))\b[^.!?\n]{0,40}[,!:]?\s*$", re.I
+    r"^\s*(?:hi|hello|hey|hiya|dear|greetings|good (?:morning|afternoon|evening))\b[^.!?\n]{0,40}[,!:]?\s*$",
+    re.I,
 )
 
 

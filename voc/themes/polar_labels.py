@@ -30,7 +30,9 @@ from voc.themes.labels import ThemeText, _stop_words, class_tfidf, clean_for_ter
 NEGATORS = frozenset({"not", "no", "never", "nothing", "nobody", "none", "cannot", "cant", "dont", "didnt",
                       "doesnt", "wont", "isnt", "wasnt", "arent", "werent", "couldnt", "wouldnt", "without"})  # fmt: skip
 _TOKEN = r"(?u)\b[a-zA-Z][a-zA-Z]+\b"
-_NT = re.compile(r"(?i)\b(\w+)n't\b|\bn't\b|\bn’t\b")
+_NT = re.compile(r"(?i)\b(\w+)n't\b|\bn't\b")
+_IRREGULAR_NOT = {"can't": "can not", "won't": "will not", "shan't": "shall not", "ain't": "is not"}
+_IRREGULAR = re.compile(r"(?i)\b(?:can't|won't|shan't|ain't)\b")
 _PRIOR = (
     0.5  # pseudo-count for the log-odds: a phrase never said in the other mentions is not infinitely telling
 )
@@ -39,7 +41,8 @@ _MIN_COVER = 0.01  # a name must be said by at least this share of the complaint
 
 def _normalise(text: str) -> str:
     """Lower-case text for counting, with "n't" spelled "not" so negation survives tokenising."""
-    t = clean_for_terms(text)
+    t = clean_for_terms(text).replace("’", "'").replace("‘", "'")
+    t = _IRREGULAR.sub(lambda m: _IRREGULAR_NOT[m.group(0).lower()], t)
     t = _NT.sub(lambda m: f"{m.group(1) or ''} not", t)
     return t.lower().replace("'", "")
 
@@ -53,20 +56,28 @@ def _good(phrase: str, stop: frozenset[str]) -> bool:
     return any(w not in stop and w not in NEGATORS for w in words)
 
 
-_THING_FLOOR = 0.4  # a phrase naming a thing wins unless it scores below this share of the best phrase
+# A phrase naming a thing and what is wrong with it wins unless it scores below this share of the best
+# phrase; one naming a thing alone, unless below the second share.
+_WHOLE_FLOOR = 0.35
+_THING_FLOOR = 0.4
 
 
-def _names_a_thing(phrases: list[str]) -> dict[str, bool]:
-    """Which phrases hold a noun, by spaCy's tagger (the theme labels' model); all False without spaCy."""
+def _shapes(phrases: list[str]) -> dict[str, tuple[bool, bool]]:
+    """Per phrase: (names a thing: a noun; says something of it: a negation, adjective or verb).
+
+    By spaCy's tagger (the theme labels' model); empty without spaCy.
+    """
     from voc.themes.labels import _chunker
 
     nlp = _chunker()
     if nlp is None or not phrases:
         return {}
-    return {
-        p: any(t.pos_ in ("NOUN", "PROPN") for t in doc)
-        for p, doc in zip(phrases, nlp.pipe(phrases, batch_size=256), strict=True)
-    }
+    out = {}
+    for p, doc in zip(phrases, nlp.pipe(phrases, batch_size=256), strict=True):
+        thing = any(t.pos_ in ("NOUN", "PROPN") for t in doc)
+        says = any(t.pos_ in ("ADJ", "VERB") or t.lower_ in NEGATORS for t in doc)
+        out[p] = (thing, says)
+    return out
 
 
 def polar_labels(
@@ -120,12 +131,14 @@ def polar_labels(
     distinct = class_tfidf(rows)
     distinct = distinct / np.maximum(distinct.max(axis=1, keepdims=True), 1e-12)
     length = np.array([len(v.split()) for v in vocab])
-    shape = np.where(length == 1, 0.5, np.where(length <= 3, 1.0, 0.8))
+    # Words that carry content, negations counted: "alexa to turn" reads worse than "not connect wifi".
+    dense = np.array([sum(w not in stop or w in NEGATORS for w in v.split()) / len(v.split()) for v in vocab])
+    shape = np.where(length == 1, 0.5, np.where(length <= 3, 1.0, 0.8)) * dense
     score = np.sqrt(cover) * (0.5 + contrast) * (0.5 + distinct) * shape
     score[:, ~ok] = 0.0
     score[cover < _MIN_COVER] = 0.0
     tops = {r: [j for j in np.argsort(-score[r])[:30] if score[r, j] > 0] for r in range(len(themes))}
-    nouny = _names_a_thing(sorted({vocab[j] for js in tops.values() for j in js}))
+    shapes = _shapes(sorted({vocab[j] for js in tops.values() for j in js}))
     out: dict[int, ThemeText] = {}
     for r, t in enumerate(themes):
         top = [vocab[j] for j in tops[r]]
@@ -135,23 +148,28 @@ def polar_labels(
                 break
             if not any(w in k or k in w for k in keywords):
                 keywords.append(w)
-        label = _choose(top, [score[r, j] for j in tops[r]], nouny)
+        label = _choose(top, [score[r, j] for j in tops[r]], shapes)
         if label:
             out[t] = ThemeText(label=label.capitalize(), keywords=keywords)
     return out
 
 
-def _choose(cands: list[str], scores: list[float], nouny: dict[str, bool]) -> str | None:
-    """The name: a 2-5 word phrase, one that names a thing (a noun) unless those score far lower.
+def _choose(cands: list[str], scores: list[float], shapes: dict[str, tuple[bool, bool]]) -> str | None:
+    """The name: a 2-5 word phrase that says what is wrong and with what, unless such phrases score far lower.
 
-    "bed not comfortable" says what is wrong and with what; "not comfortable" or "not stay" says
-    only that something is wrong.
+    "will not connect wifi" names the thing and what is wrong with it; "wi fi" only the thing, and
+    "not comfortable" or "not stay" only that something is wrong. The best phrase of the first
+    kind wins when it scores at least `_WHOLE_FLOOR` of the best phrase, else the best naming a
+    thing when it scores at least `_THING_FLOOR` of it, else the best phrase.
     """
     multi = [(c, s) for c, s in zip(cands, scores, strict=True) if 2 <= len(c.split()) <= 5]
     if not multi:
         return cands[0] if cands else None
     best = multi[0][1]
-    with_thing = [(c, s) for c, s in multi if nouny.get(c)]
-    if with_thing and with_thing[0][1] >= _THING_FLOOR * best:
-        return with_thing[0][0]
+    whole = [(c, s) for c, s in multi if shapes.get(c, (False, False)) == (True, True)]
+    if whole and whole[0][1] >= _WHOLE_FLOOR * best:
+        return whole[0][0]
+    thing = [(c, s) for c, s in multi if shapes.get(c, (False, False))[0]]
+    if thing and thing[0][1] >= _THING_FLOOR * best:
+        return thing[0][0]
     return multi[0][0]

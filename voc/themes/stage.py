@@ -44,6 +44,7 @@ from voc.themes.hierarchy import group_themes
 from voc.themes.labels import Parse, label_themes, substantive
 from voc.themes.overrides import apply_overrides
 from voc.themes.polar_labels import polar_labels
+from voc.themes.problems import update_problems
 from voc.themes.registry import (
     UNASSIGNED,
     assign_to_centroids,
@@ -254,8 +255,11 @@ def update_themes(
             store.write_frame("theme_fits", pd.DataFrame([{**fit_info, "fitted_at": now}]))
         store.set_watermark("themes", "edits", edits)
 
-    return _summary("fit" if do_fit else "incremental", registry, mentions, theme_of, usable, t0,
-                    notes=ov.notes, note=note)  # fmt: skip
+    problems = update_problems(store, config, refit=do_fit, encode_fn=encode_fn)
+    out = _summary("fit" if do_fit else "incremental", registry, mentions, theme_of, usable, t0,
+                   notes=ov.notes, note=note)  # fmt: skip
+    out["problems"] = problems
+    return out
 
 
 def _configured_encoder(config: VocConfig, progress: bool) -> Callable[[list[str]], np.ndarray]:
@@ -350,7 +354,10 @@ def _append_new_mentions(
         reg = _write_theme_tables(store, reg)
     log.info("themes: %s new mentions of %s items to theme (append-only run)", f"{len(new):,}",
              f"{new['item_id'].nunique():,}")  # fmt: skip
-    return _summary("incremental", reg, new, theme_of, usable, t0, total=_count_mentions(store))
+    problems = update_problems(store, config, refit=False, encode_fn=encode_fn)
+    out = _summary("incremental", reg, new, theme_of, usable, t0, total=_count_mentions(store))
+    out["problems"] = problems
+    return out
 
 
 def _count_mentions(store: Any) -> tuple[int, int]:
