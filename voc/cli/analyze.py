@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from voc.cli.app import ConfigOpt, app, console, load
+from voc.cli.app import ConfigOpt, app, console, fail, load
 from voc.cli.ingest import _setup_logging
 from voc.schema import Kind, RatingScale
 
@@ -96,4 +96,9 @@ def run(
     )
     _print_files(f"outputs in {result.out_dir}", result.files)
     if result.ingest.status != "ok":
-        raise typer.Exit(code=2)
+        failed = [r.source for r in result.ingest.sources if r.status != "ok"]
+        fail(
+            f"run: ingest of {len(failed)} of {len(result.ingest.sources)} sources failed "
+            f"({', '.join(failed)}); analysis, backlog and report used what was stored",
+            partial=result.ingest.status == "partial",
+        )

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from voc.cli.app import ConfigOpt, app, console, load
+from voc.cli.app import ConfigOpt, app, console, fail, load
 from voc.errors import ConfigError
 
 
@@ -93,7 +93,12 @@ def ingest(
         if r.error:
             console.print(f"[red]{r.source}[/]: {r.error}")
     if result.status != "ok":
-        raise typer.Exit(code=2 if result.status == "partial" else 1)
+        failed = [r.source for r in result.sources if r.status != "ok"]
+        fail(
+            f"ingest: {len(failed)} of {len(result.sources)} sources failed ({', '.join(failed)})"
+            + ("; the others finished" if result.status == "partial" else ""),
+            partial=result.status == "partial",
+        )
 
 
 @app.command()
