@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,23 @@ from rich.table import Table
 from voc.cli.app import ConfigOpt, app, console, fail, load
 from voc.cli.ingest import _setup_logging
 from voc.schema import Kind, RatingScale
+
+
+def _check_zone(value: str | None) -> str | None:
+    if value is not None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise typer.BadParameter(f"{value!r} is not an IANA time zone; use e.g. Europe/Berlin or UTC") from None
+    return value
+
+
+class DateOrderOpt(StrEnum):
+    auto = "auto"
+    dmy = "dmy"
+    mdy = "mdy"
 
 
 def _print_files(title: str, files: dict[str, Path]) -> None:
@@ -48,6 +66,14 @@ def analyze(
     ] = None,
     config: ConfigOpt = None,
     quiet: Annotated[bool, typer.Option(help="no progress bars")] = False,
+    date_order: Annotated[
+        DateOrderOpt,
+        typer.Option(help="numeric dates like 03/04/2025: auto (decided per column), dmy or mdy"),
+    ] = DateOrderOpt.auto,
+    timezone: Annotated[
+        str | None,
+        typer.Option(help="IANA zone of times written without one (default UTC)", callback=_check_zone),
+    ] = None,
 ) -> None:
     """Analyse one export file end to end; writes items.csv, quarantine.csv, themes, backlog and report."""
     from voc.pipeline.analyze import AnalyzeOptions, analyze_file
@@ -62,6 +88,8 @@ def analyze(
         rating_scale=rating_scale,
         kind=kind,
         format=format,
+        date_order=date_order.value,
+        timezone=timezone,
     )
     result = analyze_file(path, out, opts, config=cfg, store_path=store, progress=not quiet)
     c = result.counts

@@ -74,6 +74,7 @@ class RowStream:
     sample_keys: list[str] = field(default_factory=list)  # JSON lines: keys of the first object
     header_rows: list[list[str]] = field(default_factory=list)
     encoding: str | None = None
+    arrow_schema: Any = None  # Parquet: the file's pyarrow schema, checked against the mapping
     _closers: list[Callable[[], Any]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -394,7 +395,7 @@ def read_parquet(path: Path, *, batch_rows: int = 5000) -> RowStream:
                 yield RawRow(index, obj, obj)
                 index += 1
 
-    return RowStream(rows=rows(), columns=columns, _closers=[pf.close])
+    return RowStream(rows=rows(), columns=columns, arrow_schema=pf.schema_arrow, _closers=[pf.close])
 
 
 def read_excel(path: Path, *, sheet: str | None = None) -> RowStream:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from voc.config import ColumnMap, SourceConfig, VocConfig, default_config
-from voc.errors import InputError
+from voc.errors import InputError, VocError
 from voc.pipeline.exports import write_exports
 from voc.pipeline.ingest import ingest_source
 from voc.pipeline.stages import run_stages
@@ -80,6 +80,8 @@ class AnalyzeOptions:
     kind: Kind = Kind.review
     format: str | None = None
     source_name: str = "file"
+    date_order: str = "auto"  # numeric dates: auto (per column), dmy or mdy
+    timezone: str | None = None  # zone of times written without one
 
 
 @dataclass
@@ -168,6 +170,8 @@ def file_source(path: Path, opts: AnalyzeOptions) -> SourceConfig:
         if columns.rating or fmt not in ("csv", "jsonl", "parquet", "excel")
         else None,
         delimiter="\t" if path.suffix.lower() == ".tsv" else None,
+        date_order=opts.date_order,  # type: ignore[arg-type]
+        timezone=opts.timezone,
     )
 
 
@@ -201,6 +205,8 @@ def analyze_file(
     try:
         src = ingest_source(store, cfg, source, full=True, progress=progress)
         if src.status != "ok":
+            if isinstance(src.exception, VocError):
+                raise src.exception  # already names the file, the cause and the fix
             raise InputError(f"ingest of {path} failed: {src.error}", code="E205")
         result.counts = src.counts.as_dict()
         result.stages = run_stages(store, cfg, out_dir, progress=progress)
