@@ -80,9 +80,7 @@ def is_blank(value: Any) -> bool:
 
 
 def looks_binary(text: str) -> bool:
-    """NUL bytes or mostly control/replacement characters: not human text."""
-    if "\x00" in text:
-        return True
+    """Mostly control/replacement characters: not human text. A few (a stray NUL) are stripped by cleaning."""
     if len(text) < 8 or not _CONTROL.search(text):
         return False
     return len(_CONTROL.findall(text)) / len(text) > 0.3
