@@ -33,6 +33,7 @@ from voc.ingest.encoding import (
     open_text,
 )
 from voc.ingest.jsondoc import JsonStream, iter_array
+from voc.ingest.sniff import check_text_file, check_workbook
 
 __all__ = [
     "RawRow",
@@ -161,8 +162,9 @@ def read_csv(
     try:
         for _ in range(header_rows):
             row = next(reader, None)
-            if any(ln.problem == "binary_garbage" for ln in lines.take()):
+            if any(ln.problem == "binary_garbage" or ln.nul for ln in lines.take()):
                 fh.close()
+                check_text_file(path)  # E211 with what the file is, when it has NUL bytes
                 raise InputError(
                     f"{path}: the header holds binary data: this is not a text/CSV file "
                     "(a spreadsheet or archive renamed .csv?)",
@@ -405,6 +407,7 @@ def read_excel(path: Path, *, sheet: str | None = None) -> RowStream:
     """
     import openpyxl
 
+    check_workbook(path)
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # zipfile/openpyxl errors for a non-xlsx file

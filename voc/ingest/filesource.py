@@ -31,6 +31,7 @@ from voc.ingest.base import Chunk
 from voc.ingest.dates import DateReader
 from voc.ingest.files import RawRow, RowStream
 from voc.ingest.mapping import Profile, RowProblem, quarantine
+from voc.ingest.sniff import check_not_folder
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,7 @@ class FileConnector:
         given = self.source.path
         if not _GLOB_CHARS & set(given):
             path = self.config.resolve(given)
+            check_not_folder(path, f"source {self.source.name!r}: {path}")
             if not path.is_file():
                 raise InputError(f"source {self.source.name!r}: file {path} does not exist", code="E206")
             return [(given, path)]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from voc.config import ColumnMap, SourceConfig, VocConfig, default_config
 from voc.errors import InputError, VocError
+from voc.ingest.sniff import check_not_folder, check_text_file, check_workbook
 from voc.pipeline.exports import write_exports
 from voc.pipeline.ingest import ingest_source
 from voc.pipeline.stages import run_stages
@@ -136,6 +137,15 @@ def _guess(field_name: str, header: list[str]) -> str | None:
     return None
 
 
+def check_readable(path: Path, fmt: str) -> None:
+    """Stop early, with the file name and the fix, on a folder, a binary file or a renamed workbook."""
+    check_not_folder(path)
+    if fmt == "excel":
+        check_workbook(path)
+    elif fmt != "parquet":
+        check_text_file(path)
+
+
 def file_source(path: Path, opts: AnalyzeOptions) -> SourceConfig:
     """A SourceConfig for one file, guessing columns the user did not name."""
     fmt = opts.format or _SUFFIX_FORMATS.get(path.suffix.lower())
@@ -145,6 +155,7 @@ def file_source(path: Path, opts: AnalyzeOptions) -> SourceConfig:
             f"(one of csv, jsonl, parquet, excel, or a named export format)",
             code="E201",
         )
+    check_readable(path, fmt)
     columns = ColumnMap()
     if fmt in ("csv", "jsonl", "parquet", "excel"):
         header = _header(path, fmt)
@@ -188,6 +199,7 @@ def analyze_file(
     started = time.perf_counter()
     opts = opts or AnalyzeOptions()
     path = Path(path)
+    check_not_folder(path)
     if not path.exists():
         raise InputError(f"input file {path} does not exist", code="E204")
     source = file_source(path, opts)
