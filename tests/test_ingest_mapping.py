@@ -90,8 +90,9 @@ def test_map_reasons() -> None:
     e = problem(p, {**ok, "date": "last tuesday"})
     assert e.reason == "bad_date" and "'last tuesday'" in e.detail
     assert problem(p, {**ok, "date": ""}).reason == "bad_date"
-    e = problem(p, {**ok, "stars": "five"})
-    assert e.reason == "bad_rating" and "'five'" in e.detail
+    # A rating that is not a number costs the rating, not the row (issue 21).
+    rec = p.map({**ok, "stars": "five"}, input_file=None, input_row=None)
+    assert rec.rating is None and rec.flags == ["bad_rating"] and rec.metadata["rating_unparsed"] == "five"
     e = problem(p, {**ok, "stars": "0"})
     assert e.reason == "rating_out_of_range" and "1-5" in e.detail
     nps = profile(rating_scale=RatingScale.nps)

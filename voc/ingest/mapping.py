@@ -24,7 +24,8 @@ from pydantic import ValidationError
 from voc.config.sources import ColumnMap
 from voc.errors import InputError
 from voc.ingest.dates import DateProblem, DateReader
-from voc.schema import RATING_RANGES, FeedbackRecord, Kind, QuarantineRow, RatingScale, stable_id
+from voc.ingest.values import revenue_problem, star_glyphs
+from voc.schema import RATING_RANGES, FeedbackRecord, Flag, Kind, QuarantineRow, RatingScale, stable_id
 
 # Record fields a column can feed (the ColumnMap fields, in ColumnMap's vocabulary).
 MAPPABLE_FIELDS: tuple[str, ...] = tuple(ColumnMap.model_fields)
@@ -305,12 +306,16 @@ class Profile:
         except (ValueError, OverflowError, OSError):
             updated_at, unparsed["updated_at_unparsed"] = None, _jsonable(updated_raw)
 
-        rating = self._rating(self._get(row, "rating"))
+        flags: list[str] = []
+        rating = self._rating_or_flag(self._get(row, "rating"), unparsed, flags)
         revenue_raw = self._get(row, "revenue")
         try:
             revenue = parse_money(revenue_raw)
         except ValueError:
             revenue, unparsed["revenue_unparsed"] = None, _jsonable(revenue_raw)
+        if revenue_problem(revenue) is not None:  # inf, negative, absurd: kept aside, never stored as a number
+            revenue, unparsed["revenue_unparsed"] = None, _jsonable(revenue_raw)
+            flags.append(Flag.bad_revenue.value)
 
         external_id = as_id(self._get(row, "id")) if self.use_external_id else None
         url = as_text(self._get(row, "url"))
@@ -348,6 +353,7 @@ class Profile:
                 language=as_text(self._get(row, "language")),
                 url=url,
                 metadata=metadata,
+                flags=flags,
                 input_file=input_file,
                 input_row=input_row,
             )
@@ -367,10 +373,23 @@ class Profile:
         except (ValueError, OverflowError, OSError):
             raise RowProblem("bad_date", f"{name} {value!r} is not a date") from None
 
+    def _rating_or_flag(self, value: Any, unparsed: dict[str, Any], flags: list[str]) -> float | None:
+        # A rating that is not a number ("five") costs the rating, not the row.
+        try:
+            return self._rating(value)
+        except RowProblem as problem:
+            if problem.reason != "bad_rating":
+                raise
+            unparsed["rating_unparsed"] = _jsonable(value)
+            flags.append(Flag.bad_rating.value)
+            return None
+
     def _rating(self, value: Any) -> float | None:
         try:
             if self.rating_parser is not None:
                 rating = self.rating_parser(value)
+            elif (stars := star_glyphs(value)) is not None:
+                rating = stars
             else:
                 rating = parse_number(value, lenient=self.lenient_rating)
         except ValueError:

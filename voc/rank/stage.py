@@ -37,7 +37,9 @@ def load_inputs(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
     """(theme items, item periods, themes, mapping) frames from the store."""
     items = store.query(
-        "SELECT id, external_id, created_at, text, rating, rating_scale, customer_id, revenue, url FROM items"
+        "SELECT id, external_id, created_at, text, rating, rating_scale, customer_id, "
+        # Stores written before revenue was checked at ingest may hold inf or negatives.
+        "CASE WHEN isfinite(revenue) AND revenue >= 0 THEN revenue END AS revenue, url FROM items"
     )
     if store.table_exists("sentence_sentiment"):
         mentions = store.query(
