@@ -21,7 +21,9 @@ def _check_zone(value: str | None) -> str | None:
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise typer.BadParameter(f"{value!r} is not an IANA time zone; use e.g. Europe/Berlin or UTC") from None
+            raise typer.BadParameter(
+                f"{value!r} is not an IANA time zone; use e.g. Europe/Berlin or UTC"
+            ) from None
     return value
 
 
@@ -123,10 +125,17 @@ def run(
         f"+ quarantined {c.quarantined:,}; finished in {result.seconds:.1f} s"
     )
     _print_files(f"outputs in {result.out_dir}", result.files)
+    problems = []
     if result.ingest.status != "ok":
         failed = [r.source for r in result.ingest.sources if r.status != "ok"]
-        fail(
-            f"run: ingest of {len(failed)} of {len(result.ingest.sources)} sources failed "
-            f"({', '.join(failed)}); analysis, backlog and report used what was stored",
-            partial=result.ingest.status == "partial",
+        problems.append(
+            f"ingest of {len(failed)} of {len(result.ingest.sources)} sources failed ({', '.join(failed)}); "
+            "analysis, backlog and report used what was stored"
         )
+    delivery = getattr(result.stages.get("backlog", {}).get("result"), "delivery", None)
+    if delivery is not None:
+        console.print(f"alerts: {delivery.summary()}")
+        if not delivery.ok:
+            problems.append(f"alerts: {delivery.summary()}")
+    if problems:
+        fail("run: " + "; ".join(problems), partial=result.ingest.status != "failed")

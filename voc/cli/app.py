@@ -51,5 +51,6 @@ def fail(summary: str, *, partial: bool = False) -> None:
     log see the last line, e.g. `ingest: partial failure: 2 of 6 sources failed (a, b)`.
     """
     kind = "partial failure" if partial else "failed"
-    err_console.print(f"[bold red]{kind}[/]: {summary}")
+    # One line, never wrapped: it is what a cron mail or a CI log shows last.
+    err_console.print(f"[bold red]{kind}[/]: {summary}", soft_wrap=True)
     raise typer.Exit(code=1)

@@ -155,10 +155,10 @@ def build_backlog(
         if len(frame):
             store.write_frame(TABLE, frame)
     if config.alerts.enabled:
-        dispatch(store, backlog.alerts, config.alerts)
+        backlog.delivery = dispatch(store, backlog.alerts, config.alerts)
     statuses = pd.Series([e.status for e in entries]).value_counts().to_dict() if entries else {}
     # Alerts are always evaluated (the report lists them); ops must see whether they went out.
-    sent = "dispatched" if config.alerts.enabled else "not sent: alerts.enabled is false"
+    sent = backlog.delivery.summary() if backlog.delivery is not None else "not sent: alerts.enabled is false"
     log.info(
         "backlog: ranked %d themes for %s (%s), %d alerts (%s), wrote %s in %.1f s",
         len(entries), period, ", ".join(f"{v} {k}" for k, v in statuses.items()) or "none",
