@@ -73,10 +73,11 @@ def _strict_json(text: str):
 
 
 def _poison(store) -> None:
-    # As a store written before the edge checks holds them: bypass ingest and write the values.
-    store.execute("UPDATE items SET revenue = 'inf'::DOUBLE WHERE id = 's:3'")
-    store.execute("UPDATE items SET revenue = -5000 WHERE id = 's:6'")
-    store.execute("UPDATE items SET revenue = 'nan'::DOUBLE WHERE id = 's:9'")
+    # As a store written before the edge checks holds them: bypass ingest and write the values,
+    # on the newest items, so they fall in the report's and the backlog's period.
+    newest = store.query("SELECT id FROM items ORDER BY created_at DESC, id LIMIT 3")["id"].tolist()
+    for item_id, value in zip(newest, ["inf", "-5000", "nan"], strict=True):
+        store.execute("UPDATE items SET revenue = CAST(? AS DOUBLE) WHERE id = ?", [value, item_id])
 
 
 def test_a_stored_bad_value_cannot_break_the_backlog_or_the_report(mem_store, tmp_path: Path) -> None:

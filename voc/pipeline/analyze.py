@@ -7,9 +7,8 @@ stage and writes items.csv, quarantine.csv and the stage outputs to `out_dir`.
 from __future__ import annotations
 
 import logging
-import shutil
-import tempfile
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from voc.errors import InputError, VocError
 from voc.ingest.sniff import check_not_folder, check_text_file, check_workbook
 from voc.pipeline.exports import write_exports
 from voc.pipeline.ingest import ingest_source
+from voc.pipeline.lifeline import throwaway_dir
 from voc.pipeline.stages import run_stages
 from voc.schema import Kind, RatingScale
 from voc.store import DuckDBStore
@@ -186,6 +186,29 @@ def file_source(path: Path, opts: AnalyzeOptions) -> SourceConfig:
     )
 
 
+def _analyze_into(
+    path: Path, source: SourceConfig, base: VocConfig, store_path: Path, out_dir: Path, progress: bool
+) -> AnalyzeResult:
+    cfg = base.model_copy(update={"sources": [source]})
+    cfg.store = cfg.store.model_copy(update={"path": str(store_path.resolve())})
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result = AnalyzeResult(out_dir=out_dir)
+    store = DuckDBStore(cfg.store.path, lock_timeout_s=cfg.store.lock_timeout_s)
+    try:
+        src = ingest_source(store, cfg, source, full=True, progress=progress)
+        if src.status != "ok":
+            if isinstance(src.exception, VocError):
+                raise src.exception  # already names the file, the cause and the fix
+            raise InputError(f"ingest of {path} failed: {src.error}", code="E205")
+        result.counts = src.counts.as_dict()
+        result.stages = run_stages(store, cfg, out_dir, progress=progress)
+        result.files = write_exports(store, out_dir)
+        result.counts["items_csv_rows"] = store.count_items()
+    finally:
+        store.close()
+    return result
+
+
 def analyze_file(
     path: Path,
     out_dir: Path,
@@ -204,30 +227,11 @@ def analyze_file(
         raise InputError(f"input file {path} does not exist", code="E204")
     source = file_source(path, opts)
     base = config or default_config()
-    tmp_dir = None
-    if store_path is None:
-        tmp_dir = Path(tempfile.mkdtemp(prefix="voc-analyze-"))
-        store_path = tmp_dir / "voc.duckdb"
-    cfg = base.model_copy(update={"sources": [source]})
-    cfg.store = cfg.store.model_copy(update={"path": str(Path(store_path).resolve())})
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    result = AnalyzeResult(out_dir=out_dir)
-    store = DuckDBStore(cfg.store.path, lock_timeout_s=cfg.store.lock_timeout_s)
-    try:
-        src = ingest_source(store, cfg, source, full=True, progress=progress)
-        if src.status != "ok":
-            if isinstance(src.exception, VocError):
-                raise src.exception  # already names the file, the cause and the fix
-            raise InputError(f"ingest of {path} failed: {src.error}", code="E205")
-        result.counts = src.counts.as_dict()
-        result.stages = run_stages(store, cfg, out_dir, progress=progress)
-        result.files = write_exports(store, out_dir)
-        result.counts["items_csv_rows"] = store.count_items()
-    finally:
-        store.close()
-        if tmp_dir is not None:
-            shutil.rmtree(tmp_dir, ignore_errors=True)
+    with ExitStack() as stack:
+        if store_path is None:
+            # Removed when this call ends, and by a reaper process if this one is killed.
+            store_path = stack.enter_context(throwaway_dir("voc-analyze-")) / "voc.duckdb"
+        result = _analyze_into(path, source, base, Path(store_path), Path(out_dir), progress)
     result.seconds = time.perf_counter() - started
     log.info("analyze: %s -> %s in %.1f s", path, out_dir, result.seconds)
     return result
