@@ -169,11 +169,19 @@ class DuckDBStore:
             self._lock.release()
 
     def close(self) -> None:
-        """Close the connection and release the write lock."""
+        """Close the connection and release the write lock (a writer first leaves its status snapshot)."""
         try:
+            self._snapshot()
             self.con.close()
         finally:
             self._release()
+
+    def _snapshot(self) -> None:
+        # What `voc status` shows while another process writes (DuckDB then refuses readers).
+        if not self.read_only and self.path != ":memory:" and not self._in_tx:
+            from voc.pipeline.status import save_snapshot
+
+            save_snapshot(self)
 
     def __enter__(self) -> DuckDBStore:
         return self
@@ -378,6 +386,7 @@ class DuckDBStore:
             "INSERT INTO runs (run_id, job, target, status, started_at, pid, detail) VALUES (?, ?, ?, 'running', ?, ?, ?)",
             [run.run_id, job, target, _now(), os.getpid(), json.dumps(run.detail, default=str)],
         )
+        self._snapshot()
         return run
 
     def finish_run(self, run: RunInfo, status: str, error: str | None = None) -> None:
@@ -387,6 +396,7 @@ class DuckDBStore:
             "UPDATE runs SET status = ?, finished_at = ?, detail = ?, error = ? WHERE run_id = ?",
             [status, _now(), json.dumps(run.detail, default=str), error, run.run_id],
         )
+        self._snapshot()
 
     # -- reading ---------------------------------------------------------------
     def count_items(self) -> int:
