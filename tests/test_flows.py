@@ -69,19 +69,6 @@ def write_config(root: Path, sources: list[dict[str, Any]], **sections: Any) -> 
     return path
 
 
-@pytest.fixture(scope="session")
-def prefect_api(tmp_path_factory: pytest.TempPathFactory):
-    """Prefect's temporary API, once per session, with its own PREFECT_HOME."""
-    home = tmp_path_factory.mktemp("prefect-home")
-    os.environ["PREFECT_HOME"] = str(home)
-    from prefect.testing.utilities import prefect_test_harness
-
-    import flows  # noqa: F401  (sets Prefect's environment defaults first)
-
-    with prefect_test_harness(server_startup_timeout=90):
-        yield
-
-
 def store_counts(cfg_path: Path) -> dict[str, int]:
     from voc.config import load_config
     from voc.store import open_store
