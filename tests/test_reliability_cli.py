@@ -215,3 +215,29 @@ def test_status_is_readable_while_a_writer_runs(tmp_path, capsys, monkeypatch) -
     assert "being written by another voc process" in text and "snapshot" in text
     assert "7 items stored" in text and "adds up" in text
     assert "running" in text  # the writer's run, as its snapshot recorded it
+
+
+# -- messages: file name, cause, fix; no traceback, no binary dump ----------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "code", "says"),
+    [
+        # Before: about 600 binary characters in a "no text column found among [...]" message.
+        ("x.csv", lambda p: p.write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 12), "E211",
+         "is not a text file: it starts with a program (ELF binary)"),
+        # Before: a 58-line BadZipFile traceback without the file name.
+        ("x.xlsx", lambda p: p.write_text("id,text\n1,hello\n"), "E212", "is not an .xlsx workbook"),
+        # Before: an IsADirectoryError traceback.
+        ("x.csv", lambda p: p.mkdir(), "E210", "is a folder, not a file"),
+    ],
+)  # fmt: skip
+def test_unusable_input_files_get_a_short_message(
+    name, make, code, says, tmp_path, capsys, monkeypatch
+) -> None:
+    path = tmp_path / name
+    make(path)
+    rc, out, err = voc(["analyze", str(path), "--out", str(tmp_path / "out"), "--quiet"], capsys, monkeypatch)
+    text = " ".join(err.split())
+    assert rc == 1 and code in text and says in text and name in text
+    assert "Traceback" not in out + err and "\\x" not in text and len(text) < 400
