@@ -140,3 +140,32 @@ def test_voc_backlog_with_a_dead_webhook_exits_1_and_says_what_was_sent(
     assert "partial failure" in last and "backlog written, but alerts: 0 of" in last
     assert "queued in the outbox" in out and "dispatched" not in out + err
     assert (tmp_path / "out" / "backlog.json").exists()
+
+
+def test_a_flow_run_with_undelivered_alerts_ends_partial_and_still_writes_the_report(
+    prefect_api, tmp_path
+) -> None:
+    from test_flows import write_config
+    from test_rank_stage import build_store
+
+    from flows import report_flow
+    from voc.config import load_config
+    from voc.store import open_store
+
+    cfg = write_config(
+        tmp_path,
+        [],
+        alerts={"enabled": True, "webhook_url": f"http://127.0.0.1:{free_port()}/hook", "retries": 2,
+                "backoff_s": 0.01, "negative_volume_threshold": 1},
+        ranking={"period": "all"},
+    )  # fmt: skip
+    with open_store(load_config(cfg)) as store:
+        build_store(store)
+    state = report_flow(str(cfg), out_dir=str(tmp_path / "out"), return_state=True)
+    out = state.result(raise_on_failure=False)
+    steps = {s["step"]: s for s in out["steps"]}
+    assert state.is_failed() and state.name == "Partial"
+    assert steps["backlog"]["status"] == "ok" and steps["report"]["status"] == "ok"
+    assert steps["alerts"]["status"] == "failed" and "sent, " in steps["alerts"]["error"]
+    assert steps["alerts"]["error"].startswith("0 of ")
+    assert (tmp_path / "out" / "report.html").exists()
