@@ -388,10 +388,13 @@ class Profile:
         try:
             if self.rating_parser is not None:
                 rating = self.rating_parser(value)
-            elif (stars := star_glyphs(value)) is not None:
-                rating = stars
             else:
-                rating = parse_number(value, lenient=self.lenient_rating)
+                try:
+                    rating = parse_number(value, lenient=self.lenient_rating)
+                except ValueError:
+                    rating = star_glyphs(value)  # "★★★★"; only tried when a number fails (hot path)
+                    if rating is None:
+                        raise
         except ValueError:
             raise RowProblem("bad_rating", f"rating {value!r} is not a number") from None
         if rating is None:
