@@ -95,7 +95,8 @@ class SourceConfig(BaseModel):
         "(decided per column from values such as 31/12; ambiguous values are quarantined)",
     )
     timezone: str | None = Field(
-        default=None, description="IANA zone of times written without one (e.g. Europe/Berlin); UTC when unset"
+        default=None,
+        description="IANA zone of times written without one (e.g. Europe/Berlin); UTC when unset",
     )
     url_template: str | None = Field(default=None, description="link back to the record, e.g. https://x/{id}")
     chunk_rows: int = Field(default=5000, ge=1)
@@ -112,5 +113,7 @@ class SourceConfig(BaseModel):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not an IANA time zone; use e.g. 'Europe/Berlin' or 'UTC'") from None
+            raise ValueError(
+                f"{value!r} is not an IANA time zone; use e.g. 'Europe/Berlin' or 'UTC'"
+            ) from None
         return value

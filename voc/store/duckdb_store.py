@@ -324,7 +324,9 @@ class DuckDBStore:
         self.con.register("_q", qdf)
         try:
             known = self.con.execute("SELECT count(*) FROM quarantine JOIN _q USING (qid)").fetchall()[0][0]
-            self.con.execute("INSERT INTO quarantine SELECT * FROM _q WHERE qid NOT IN (SELECT qid FROM quarantine)")
+            self.con.execute(
+                "INSERT INTO quarantine SELECT * FROM _q WHERE qid NOT IN (SELECT qid FROM quarantine)"
+            )
         finally:
             self.con.unregister("_q")
         again = int(known) + len(rows) - len(qdf)
