@@ -313,9 +313,8 @@ class Profile:
             revenue = parse_money(revenue_raw)
         except ValueError:
             revenue, unparsed["revenue_unparsed"] = None, _jsonable(revenue_raw)
-        if (
-            revenue_problem(revenue) is not None
-        ):  # inf, negative, absurd: kept aside, never stored as a number
+        # inf, negative, absurd: kept aside, never stored as a number
+        if revenue_problem(revenue) is not None:
             revenue, unparsed["revenue_unparsed"] = None, _jsonable(revenue_raw)
             flags.append(Flag.bad_revenue.value)
 
