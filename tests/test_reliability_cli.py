@@ -132,6 +132,7 @@ FAILING: dict[str, list[str]] = {
     "eval airline-backlog": ["{tmp}/no-such-out"],
     "eval demo-backlog": ["-c", "{tmp}/missing.toml"],
     "eval demo-themes": ["-c", "{tmp}/missing.toml"],
+    "eval exports": ["--shape", "no-such-shape"],
     "eval sentiment": ["-c", "{tmp}/missing.toml", "--data", "{tmp}/missing.csv"],
     "eval themes": ["-c", "{tmp}/missing.toml", "--data", "{tmp}/missing.csv"],
     "alerts mute": ["T1", "-c", "{tmp}/missing.toml"],

@@ -152,7 +152,7 @@ def test_repeated_analyze_store_keeps_one_quarantine_row_per_bad_row(
         res = analyze_mod.analyze_file(
             tmp_path / "in.csv",
             tmp_path / "out",
-            analyze_mod.AnalyzeOptions(id_col="id"),
+            analyze_mod.AnalyzeOptions(id_col="id", date_col="date"),
             store_path=store,
             progress=False,
         )

@@ -72,7 +72,7 @@ AMBIGUOUS_ZONES: dict[str, str] = {
 _NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})(?!\d)(.*)$", re.DOTALL)
 _EPOCH = re.compile(r"^\d{9,13}(\.\d+)?$")
 # dateutil happily turns "12" into the 12th of this month; demand something date-like first.
-_DATEISH = re.compile(r"\d{4}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}")
+_DATEISH = re.compile(r"\d{4}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{1,2}[-/ .][A-Za-z]{3,9}\.?[-/ .,]+\d{2}\b")
 # "GMT+1" / "UTC-05:30" as people write them (east of Greenwich is +).
 _GMT_OFFSET = re.compile(r"\b(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?\b")
 _IANA = re.compile(

@@ -292,11 +292,14 @@ class Profile:
             if value is not None and looks_binary(value):
                 raise RowProblem("binary_garbage", f"{label} holds binary data: {value[:60]!r}")
 
-        created_raw = self._get(row, "created_at")
-        created_at = self._date(created_raw, "created_at")
-        if created_at is None:
-            col = "/".join(self.fields.get("created_at", [])) or "created_at"
-            raise RowProblem("bad_date", f"created_at column {col!r} is empty")
+        # A profile without a date column (an undated export) stores no date; a date column with
+        # an empty or unparseable cell still costs its row, since a guess would be silent.
+        created_at = None
+        if self.fields.get("created_at"):
+            created_at = self._date(self._get(row, "created_at"), "created_at")
+            if created_at is None:
+                col = "/".join(self.fields["created_at"])
+                raise RowProblem("bad_date", f"created_at column {col!r} is empty")
         # updated_at and revenue only qualify a record: an odd value ("n/a") is kept
         # in metadata rather than costing the row.
         unparsed: dict[str, Any] = {}
