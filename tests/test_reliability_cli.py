@@ -133,6 +133,8 @@ FAILING: dict[str, list[str]] = {
     "eval demo-backlog": ["-c", "{tmp}/missing.toml"],
     "eval demo-themes": ["-c", "{tmp}/missing.toml"],
     "eval exports": ["--shape", "no-such-shape"],
+    "eval backlog-evidence": ["--dataset", "no-such-dataset"],
+    "eval nhs-themes": ["--data", "{tmp}/no-shared-data"],  # a missing file: E215, not a traceback
     "eval sentiment": ["-c", "{tmp}/missing.toml", "--data", "{tmp}/missing.csv"],
     "eval themes": ["-c", "{tmp}/missing.toml", "--data", "{tmp}/missing.csv"],
     "alerts mute": ["T1", "-c", "{tmp}/missing.toml"],

@@ -54,4 +54,12 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(130)
+    except OSError as exc:
+        # A missing, unreadable or misplaced file that no check caught earlier: one line, not a traceback.
+        where = f"{exc.filename}: " if exc.filename else ""
+        err_console.print(
+            f"[bold red]error[/] [E215] {where}{exc.strerror or exc} ({type(exc).__name__}); "
+            "check the path and its permissions"
+        )
+        sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
