@@ -24,7 +24,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
-from test_flows import prefect_api, write_config, write_csv  # noqa: E402, F401  (fixture re-used)
+from test_flows import write_config, write_csv  # noqa: E402
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 

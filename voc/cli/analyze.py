@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -9,9 +10,28 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from voc.cli.app import ConfigOpt, app, console, eval_app, load
+from voc.cli.app import ConfigOpt, app, console, eval_app, fail, load
 from voc.cli.ingest import _setup_logging
 from voc.schema import Kind, RatingScale
+
+
+def _check_zone(value: str | None) -> str | None:
+    if value is not None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise typer.BadParameter(
+                f"{value!r} is not an IANA time zone; use e.g. Europe/Berlin or UTC"
+            ) from None
+    return value
+
+
+class DateOrderOpt(StrEnum):
+    auto = "auto"
+    dmy = "dmy"
+    mdy = "mdy"
 
 
 def _print_files(title: str, files: dict[str, Path]) -> None:
@@ -69,6 +89,14 @@ def analyze(
     ] = None,
     config: ConfigOpt = None,
     quiet: Annotated[bool, typer.Option(help="no progress bars")] = False,
+    date_order: Annotated[
+        DateOrderOpt,
+        typer.Option(help="numeric dates like 03/04/2025: auto (decided per column), dmy or mdy"),
+    ] = DateOrderOpt.auto,
+    timezone: Annotated[
+        str | None,
+        typer.Option(help="IANA zone of times written without one (default UTC)", callback=_check_zone),
+    ] = None,
 ) -> None:
     """Analyse one export file end to end; writes items.csv, quarantine.csv, themes, backlog and report.
 
@@ -93,6 +121,8 @@ def analyze(
         until=parse_when(until, "--until"),
         period=period,
         granularity=granularity,
+        date_order=date_order.value,
+        timezone=timezone,
     )
     result = analyze_file(path, out, opts, config=cfg, store_path=store, progress=not quiet)
     c = result.counts
@@ -131,8 +161,20 @@ def run(
         f"+ quarantined {c.quarantined:,}; finished in {result.seconds:.1f} s"
     )
     _print_files(f"outputs in {result.out_dir}", result.files)
+    problems = []
     if result.ingest.status != "ok":
-        raise typer.Exit(code=2)
+        failed = [r.source for r in result.ingest.sources if r.status != "ok"]
+        problems.append(
+            f"ingest of {len(failed)} of {len(result.ingest.sources)} sources failed ({', '.join(failed)}); "
+            "analysis, backlog and report used what was stored"
+        )
+    delivery = getattr(result.stages.get("backlog", {}).get("result"), "delivery", None)
+    if delivery is not None:
+        console.print(f"alerts: {delivery.summary()}")
+        if not delivery.ok:
+            problems.append(f"alerts: {delivery.summary()}")
+    if problems:
+        fail("run: " + "; ".join(problems), partial=result.ingest.status != "failed")
 
 
 @eval_app.command("exports")

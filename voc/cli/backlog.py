@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from voc.cli.app import ConfigOpt, app, console, eval_app, load
+from voc.cli.app import ConfigOpt, app, console, eval_app, fail, load
 
 alerts_app = typer.Typer(help="Mute, unmute and list theme alerts.", no_args_is_help=True)
 app.add_typer(alerts_app, name="alerts")
@@ -117,6 +117,10 @@ def backlog_cmd(
         )
     console.print(table)
     console.print(f"wrote backlog.csv, backlog.json, backlog.md, backlog_jira.csv to {out_dir}")
+    if backlog.delivery is not None:
+        console.print(f"alerts: {backlog.delivery.summary()}")
+        if not backlog.delivery.ok:
+            fail(f"backlog written, but alerts: {backlog.delivery.summary()}", partial=True)
 
 
 @alerts_app.command("mute")

@@ -67,6 +67,11 @@ class AlertsConfig(BaseModel):
     )
     backoff_s: float = Field(default=0.5, ge=0, description="first pause between attempts; doubles each time")
     timeout_s: float = Field(default=10.0, gt=0)
+    max_total_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="time budget of one run's deliveries; alerts not tried in time wait in the outbox",
+    )
     report_url: str | None = Field(
         default=None, description="link added to every alert, e.g. the weekly report"
     )

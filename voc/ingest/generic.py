@@ -16,6 +16,7 @@ from voc.config import SourceConfig
 from voc.ingest.files import RowStream, read_csv, read_excel, read_jsonl, read_parquet
 from voc.ingest.filesource import FileFormat
 from voc.ingest.mapping import Profile, get_dotted
+from voc.ingest.typecheck import check_column_types
 from voc.schema import Kind, RatingScale
 
 GENERIC_FIELDS: dict[str, list[str]] = {
@@ -73,6 +74,8 @@ def generic_profile(stream: RowStream, source: SourceConfig, shown: str) -> Prof
     ).override(source.columns)
     if stream.columns is not None:
         profile.bind(stream.columns, shown, source.columns)
+        if stream.arrow_schema is not None:
+            check_column_types(profile.fields, stream.arrow_schema, shown)
         has_rating = bool(profile.fields.get("rating"))
     else:
         profile.getter = get_dotted

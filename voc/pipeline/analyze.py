@@ -7,18 +7,19 @@ stage and writes items.csv, quarantine.csv and the stage outputs to `out_dir`.
 from __future__ import annotations
 
 import logging
-import shutil
-import tempfile
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from voc.config import ColumnMap, SourceConfig, VocConfig, default_config
-from voc.errors import InputError
+from voc.errors import InputError, VocError
+from voc.ingest.sniff import check_not_folder, check_text_file, check_workbook
 from voc.pipeline.columns import guess_date, guess_id, guess_rating, guess_text, rating_scale_of, sample_rows
 from voc.pipeline.exports import write_exports
 from voc.pipeline.ingest import ingest_source
+from voc.pipeline.lifeline import throwaway_dir
 from voc.pipeline.stages import run_stages
 from voc.rank.periods import Window, choose_window, period_bounds
 from voc.schema import Kind, RatingScale
@@ -55,6 +56,8 @@ class AnalyzeOptions:
     until: datetime | None = None  # ... and before this one
     period: str | None = None  # narrow the window to one period: 2019, 2019-Q4, 2019-12, 2019-W05
     granularity: str = "auto"  # week | month | quarter | auto (from the span)
+    date_order: str = "auto"  # numeric dates: auto (per column), dmy or mdy
+    timezone: str | None = None  # zone of times written without one
 
 
 @dataclass
@@ -69,6 +72,15 @@ class AnalyzeResult:
     window: Window | None = None
 
 
+def check_readable(path: Path, fmt: str) -> None:
+    """Stop early, with the file name and the fix, on a folder, a binary file or a renamed workbook."""
+    check_not_folder(path)
+    if fmt == "excel":
+        check_workbook(path)
+    elif fmt != "parquet":
+        check_text_file(path)
+
+
 def file_source(path: Path, opts: AnalyzeOptions) -> SourceConfig:
     """A SourceConfig for one file, guessing columns the user did not name."""
     fmt = opts.format or _SUFFIX_FORMATS.get(path.suffix.lower())
@@ -78,6 +90,7 @@ def file_source(path: Path, opts: AnalyzeOptions) -> SourceConfig:
             f"(one of csv, jsonl, parquet, excel, or a named export format)",
             code="E201",
         )
+    check_readable(path, fmt)
     columns = ColumnMap()
     undated = opts.undated
     rating_scale = opts.rating_scale
@@ -151,6 +164,8 @@ def file_source(path: Path, opts: AnalyzeOptions) -> SourceConfig:
         else None,
         delimiter="\t" if path.suffix.lower() == ".tsv" else None,
         undated=undated,
+        date_order=opts.date_order,  # type: ignore[arg-type]
+        timezone=opts.timezone,
     )
 
 
@@ -206,36 +221,20 @@ def analysis_window(store: DuckDBStore, config: VocConfig, opts: AnalyzeOptions)
     )
 
 
-def analyze_file(
-    path: Path,
-    out_dir: Path,
-    opts: AnalyzeOptions | None = None,
-    *,
-    config: VocConfig | None = None,
-    store_path: Path | None = None,
-    progress: bool = True,
-) -> AnalyzeResult:
-    """Ingest one file and run every stage on it; write the outputs to `out_dir`."""
-    started = time.perf_counter()
-    opts = opts or AnalyzeOptions()
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"input file {path} does not exist", code="E204")
-    source = file_source(path, opts)
-    base = config or default_config()
-    tmp_dir = None
-    if store_path is None:
-        tmp_dir = Path(tempfile.mkdtemp(prefix="voc-analyze-"))
-        store_path = tmp_dir / "voc.duckdb"
+def _analyze_into(
+    path: Path, source: SourceConfig, base: VocConfig, opts: AnalyzeOptions, store_path: Path, out_dir: Path,
+    progress: bool,
+) -> AnalyzeResult:  # fmt: skip
     cfg = base.model_copy(update={"sources": [source]})
-    cfg.store = cfg.store.model_copy(update={"path": str(Path(store_path).resolve())})
-    out_dir = Path(out_dir)
+    cfg.store = cfg.store.model_copy(update={"path": str(store_path.resolve())})
     out_dir.mkdir(parents=True, exist_ok=True)
     result = AnalyzeResult(out_dir=out_dir)
     store = DuckDBStore(cfg.store.path, lock_timeout_s=cfg.store.lock_timeout_s)
     try:
         src = ingest_source(store, cfg, source, full=True, progress=progress)
         if src.status != "ok":
+            if isinstance(src.exception, VocError):
+                raise src.exception  # already names the file, the cause and the fix
             raise InputError(f"ingest of {path} failed: {src.error}", code="E205")
         result.counts = src.counts.as_dict()
         if result.counts["read"] and not store.count_items():
@@ -252,8 +251,32 @@ def analyze_file(
         result.counts["items_csv_rows"] = store.count_items()
     finally:
         store.close()
-        if tmp_dir is not None:
-            shutil.rmtree(tmp_dir, ignore_errors=True)
+    return result
+
+
+def analyze_file(
+    path: Path,
+    out_dir: Path,
+    opts: AnalyzeOptions | None = None,
+    *,
+    config: VocConfig | None = None,
+    store_path: Path | None = None,
+    progress: bool = True,
+) -> AnalyzeResult:
+    """Ingest one file and run every stage on it; write the outputs to `out_dir`."""
+    started = time.perf_counter()
+    opts = opts or AnalyzeOptions()
+    path = Path(path)
+    check_not_folder(path)
+    if not path.exists():
+        raise InputError(f"input file {path} does not exist", code="E204")
+    source = file_source(path, opts)
+    base = config or default_config()
+    with ExitStack() as stack:
+        if store_path is None:
+            # Removed when this call ends, and by a reaper process if this one is killed.
+            store_path = stack.enter_context(throwaway_dir("voc-analyze-")) / "voc.duckdb"
+        result = _analyze_into(path, source, base, opts, Path(store_path), Path(out_dir), progress)
     result.seconds = time.perf_counter() - started
     log.info("analyze: %s -> %s in %.1f s", path, out_dir, result.seconds)
     return result

@@ -10,7 +10,6 @@ Pure functions over a sample of rows; `sample_rows` is the only I/O.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import re
 from collections.abc import Mapping, Sequence
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from voc.ingest.dates import DateProblem
 from voc.ingest.mapping import is_blank, parse_datetime, parse_number
 from voc.schema import RATING_RANGES, RatingScale
 
@@ -86,8 +86,12 @@ def date_share(values: Sequence[Any]) -> float:
     for v in values:
         if isinstance(v, int | float) or (isinstance(v, str) and _NUMERIC.match(v)):
             continue
-        with contextlib.suppress(ValueError, OverflowError, OSError):
+        try:
             ok += parse_datetime(v) is not None
+        except DateProblem as problem:  # 03/04/2025 alone: a date whose order its column decides
+            ok += problem.reason == "ambiguous_date"
+        except (ValueError, OverflowError, OSError):
+            pass
     return ok / len(values)
 
 

@@ -32,6 +32,7 @@ class SourceResult:
     seconds: float = 0.0
     error: str | None = None
     run_id: str | None = None
+    exception: BaseException | None = field(default=None, repr=False)  # what `error` describes
 
 
 @dataclass
@@ -104,6 +105,7 @@ def ingest_source(
                     raise RuntimeError(f"simulated failure after {result.counts.read} rows")
     except Exception as exc:  # one source failing must not stop the others
         result.status = "failed"
+        result.exception = exc
         result.error = str(exc) if isinstance(exc, VocError) else f"{type(exc).__name__}: {exc}"
         log.error(
             "ingest: source %r failed after %s rows: %s", source.name, f"{result.counts.read:,}", result.error

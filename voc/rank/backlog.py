@@ -427,6 +427,8 @@ class Backlog(BaseModel):
     entries: list[BacklogEntry] = Field(default_factory=list)
     values: list[BacklogEntry] = Field(default_factory=list)
     alerts: list[Alert] = Field(default_factory=list)
+    # What delivering the alerts did (voc.alerts.deliver.DispatchResult); None when alerts are off.
+    delivery: Any = Field(default=None, exclude=True)
 
 
 def _sig(v: Any) -> float | None:

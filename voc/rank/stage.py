@@ -72,7 +72,9 @@ def load_inputs(store: Any, granularity: str) -> RankInputs:
     The spans ((item_id, sent_idx) -> character range) let a verbatim mark the mention it was chosen for.
     """
     items = store.query(
-        "SELECT id, external_id, created_at, text, rating, rating_scale, customer_id, revenue, url FROM items"
+        "SELECT id, external_id, created_at, text, rating, rating_scale, customer_id, "
+        # Stores written before revenue was checked at ingest may hold inf or negatives.
+        "CASE WHEN isfinite(revenue) AND revenue >= 0 THEN revenue END AS revenue, url FROM items"
     )
     has_sentiment = store.table_exists("sentence_sentiment")
     if has_sentiment:
@@ -252,10 +254,10 @@ def build_backlog(
         if len(frame):
             store.write_frame(TABLE, frame)
     if config.alerts.enabled:
-        dispatch(store, backlog.alerts, config.alerts)
+        backlog.delivery = dispatch(store, backlog.alerts, config.alerts)
     statuses = pd.Series([e.status for e in entries]).value_counts().to_dict() if entries else {}
     # Alerts are always evaluated (the report lists them); ops must see whether they went out.
-    sent = "dispatched" if config.alerts.enabled else "not sent: alerts.enabled is false"
+    sent = backlog.delivery.summary() if backlog.delivery is not None else "not sent: alerts.enabled is false"
     focus = f", focus {window.focus}" if window is not None and window.focus else ""
     log.info(
         "backlog: ranked %d themes for %s (%s%s), %d alerts (%s), wrote %s in %.1f s",

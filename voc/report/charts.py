@@ -241,7 +241,7 @@ def plotted_accounts(view: AccountsView, limit: int) -> list:
 def accounts_scatter(view: AccountsView, *, width: int = 620, height: int = 300, limit: int = 600) -> Markup:
     """Revenue (log scale) against satisfaction; the high-revenue, low-satisfaction corner is shaded."""
     x0, y0, w, h = _frame(width, height, (14, 16, 36, 44))
-    revs = [a.revenue for a in view.accounts if a.revenue > 0]
+    revs = [a.revenue for a in view.accounts if 0 < a.revenue < math.inf]
     if not revs:
         return Markup("")
     lo, hi = math.log10(min(revs)), math.log10(max(revs))

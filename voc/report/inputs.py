@@ -161,6 +161,8 @@ def prepare_items(
         it["week"] = bucket_starts(it["created_at"], granularity)
     it["rating"] = pd.to_numeric(it["rating"], errors="coerce")
     it["revenue"] = pd.to_numeric(it["revenue"], errors="coerce")
+    # Stores written before revenue was checked at ingest may hold inf or negatives: not an amount.
+    it["revenue"] = it["revenue"].where(np.isfinite(it["revenue"]) & (it["revenue"] >= 0))
     it["kind"] = it["kind"].astype(object).where(it["kind"].notna(), "unknown").astype(str)
     if has(sentiment, "item_id", "label"):
         s = sentiment[["item_id", "label", *(["score"] if "score" in sentiment.columns else [])]].copy()
