@@ -162,8 +162,9 @@ class Cleaned(NamedTuple):
 def _redacted_raw(
     text: str, title: str | None, metadata: dict[str, Any], cfg: CleanConfig, reason: str, detail: str
 ) -> Cleaned:
-    # Raw PII must not reach the quarantine table either: redact what is kept.
-    if not cfg.redact_pii:
+    # Raw PII must not reach the quarantine table either: redact what is kept
+    # (unless clean.quarantine_keep_raw asks for raw rows, see voc.clean.quarantine).
+    if not cfg.redact_pii or cfg.quarantine_keep_raw:
         return Cleaned(reason, detail, {}, [], {})
     counts: Counter = Counter()
     update: dict[str, Any] = {"text": _redact_value(text, cfg, counts)}

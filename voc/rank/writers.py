@@ -7,21 +7,20 @@ formula get a leading apostrophe, and Markdown escapes HTML and table syntax.
 from __future__ import annotations
 
 import csv
-import html
 import re
 from pathlib import Path
 
 from voc.rank.backlog import Backlog, BacklogEntry
 from voc.rank.priority import COMPONENTS
 from voc.rank.trend import format_p
+from voc.safe import csv_cell, markdown_link, markdown_text, safe_url
 
 FILES = {"csv": "backlog.csv", "json": "backlog.json", "md": "backlog.md", "jira": "backlog_jira.csv"}
 
 
 def safe_cell(value: object) -> str:
-    """A CSV cell that spreadsheets will not evaluate as a formula."""
-    s = "" if value is None else str(value)
-    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
+    """A CSV cell that spreadsheets will not evaluate as a formula (see `voc.safe.csv_cell`)."""
+    return csv_cell("" if value is None else str(value))
 
 
 def _fmt(v: float | None, digits: int = 2) -> str:
@@ -96,7 +95,7 @@ def csv_rows(backlog: Backlog) -> tuple[list[str], list[list[str]]]:
                 ";".join(e.severity),
                 *verb,
                 " ".join(e.example_ids),
-                " ".join(u or "" for u in e.example_urls),
+                " ".join(safe_url(u) or "" for u in e.example_urls),
                 e.first_seen or "",
                 e.last_seen or "",
                 e.owner or "",
@@ -107,8 +106,7 @@ def csv_rows(backlog: Backlog) -> tuple[list[str], list[list[str]]]:
 
 
 def _md(text: object) -> str:
-    s = html.escape(" ".join(str(text or "").split()), quote=False)
-    return re.sub(r"([\\`*_\[\]|#])", r"\\\1", s)
+    return markdown_text(text or "")
 
 
 def markdown(backlog: Backlog) -> str:
@@ -149,7 +147,8 @@ def markdown(backlog: Backlog) -> str:
         )
         lines.append(f"- seen {(e.first_seen or '')[:10]} to {(e.last_seen or '')[:10]}")
         for v in e.verbatims:
-            link = f" ([{_md(v.item_id)}](<{html.escape(v.url)}>))" if v.url else f" ({_md(v.item_id)})"
+            link = markdown_link(v.url, v.item_id) or _md(v.item_id)
+            link = f" ({link})"
             lines.append(f"  > {_md(v.text)}{link}")
     return "\n".join(lines) + "\n"
 
@@ -192,7 +191,7 @@ def jira_rows(
             f"Why: {breakdown_text(e)}.",
             f"{e.volume} items, {e.negative_volume} negative, {e.unique_customers} customers.",
         ]
-        desc += [f'"{v.text}" ({v.url or v.item_id})' for v in e.verbatims]
+        desc += [f'"{v.text}" ({safe_url(v.url) or v.item_id})' for v in e.verbatims]
         desc.append("Examples: " + ", ".join(e.example_ids))
         rows.append(
             [
