@@ -163,10 +163,14 @@ _TAIL = re.compile(
 )
 
 
+# ", London and ...": a capitalised place after a comma, whatever follows it.
+_CITY_AFTER_COMMA = re.compile(rf",\s*(?!(?:I|We|My|The|It|But|And|So|Then)\b){_CAPW}(?:[\s-]{_CAPW}){{0,2}}")
+
+
 def _extend_tail(text: str, end: int) -> int:
     # Up to two tail pieces ("East Arthur\nN4 9PD", "Valladolid, 17127").
     for _ in range(2):
-        m = _TAIL.match(text, end)
+        m = _TAIL.match(text, end) or _CITY_AFTER_COMMA.match(text, end)
         if m is None:
             break
         end = m.end()
@@ -228,6 +232,8 @@ _SIGNOFF = r"(?i:regards|kind regards|best regards|best wishes|thanks|thank you|
 _NAME_CUE = re.compile(
     rf"(?<![\w.])(?P<h>{_HONORIFIC}\s+{_FULL_NAME})"
     rf"|(?<!\w){_INTRO}[:,]?\s+(?P<i>{_FULL_NAME})"
+    # "Hi, John Smith here": a self-introduction at the start of a sentence.
+    rf"|(?:^|[.!?]\s+|(?i:\b(?:hi|hello|hey|dear all))[,!]?\s+)(?P<b>{_FULL_NAME})\s+here\b"
 )
 # Sign-offs are searched in the last characters only ("Regards,\nJohn Smith", "- Jo").
 _NAME_END = re.compile(
@@ -241,7 +247,7 @@ _CUE_WORDS_TEXT = """
     name name's name: signed spoke talked speaking chatted agent rep representative advisor adviser
     manager supervisor driver technician courier ask asked named called holder cardholder customer mr
     mrs ms miss mx dr prof sir dame lady lord herr frau mme mlle monsieur madame sr sra srta don doña
-    sig sig.ra signor signora dott dhr mevr mevrouw meneer
+    sig sig.ra signor signora dott dhr mevr mevrouw meneer here
 """
 _CUE_WORDS = _CUE_WORDS_TEXT.split()
 _CUE_TOKENS = frozenset(w + p for w in _CUE_WORDS for p in ("", ",", ".", ":", ";"))
@@ -272,7 +278,7 @@ def _cue_matches(text: str):
     lower = text.lower()
     if not _CUE_TOKENS.isdisjoint(lower.split()):
         for m in _NAME_CUE.finditer(text):
-            yield m, "h" if m.group("h") is not None else "i"
+            yield m, next(g for g in ("h", "i", "b") if m.group(g) is not None)
     tail = lower[-_TAIL_CHARS:]
     if any(hint in tail for hint in _SIGNOFF_HINTS):
         m = _NAME_END.search(text, max(0, len(text) - _TAIL_CHARS))

@@ -7,6 +7,7 @@ formula get a leading apostrophe, and Markdown escapes HTML and table syntax.
 from __future__ import annotations
 
 import csv
+import json
 import re
 from pathlib import Path
 
@@ -210,6 +211,16 @@ def jira_rows(
     return header, [[safe_cell(c) for c in r] for r in rows]
 
 
+def json_text(backlog: Backlog) -> str:
+    """backlog.json: the backlog as is, with links back to records kept only when they are http(s)."""
+    data = backlog.model_dump(mode="json")
+    for e in data["entries"]:
+        e["example_urls"] = [safe_url(u) for u in e.get("example_urls", [])]
+        for v in e.get("verbatims", []):
+            v["url"] = safe_url(v.get("url"))
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
 def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
@@ -224,7 +235,7 @@ def write_backlog(
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {k: out_dir / v for k, v in FILES.items()}
     _write_csv(paths["csv"], *csv_rows(backlog))
-    paths["json"].write_text(backlog.model_dump_json(indent=2), encoding="utf-8")
+    paths["json"].write_text(json_text(backlog), encoding="utf-8")
     paths["md"].write_text(markdown(backlog), encoding="utf-8")
     _write_csv(paths["jira"], *jira_rows(backlog, project, issue_type))
     return paths
