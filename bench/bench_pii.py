@@ -175,7 +175,9 @@ def score(rows: list[Row], predicted: list[list[Span]]) -> dict:
     lookalike_n = sum(v[0] for v in kept.values())
     lookalike_ok = sum(v[1] for v in kept.values())
     return {
-        "recall": {k: {"n": v[0], "recall": v[1] / v[0], "all": v[2] / v[0]} for k, v in found.items() if v[0]},
+        "recall": {
+            k: {"n": v[0], "recall": v[1] / v[0], "all": v[2] / v[0]} for k, v in found.items() if v[0]
+        },
         "lookalikes_kept": {k: {"n": v[0], "kept": v[1] / v[0]} for k, v in kept.items() if v[0]},
         "lookalike_precision": lookalike_ok / lookalike_n if lookalike_n else None,
         "precision": {k: {"spans": v[0], "precision": v[1] / v[0]} for k, v in prec.items() if v[0]},
@@ -245,7 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
     ap.add_argument("--no-presidio", action="store_true")
     ap.add_argument("--no-names", action="store_true", help="skip voc with spaCy names (opt-in)")
-    ap.add_argument("--misses", action="store_true", help="print up to 8 missed values per type (dev set only)")
+    ap.add_argument(
+        "--misses", action="store_true", help="print up to 8 missed values per type (dev set only)"
+    )
     ap.add_argument("--out", type=Path, default=RESULTS / "pii.json")
     args = ap.parse_args(argv)
 
@@ -266,7 +270,9 @@ def main(argv: list[str] | None = None) -> int:
             for r in results:
                 for kind, values in r["misses"].items():
                     print(f"  {r['system']} missed {kind}: {'; '.join(values)}")
-        report["sets"][set_name] = {r["system"]: {k: v for k, v in r.items() if k != "misses"} for r in results}
+        report["sets"][set_name] = {
+            r["system"]: {k: v for k, v in r.items() if k != "misses"} for r in results
+        }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2))
     print(f"\nsaved {args.out}")

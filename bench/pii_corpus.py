@@ -83,7 +83,9 @@ class Row:
 def _read_column(path: Path, column: str, delimiter: str = ",", encoding: str = "utf-8-sig") -> list[str]:
     with path.open(encoding=encoding, newline="") as fh:
         return [
-            r[column].strip() for r in csv.DictReader(fh, delimiter=delimiter) if (r.get(column) or "").strip()
+            r[column].strip()
+            for r in csv.DictReader(fh, delimiter=delimiter)
+            if (r.get(column) or "").strip()
         ]
 
 
@@ -94,7 +96,11 @@ def load_texts(data_dir: Path, per_dataset: int, seed: int) -> list[tuple[str, s
         "amazon_alexa": (data_dir / "amazon_alexa_reviews" / "amazon_alexa.tsv", "verified_reviews", "\t"),
         "uber_reviews": (data_dir / "uber_app_reviews" / "uber_reviews_without_reviewid.csv", "content", ","),
         "nhs_fft": (data_dir / "nhs_fft_patient_feedback" / "v6framework_230831.csv", "FFT answer", ","),
-        "tripadvisor": (data_dir / "tripadvisor_hotel_reviews_2k" / "tripadvisor_hotel_reviews.csv", "Review", ","),
+        "tripadvisor": (
+            data_dir / "tripadvisor_hotel_reviews_2k" / "tripadvisor_hotel_reviews.csv",
+            "Review",
+            ",",
+        ),
         "banking77": (data_dir / "banking77" / "train.csv", "text", ","),
     }
     rnd = random.Random(seed)
@@ -175,7 +181,9 @@ def lookalike_value(kind: str, fake, rnd: random.Random) -> tuple[str, str]:
             ]
         )
     if kind == "DATE":
-        pattern = rnd.choice(["%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%B %d, %Y", "%d %b %Y", "%d-%m-%Y"])
+        pattern = rnd.choice(
+            ["%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%B %d, %Y", "%d %b %Y", "%d-%m-%Y"]
+        )
         return rnd.choice(["on {}", "{}", "since {}"]), fake.date(pattern=pattern)
     if kind == "TIME":
         return rnd.choice(

@@ -22,7 +22,12 @@ def test_bench_pii_small_run(shared_data: Path, tmp_path: Path) -> None:
     finally:
         sys.path.remove(str(BENCH))
     out = tmp_path / "pii.json"
-    assert bench_pii.main(["--rows", "120", "--sets", "dev", "--no-names", "--data", str(shared_data), "--out", str(out)]) == 0
+    assert (
+        bench_pii.main(
+            ["--rows", "120", "--sets", "dev", "--no-names", "--data", str(shared_data), "--out", str(out)]
+        )
+        == 0
+    )
     dev = json.loads(out.read_text())["sets"]["dev"]
     voc, presidio = dev["voc"], dev["presidio"]
     # Both systems saw the same rows and were scored the same way.

@@ -58,7 +58,9 @@ def _rows() -> list[dict]:
     rows = []
     for i in range(168):
         # A sign-off goes last, where people write it.
-        a, b = sorted([values[i % len(values)], values[(i * 5 + 3) % len(values)]], key=lambda v: "Regards" in v)
+        a, b = sorted(
+            [values[i % len(values)], values[(i * 5 + 3) % len(values)]], key=lambda v: "Regards" in v
+        )
         rows.append(
             {
                 "review_id": f"r{i}",
@@ -135,11 +137,17 @@ def test_no_inserted_pii_survives_any_stage(tmp_path: Path, monkeypatch, caplog)
     store_path = tmp_path / "voc.duckdb"
     out = tmp_path / "out"
     caplog.set_level(logging.DEBUG)
-    opts = AnalyzeOptions(id_col="review_id", date_col="date", text_col="review", rating_scale=RatingScale.stars)
+    opts = AnalyzeOptions(
+        id_col="review_id", date_col="date", text_col="review", rating_scale=RatingScale.stars
+    )
     result = analyze_file(src, out, opts, config=cfg, store_path=store_path, progress=False)
 
     c = result.counts
-    assert c["read"] == 168 and c["quarantined"] == 25 and c["read"] == c["stored"] + c["duplicates"] + c["quarantined"]
+    assert (
+        c["read"] == 168
+        and c["quarantined"] == 25
+        and c["read"] == c["stored"] + c["duplicates"] + c["quarantined"]
+    )
     cells = _store_text(store_path)
     tables = {t for t, _, _ in cells}
     assert {"items", "quarantine", "sentences", "themes", "mentions", "backlog", "alerts_sent"} <= tables
@@ -148,7 +156,9 @@ def test_no_inserted_pii_survives_any_stage(tmp_path: Path, monkeypatch, caplog)
     assert sum(t == "alerts_sent" and col == "payload" for t, col, _ in cells) >= 1
     haystacks = [(f"{t}.{col}", v) for t, col, v in cells]
     files = sorted(p for p in out.rglob("*") if p.is_file())
-    assert {"items.csv", "quarantine.csv", "report.html", "report.md", "backlog.md"} <= {p.name for p in files}
+    assert {"items.csv", "quarantine.csv", "report.html", "report.md", "backlog.md"} <= {
+        p.name for p in files
+    }
     haystacks += [(p.name, p.read_text(encoding="utf-8", errors="ignore")) for p in files]
     haystacks.append(("logs", "\n".join(r.getMessage() for r in caplog.records)))
     needles = [n for ns in PII.values() for n in ns] + ["WEBHOOKSECRET42", "SMTPpassw0rd!"]
@@ -185,7 +195,16 @@ def test_planted_secrets_stay_out_of_logs_errors_and_store(mem_store, monkeypatc
     result = dispatch(mem_store, [alert], cfg, sleep=lambda s: None)
     assert len(result.pending) == 2  # both channels failed, both wait in the outbox
     rows = mem_store.query("SELECT channel, last_error, payload FROM alerts_sent")
-    text = "\n".join(rows["last_error"].fillna("") + rows["payload"]) + "\n".join(r.getMessage() for r in caplog.records)
-    for secret in ("WEBHOOKSECRET42", "/services/T0/B0", "SMTPpassw0rd!", "123-45-6789", "555-123-4567", "alert(1)"):
+    text = "\n".join(rows["last_error"].fillna("") + rows["payload"]) + "\n".join(
+        r.getMessage() for r in caplog.records
+    )
+    for secret in (
+        "WEBHOOKSECRET42",
+        "/services/T0/B0",
+        "SMTPpassw0rd!",
+        "123-45-6789",
+        "555-123-4567",
+        "alert(1)",
+    ):
         assert secret not in text, secret
     assert "127.0.0.1" in " ".join(rows["last_error"].fillna(""))  # the host still says where it went

@@ -16,7 +16,12 @@ from voc.rank.writers import write_backlog
 from voc.safe import csv_cell, csv_frame, markdown_link, markdown_text, safe_url, scrub_secrets, url_host
 from voc.schema import QuarantineRow
 
-EVIL_URLS = ["JaVaScRiPt:alert(1)", "vbscript:msgbox(1)", "data:text/html,<script>x</script>", "java\tscript:x"]
+EVIL_URLS = [
+    "JaVaScRiPt:alert(1)",
+    "vbscript:msgbox(1)",
+    "data:text/html,<script>x</script>",
+    "java\tscript:x",
+]
 FORMULAS = ['=HYPERLINK("http://evil.example/x","refund late")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"]
 
 
@@ -105,7 +110,10 @@ def test_backlog_link_is_dropped_when_the_record_url_is_not_http() -> None:
 
     assert _link(pd.Series({"url": "vbscript:msgbox(1)", "item_id": "a"}), None) is None
     assert _link(pd.Series({"url": "https://t.example/1", "item_id": "a"}), None) == "https://t.example/1"
-    assert _link(pd.Series({"url": None, "item_id": "a", "external_id": "javascript:x"}), "{external_id}") is None
+    assert (
+        _link(pd.Series({"url": None, "item_id": "a", "external_id": "javascript:x"}), "{external_id}")
+        is None
+    )
 
 
 def _q(raw: dict, detail: str) -> QuarantineRow:

@@ -6,7 +6,8 @@ Customer text is untrusted. Every output that voc writes goes through these:
   a tab or a carriage return gets a leading `'` (the OWASP rule for CSV
   injection), so a spreadsheet shows it as text instead of running it.
 - `markdown_text`: HTML, link and image syntax, emphasis, tables and
-  `@mentions` from customer text become inert in Markdown and Slack mrkdwn.
+  `@mentions` from customer text become inert in Markdown and Slack mrkdwn;
+  `jira_text` does the same for Jira's wiki markup (the Jira CSV's description).
 - `safe_url` / `markdown_link`: only `http://` and `https://` links survive
   (`javascript:`, `data:`, `vbscript:` and the rest are dropped).
 - `url_host` / `scrub_secrets`: a webhook URL or password never reaches a log,
@@ -62,6 +63,14 @@ def markdown_text(text: Any) -> str:
     t = t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     t = _MD_SPECIAL.sub(r"\\\1", t)
     return t.replace("@", "@\u200b")
+
+
+_JIRA_SPECIAL = re.compile(r"([\[\]{}|!])")
+
+
+def jira_text(text: Any) -> str:
+    """Untrusted text inert in Jira wiki markup: no `[label|url]` link, `!image!` or `{macro}`."""
+    return _JIRA_SPECIAL.sub(r"\\\1", str(text if text is not None else ""))
 
 
 def safe_url(url: Any) -> str | None:

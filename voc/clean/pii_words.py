@@ -251,7 +251,7 @@ _CUE_WORDS_TEXT = """
 """
 _CUE_WORDS = _CUE_WORDS_TEXT.split()
 _CUE_TOKENS = frozenset(w + p for w in _CUE_WORDS for p in ("", ",", ".", ":", ";"))
-_SIGNOFF_HINTS = ("regards", "thank", "cheers", "sincerely", "best", "yours", "\n-", "\n—", "\n–")
+_SIGNOFF_HINT = re.compile(r"regards|thank|cheers|sincerely|best|yours|\n\s*[-—–]")
 
 # Capitalised words that follow a cue without being a name ("I'm Happy", "This is
 # Ridiculous", "agent Was rude"). Sentence-initial capitals after "this is" are rare;
@@ -279,8 +279,7 @@ def _cue_matches(text: str):
     if not _CUE_TOKENS.isdisjoint(lower.split()):
         for m in _NAME_CUE.finditer(text):
             yield m, next(g for g in ("h", "i", "b") if m.group(g) is not None)
-    tail = lower[-_TAIL_CHARS:]
-    if any(hint in tail for hint in _SIGNOFF_HINTS):
+    if _SIGNOFF_HINT.search(lower, max(0, len(lower) - _TAIL_CHARS)):
         m = _NAME_END.search(text, max(0, len(text) - _TAIL_CHARS))
         if m is not None:
             yield m, "s"

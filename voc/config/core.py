@@ -38,8 +38,8 @@ class CleanConfig(BaseModel):
     redact_pii: bool = True
     redact_names: bool = Field(
         default=False,
-        description="every person name via spaCy NER (about 7x slower ingest; names after a cue such as "
-        "'my name is' or 'Mr' are always redacted)",
+        description="every person name via spaCy NER (about 10x slower ingest and over 1 GB); names "
+        "after a cue such as 'my name is' or 'Mr' are always redacted",
     )
     redact_addresses: bool = Field(default=True, description="street addresses with their city and postcode")
     phone_regions: list[str] = Field(

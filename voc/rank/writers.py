@@ -14,7 +14,7 @@ from pathlib import Path
 from voc.rank.backlog import Backlog, BacklogEntry
 from voc.rank.priority import COMPONENTS
 from voc.rank.trend import format_p
-from voc.safe import csv_cell, markdown_link, markdown_text, safe_url
+from voc.safe import csv_cell, jira_text, markdown_link, markdown_text, safe_url
 
 FILES = {"csv": "backlog.csv", "json": "backlog.json", "md": "backlog.md", "jira": "backlog_jira.csv"}
 
@@ -192,7 +192,7 @@ def jira_rows(
             f"Why: {breakdown_text(e)}.",
             f"{e.volume} items, {e.negative_volume} negative, {e.unique_customers} customers.",
         ]
-        desc += [f'"{v.text}" ({safe_url(v.url) or v.item_id})' for v in e.verbatims]
+        desc += [f'"{jira_text(v.text)}" ({safe_url(v.url) or v.item_id})' for v in e.verbatims]
         desc.append("Examples: " + ", ".join(e.example_ids))
         rows.append(
             [
