@@ -75,7 +75,8 @@ class FeedbackRecord(BaseModel):
     external_id: str | None = None
     kind: Kind
     channel: str | None = None
-    created_at: datetime
+    # None for an export that carries no dates (`sources[].undated`): analysed as one period.
+    created_at: datetime | None = None
     updated_at: datetime | None = None
     title: str | None = None
     text: str

@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
-from voc.cli.app import ConfigOpt, app, console, load
+from voc.cli.app import ConfigOpt, app, console, eval_app, load
 from voc.cli.ingest import _setup_logging
 from voc.schema import Kind, RatingScale
 
@@ -43,14 +44,39 @@ def analyze(
     format: Annotated[
         str | None, typer.Option(help="file format or named export (guessed from the suffix)")
     ] = None,
+    no_dates: Annotated[
+        bool,
+        typer.Option(
+            "--no-dates",
+            help="the file carries no dates (even if a column looks like one): analyse it as one period",
+        ),
+    ] = False,
+    since: Annotated[
+        str | None, typer.Option(help="only items from this date on (YYYY-MM-DD or ISO time)")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="only items before this date (exclusive)")] = None,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            help="only this period: a year (2019), quarter (2019-Q4), month (2019-12) or week (2019-W05)"
+        ),
+    ] = None,
+    granularity: Annotated[
+        str, typer.Option(help="trend granularity: auto (from the span), week, month or quarter")
+    ] = "auto",
     store: Annotated[
         Path | None, typer.Option(help="keep the store here (default: a throw-away one)")
     ] = None,
     config: ConfigOpt = None,
     quiet: Annotated[bool, typer.Option(help="no progress bars")] = False,
 ) -> None:
-    """Analyse one export file end to end; writes items.csv, quarantine.csv, themes, backlog and report."""
-    from voc.pipeline.analyze import AnalyzeOptions, analyze_file
+    """Analyse one export file end to end; writes items.csv, quarantine.csv, themes, backlog and report.
+
+    The backlog and report cover the whole span of the file, with a trend at a granularity that fits
+    the span (weeks for a few months, months up to three years, quarters beyond); `--since`, `--until`
+    and `--period` narrow it. A file without a date column is analysed as one undated period.
+    """
+    from voc.pipeline.analyze import AnalyzeOptions, analyze_file, parse_when
 
     _setup_logging()
     cfg = load(config) if config else None
@@ -62,6 +88,11 @@ def analyze(
         rating_scale=rating_scale,
         kind=kind,
         format=format,
+        undated=no_dates,
+        since=parse_when(since, "--since"),
+        until=parse_when(until, "--until"),
+        period=period,
+        granularity=granularity,
     )
     result = analyze_file(path, out, opts, config=cfg, store_path=store, progress=not quiet)
     c = result.counts
@@ -69,6 +100,11 @@ def analyze(
         f"read {c['read']:,} rows: stored {c['stored']:,}, duplicates {c['duplicates']:,}, "
         f"quarantined {c['quarantined']:,} ({result.seconds:.1f} s)"
     )
+    w = result.window
+    if w is not None:
+        focus = f"; latest complete {w.unit} compared: {w.focus}" if w.focus else "; no trend claims"
+        span = "no dates: one period" if w.undated else f"{w.label}, by {w.unit}"
+        console.print(f"window: {span} ({w.items_in_window:,} of {w.items_total:,} items){focus}")
     _print_files(f"outputs in {out}", result.files)
 
 
@@ -97,3 +133,40 @@ def run(
     _print_files(f"outputs in {result.out_dir}", result.files)
     if result.ingest.status != "ok":
         raise typer.Exit(code=2)
+
+
+@eval_app.command("exports")
+def eval_exports(
+    data: Annotated[Path, typer.Option(help="shared data folder")] = Path("../shared/data"),
+    rows: Annotated[int, typer.Option(help="rows sampled per shape (0: every row)")] = 2000,
+    seed: Annotated[int, typer.Option(help="sampling seed")] = 0,
+    shape: Annotated[list[str] | None, typer.Option(help="run only these shapes (repeatable)")] = None,
+    keep: Annotated[Path | None, typer.Option(help="keep each shape's file and outputs here")] = None,
+) -> None:
+    """Run `voc analyze` on export shapes built from real data: window, granularity, items in window, top 10."""
+    from voc.eval.exports import evaluate_exports, summary_line
+
+    _setup_logging()
+    results = evaluate_exports(data, rows=rows or None, seed=seed, names=shape, work=keep)
+    table = Table(title="voc analyze on real export shapes")
+    for col in ("shape", "rows", "exit", "granularity", "window", "focus", "in window", "top 10 with items",
+                "statuses", "target", "s"):  # fmt: skip
+        table.add_column(col)
+    for r in results:
+        share = f"{r.share_in_window:.1%}" if r.share_in_window is not None else "–"
+        table.add_row(
+            f"{r.name}\n[dim]{r.what}[/]",
+            f"{r.rows:,}",
+            str(r.exit_status) + (f"\n{r.error}" if r.error else ""),
+            r.granularity or "–",
+            (r.window or "–") + (f"\npartial: {', '.join(r.partial)}" if r.partial else ""),
+            r.focus or "none",
+            share,
+            f"{r.top10_with_items} of {r.top10}",
+            ", ".join(f"{v} {k}" for k, v in r.statuses.items()) or "–",
+            "met" if r.meets_target else "MISSED",
+            f"{r.seconds:.0f}",
+        )
+    wide = Console(width=max(console.width, 200), highlight=False)
+    wide.print(table)
+    wide.print(summary_line(results))

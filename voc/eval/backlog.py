@@ -138,13 +138,13 @@ def demo_weeks(
 ) -> list[WeekFlags]:
     """Build the backlog of each of the last `n_weeks` weeks and collect new/rising flags."""
     from voc.rank.backlog import build_entries
-    from voc.rank.periods import previous_periods
+    from voc.rank.periods import UNDATED, previous_periods
     from voc.rank.stage import load_inputs
 
     cfg = config.ranking.model_copy(update={"period": "week", "top_n": 10_000})  # type: ignore[attr-defined]
-    ti, item_periods, themes, mapping = load_inputs(store, "week")
+    ti, item_periods, themes, mapping, _spans = load_inputs(store, "week")
     planted = planted_theme_of(ti, truth)
-    last = sorted(set(item_periods["period"].dropna()))[-1]
+    last = sorted(set(item_periods["period"].dropna()) - {UNDATED})[-1]
     weeks = [*previous_periods(last, "week", n_weeks - 1), last]
     out = []
     for week in weeks:

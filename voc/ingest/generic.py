@@ -59,6 +59,8 @@ def _kind(source: SourceConfig, has_rating: bool) -> Kind:
 def generic_profile(stream: RowStream, source: SourceConfig, shown: str) -> Profile:
     """Profile from the defaults plus the user's ColumnMap, bound to the header when there is one."""
     fields = {k: list(v) for k, v in GENERIC_FIELDS.items()}
+    if source.undated:
+        fields["created_at"] = []  # even a column named "date" is not read: the user said so
     profile = Profile(
         source=source.name,
         kind=Kind.ticket,
@@ -67,6 +69,7 @@ def generic_profile(stream: RowStream, source: SourceConfig, shown: str) -> Prof
         url_template=source.url_template,
         date_format=source.date_format,
         first_match_only=True,
+        required=("text",) if source.undated else ("text", "created_at"),
     ).override(source.columns)
     if stream.columns is not None:
         profile.bind(stream.columns, shown, source.columns)

@@ -56,7 +56,7 @@ PII_COLUMNS: frozenset[str] = frozenset(
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
 _EPOCH = re.compile(r"^-?\d{9,13}(\.\d+)?$")
 # dateutil happily turns "12" into the 12th of this month; demand something date-like first.
-_DATEISH = re.compile(r"\d{4}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}")
+_DATEISH = re.compile(r"\d{4}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{1,2}[-/ .][A-Za-z]{3,9}\.?[-/ .,]+\d{2}\b")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
@@ -326,11 +326,14 @@ class Profile:
             if value is not None and looks_binary(value):
                 raise RowProblem("binary_garbage", f"{label} holds binary data: {value[:60]!r}")
 
-        created_raw = self._get(row, "created_at")
-        created_at = self._date(created_raw, "created_at")
-        if created_at is None:
-            col = "/".join(self.fields.get("created_at", [])) or "created_at"
-            raise RowProblem("bad_date", f"created_at column {col!r} is empty")
+        # A profile without a date column (an undated export) stores no date; a date column with
+        # an empty or unparseable cell still costs its row, since a guess would be silent.
+        created_at = None
+        if self.fields.get("created_at"):
+            created_at = self._date(self._get(row, "created_at"), "created_at")
+            if created_at is None:
+                col = "/".join(self.fields["created_at"])
+                raise RowProblem("bad_date", f"created_at column {col!r} is empty")
         # updated_at and revenue only qualify a record: an odd value ("n/a") is kept
         # in metadata rather than costing the row.
         unparsed: dict[str, Any] = {}

@@ -23,7 +23,7 @@ from voc.alerts.rules import evaluate_alerts
 from voc.config import VocConfig
 from voc.rank.backlog import Backlog, build_entries
 from voc.rank.metrics import theme_items
-from voc.rank.periods import parse_period, period_labels
+from voc.rank.periods import UNDATED, Window, parse_period, period_labels, week_window
 from voc.rank.writers import write_backlog
 
 log = logging.getLogger(__name__)
@@ -32,10 +32,19 @@ UNASSIGNED = "unassigned"
 TABLE = "backlog"
 
 
+THEME_COLUMNS = ["theme_id", "label", "group_label", "problem_label", "praise_label", "label_source",
+                 "opinion_share"]  # fmt: skip
+
+
 def load_inputs(
     store: Any, granularity: str
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
-    """(theme items, item periods, themes, mapping) frames from the store."""
+) -> tuple[
+    pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame | None, dict[tuple[str, int], tuple[int, int]]
+]:
+    """(theme items, item periods, themes, mapping, mention spans) frames from the store.
+
+    The spans ((item_id, sent_idx) -> character range) let a verbatim mark the mention it was chosen for.
+    """
     items = store.query(
         "SELECT id, external_id, created_at, text, rating, rating_scale, customer_id, revenue, url FROM items"
     )
@@ -52,13 +61,27 @@ def load_inputs(
         else None
     )
     themes = store.query(f"SELECT * FROM themes WHERE theme_id <> '{UNASSIGNED}'")
-    if "group_label" not in themes.columns:
-        themes["group_label"] = None
+    for col in THEME_COLUMNS:
+        if col not in themes.columns:
+            themes[col] = None
     mapping = (
         store.query("SELECT theme_id, journey_stage, pillar FROM theme_mapping")
         if store.table_exists("theme_mapping")
         else None
     )
+    spans: dict[tuple[str, int], tuple[int, int]] = {}
+    sentence_cols = set(
+        store.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'sentences'")[
+            "column_name"
+        ]
+    )
+    if {"start_char", "end_char"} <= sentence_cols:
+        sp = store.query(
+            "SELECT s.item_id, s.sent_idx, s.start_char, s.end_char FROM sentences s "
+            "JOIN mentions m USING (item_id, sent_idx) WHERE m.theme_id <> ?",
+            [UNASSIGNED],
+        )
+        spans = {(str(i), int(k)): (int(a), int(b)) for i, k, a, b in sp.itertuples(index=False, name=None)}
     ti = theme_items(items, mentions, isent, granularity)
     item_periods = pd.DataFrame(
         {
@@ -68,14 +91,14 @@ def load_inputs(
             "rating_scale": items["rating_scale"],
         }
     )
-    return ti, item_periods, themes[["theme_id", "label", "group_label"]], mapping
+    return ti, item_periods, themes[THEME_COLUMNS], mapping, spans
 
 
 def default_period(periods: pd.Series, granularity: str, now: datetime | None = None) -> str | None:
     """The latest period with data, unless that is the still-running one: then the one before it."""
     if granularity == "all":
         return "all"
-    labels = sorted(set(periods.dropna()))
+    labels = sorted(set(periods.dropna()) - {UNDATED})
     if not labels:
         return None
     latest = labels[-1]
@@ -106,11 +129,14 @@ def _table_frame(backlog: Backlog) -> pd.DataFrame:
     floats = ["score", "share_negative", "mean_sentiment", "growth", "growth_p", "nps_impact", "csat_impact",
               "revenue_at_risk"]  # fmt: skip
     ints = ["rank", "volume", "negative_volume", "prev_volume", "unique_customers"]
+    nullable_ints = ["focus_volume"]
     for col in frame.columns:
         if col in floats:
             frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
         elif col in ints:
             frame[col] = frame[col].astype("int64")
+        elif col in nullable_ints:
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Int64")
         else:
             frame[col] = (
                 frame[col]
@@ -122,34 +148,67 @@ def _table_frame(backlog: Backlog) -> pd.DataFrame:
 
 
 def build_backlog(
-    store: Any, config: VocConfig, out_dir: Path, period: str | None = None, *, now: datetime | None = None
+    store: Any,
+    config: VocConfig,
+    out_dir: Path,
+    period: str | None = None,
+    *,
+    now: datetime | None = None,
+    window: Window | None = None,
 ) -> Backlog:
-    """Rank the period's themes, write the four backlog files and the `backlog` table, raise alerts."""
+    """Rank the window's themes, write the four backlog files and the `backlog` table, raise alerts.
+
+    Without `window` this is the scheduled job's backlog: one `ranking.period`
+    (default the one just ended) against its trailing baseline. With one (the
+    one-file path), the whole window is ranked and its focus period compared.
+    """
     t0 = time.perf_counter()
     cfg = config.ranking
     if not store.table_exists("themes") or not store.table_exists("mentions"):
         log.info("backlog: no themes yet (run the themes stage first); writing an empty backlog")
-        backlog = Backlog(period=period or "none")
+        backlog = Backlog(period=period or (window.label if window else "none"))
         write_backlog(backlog, Path(out_dir), cfg.jira_project, cfg.jira_issue_type)
         return backlog
-    ti, item_periods, themes, mapping = load_inputs(store, cfg.period)
-    if period is None:
-        period = default_period(item_periods["period"], cfg.period, now) or "none"
-    elif cfg.period != "all":
-        parse_period(period, cfg.period)  # a clear error for a label that does not fit
-    entries = build_entries(ti, item_periods, themes, mapping, period, cfg) if period != "none" else []
-    backlog = Backlog(period=period, entries=entries)
+    granularity = window.granularity if window is not None else cfg.period
+    ti, item_periods, themes, mapping, spans = load_inputs(store, granularity)
+    if window is None:
+        dated = item_periods["period"] != UNDATED
+        if len(item_periods) and not dated.any():
+            # Every item is undated: one period, whatever the configured granularity.
+            window = Window(granularity="all", periods=("all",), focus=None, scope="period", undated=True)
+            ti, item_periods, themes, mapping, spans = load_inputs(store, "all")
+        else:
+            if period is None:
+                period = default_period(item_periods["period"], cfg.period, now) or "none"
+            elif cfg.period != "all":
+                parse_period(period, cfg.period)  # a clear error for a label that does not fit
+            window = week_window(period, cfg.baseline_periods, cfg.period) if period != "none" else None
+    entries, values = [], []
+    if window is not None:
+        entries = build_entries(ti, item_periods, themes, mapping, window, cfg, spans=spans)
+        values = build_entries(ti, item_periods, themes, mapping, window, cfg, kind="value", spans=spans)
+    label = window.label if window is not None else "none"
+    backlog = Backlog(period=label, entries=entries, values=values[: cfg.values_top_n])
 
     already = known_keys(store) if config.alerts.enabled else set()
     muted = muted_themes(store) if store.table_exists("alert_mutes") else set()
-    backlog.alerts = evaluate_alerts(entries, config.alerts, muted=muted, already_sent=already)
+    if window is not None and window.focus is None and window.granularity != "all":
+        # No period to compare: nothing is new or rising, and a volume rule alone would re-raise
+        # the same standing counts on every run of an export.
+        log.info(
+            "backlog: no alerts evaluated for %s: %s", label, "; ".join(window.notes) or "no focus period"
+        )
+    elif window is not None and window.undated:
+        log.info("backlog: no alerts evaluated: the data carry no dates, so there is no baseline")
+    else:
+        backlog.alerts = evaluate_alerts(entries, config.alerts, muted=muted, already_sent=already)
 
     # The backlog is written before any delivery, so a bad alert setting cannot cost it.
     paths = write_backlog(backlog, Path(out_dir), cfg.jira_project, cfg.jira_issue_type)
-    frame = _table_frame(backlog)
+    frame = _table_frame(backlog)  # the problems; the values are the report's, not a ticket list
     with store.transaction():
         if store.table_exists(TABLE):
-            store.execute(f"DELETE FROM {TABLE} WHERE period = ?", [period])
+            store.execute(f"DELETE FROM {TABLE} WHERE period = ?", [label])
         if len(frame):
             store.write_frame(TABLE, frame)
     if config.alerts.enabled:
@@ -157,9 +216,10 @@ def build_backlog(
     statuses = pd.Series([e.status for e in entries]).value_counts().to_dict() if entries else {}
     # Alerts are always evaluated (the report lists them); ops must see whether they went out.
     sent = "dispatched" if config.alerts.enabled else "not sent: alerts.enabled is false"
+    focus = f", focus {window.focus}" if window is not None and window.focus else ""
     log.info(
-        "backlog: ranked %d themes for %s (%s), %d alerts (%s), wrote %s in %.1f s",
-        len(entries), period, ", ".join(f"{v} {k}" for k, v in statuses.items()) or "none",
+        "backlog: ranked %d themes for %s (%s%s), %d alerts (%s), wrote %s in %.1f s",
+        len(entries), label, ", ".join(f"{v} {k}" for k, v in statuses.items()) or "none", focus,
         len(backlog.alerts), sent, ", ".join(p.name for p in paths.values()), time.perf_counter() - t0,
     )  # fmt: skip
     return backlog

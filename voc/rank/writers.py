@@ -40,6 +40,7 @@ def csv_rows(backlog: Backlog) -> tuple[list[str], list[list[str]]]:
         "rank",
         "theme_id",
         "theme_label",
+        "theme_name",
         "group_label",
         "journey_stage",
         "pillar",
@@ -76,6 +77,7 @@ def csv_rows(backlog: Backlog) -> tuple[list[str], list[list[str]]]:
                 str(e.rank),
                 e.theme_id,
                 e.theme_label,
+                e.theme_name or "",
                 e.group_label or "",
                 e.journey_stage or "",
                 e.pillar or "",
@@ -110,11 +112,19 @@ def _md(text: object) -> str:
     return markdown_text(text or "")
 
 
+def _md_marked(text: str, highlight: list[int] | None) -> str:
+    """A verbatim with its mention in bold; each part escaped on its own."""
+    if not highlight or not 0 <= highlight[0] < highlight[1] <= len(text):
+        return _md(text)
+    a, b = highlight
+    return " ".join(f"{_md(text[:a])} **{_md(text[a:b])}** {_md(text[b:])}".split())
+
+
 def markdown(backlog: Backlog) -> str:
     """A triage list: a summary table, then one section per entry with its 'why' and verbatims."""
     lines = [f"# Issue backlog, {backlog.period}", ""]
     if not backlog.entries:
-        lines.append("No themes with enough feedback in this period.")
+        lines.append("No problem with enough feedback in this period.")
         return "\n".join(lines) + "\n"
     lines += [
         "| # | theme | status | score | items (neg.) | stage | pillar | owner |",
@@ -127,6 +137,8 @@ def markdown(backlog: Backlog) -> str:
         )
     for e in backlog.entries:
         lines += ["", f"## {e.rank}. {_md(e.theme_label)} ({e.status}, score {e.score:.1f})", ""]
+        if e.theme_name and e.theme_name != e.theme_label:
+            lines.append(f"- in the theme {_md(e.theme_name)}")
         facts = [f"{e.volume} items ({e.prev_volume} last period), {e.unique_customers} customers"]
         if e.share_negative is not None:
             facts.append(f"{100 * e.share_negative:.0f}% negative")
@@ -149,8 +161,7 @@ def markdown(backlog: Backlog) -> str:
         lines.append(f"- seen {(e.first_seen or '')[:10]} to {(e.last_seen or '')[:10]}")
         for v in e.verbatims:
             link = markdown_link(v.url, v.item_id) or _md(v.item_id)
-            link = f" ({link})"
-            lines.append(f"  > {_md(v.text)}{link}")
+            lines.append(f"  > {_md_marked(v.text, v.highlight)} ({link})")
     return "\n".join(lines) + "\n"
 
 

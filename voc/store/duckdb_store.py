@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS items (
     external_id VARCHAR,
     kind VARCHAR NOT NULL,
     channel VARCHAR,
-    created_at TIMESTAMPTZ NOT NULL,
+    created_at TIMESTAMPTZ,
     updated_at TIMESTAMPTZ,
     title VARCHAR,
     text VARCHAR NOT NULL,
@@ -159,6 +159,7 @@ class DuckDBStore:
             raise
         if not read_only:
             self.con.execute(_SCHEMA)
+            self._migrate()
             self._mark_interrupted_runs()
 
     # -- lifecycle -----------------------------------------------------------
@@ -178,6 +179,15 @@ class DuckDBStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _migrate(self) -> None:
+        # Stores made before undated exports were allowed declare items.created_at NOT NULL.
+        rows = self.con.execute(
+            "SELECT is_nullable FROM information_schema.columns "
+            "WHERE table_name = 'items' AND column_name = 'created_at'"
+        ).fetchall()
+        if rows and rows[0][0] == "NO":
+            self.con.execute("ALTER TABLE items ALTER COLUMN created_at DROP NOT NULL")
 
     def _mark_interrupted_runs(self) -> None:
         # We hold the write lock, so any run still 'running' belongs to a dead process.
@@ -388,6 +398,22 @@ class DuckDBStore:
         """Run a statement (DDL or DML) in the current transaction, if any."""
         self.con.execute(sql, list(params))
 
+    def _add_new_columns(self, table: str) -> None:
+        """Columns of the registered `_frame` that `table` lacks, added with the frame's types.
+
+        A newer version of a stage may write a column an older store's table does not
+        have yet; the rows already stored read it as NULL.
+        """
+        have = {
+            r[0]
+            for r in self.con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+            ).fetchall()
+        }
+        for name, dtype, *_rest in self.con.execute("DESCRIBE _frame").fetchall():
+            if name not in have:
+                self.con.execute(f'ALTER TABLE {table} ADD COLUMN "{_check_ident(name)}" {dtype}')
+
     def table_exists(self, table: str) -> bool:
         rows = self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [_check_ident(table)]
@@ -413,6 +439,7 @@ class DuckDBStore:
                     # their rows in joins at 100,000 items).
                     con.execute(f"CREATE TABLE {table} AS SELECT * FROM _frame")
                     return len(df)
+                self._add_new_columns(table)
                 if key and len(df):
                     cond = " AND ".join(f"t.{_check_ident(k)} IS NOT DISTINCT FROM f.{k}" for k in key)
                     con.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM _frame f WHERE {cond})")

@@ -95,25 +95,22 @@ class ThemeText:
 
 
 def clean_for_terms(text: str) -> str:
-    """Text with placeholders and digits removed, for term counting."""
-    return re.sub(r"\d+", " ", _IDS.sub(" ", _PLACEHOLDER.sub(" ", text or "")))
+    """Text with framing (greetings, sign-offs, "I am writing to complain"), placeholders and digits
+    removed, for term counting: framing never becomes a label or a keyword."""
+    from voc.themes.boilerplate import strip_framing
+
+    return re.sub(r"\d+", " ", _IDS.sub(" ", _PLACEHOLDER.sub(" ", strip_framing(text or ""))))
 
 
-def substantive(texts: Sequence[str], min_words: int = 2) -> np.ndarray:
-    """Which texts say something a theme can be about: at least `min_words` content words.
+def substantive(texts: Sequence[str]) -> np.ndarray:
+    """Which texts say something a theme can be about (`voc.themes.boilerplate.mention_kind`).
 
-    Greetings, "Thanks!", lone placeholders ("[PHONE]") and fragments are
-    not mentions of anything; they stay unassigned instead of forming themes.
+    Greetings, "Thanks!", lone placeholders ("[PHONE]"), complaint framing and
+    fragments are not mentions of anything; they stay unassigned instead of forming themes.
     """
-    stop = _stop_words() - _WEAK_CONTENT
-    tok = re.compile(_TOKEN)
-    return np.array(
-        [
-            sum(1 for w in tok.findall(clean_for_terms(t).lower()) if w not in stop) >= min_words
-            for t in texts
-        ],
-        dtype=bool,
-    )
+    from voc.themes.boilerplate import mention_kinds
+
+    return mention_kinds(texts) != "boilerplate"
 
 
 def class_tfidf(counts: np.ndarray) -> np.ndarray:
@@ -128,10 +125,19 @@ def class_tfidf(counts: np.ndarray) -> np.ndarray:
     return np.sqrt(tf) * idf
 
 
+# scikit-learn's stop list holds nouns and adjectives that are feedback's content: "fabric too thin",
+# "bill payment", "system down", "side effects", "fire alarm". They count as words here.
+_CONTENT_STOP_WORDS = frozenset(
+    {"amount", "bill", "bottom", "call", "cry", "detail", "empty", "fill", "fire", "front", "full",
+     "interest", "move", "name", "part", "serious", "side", "system", "thick", "thin", "top", "show"}
+)  # fmt: skip
+
+
+@lru_cache(maxsize=1)
 def _stop_words() -> frozenset[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return frozenset(ENGLISH_STOP_WORDS) | _WEAK
+    return (frozenset(ENGLISH_STOP_WORDS) - _CONTENT_STOP_WORDS) | _WEAK
 
 
 def _good_phrase(phrase: str, stop: frozenset[str]) -> bool:

@@ -5,7 +5,10 @@ optionally `sentence_sentiment`/`item_sentiment`, and writes:
 
 - `themes`: the registry (theme_id, label, keywords, group_id, group_label,
   size, share_negative, first_seen, last_seen, status, is_new, centroid,
-  pinned, created_at, plus parent_id/merged_into/label_source/quotes);
+  pinned, created_at, plus parent_id/merged_into/label_source/quotes, and
+  problem_label/problem_keywords, praise_label/praise_keywords, opinion_share:
+  the names of the theme's complaints and praise, and how much of it is verdicts
+  with no aspect);
 - `mentions(item_id, sent_idx, theme_id, score)`;
 - `item_themes(item_id, theme_id, theme_label, theme_ids)`;
 - `theme_weekly(theme_id, week, mentions, items)`;
@@ -34,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from voc.config import VocConfig
+from voc.themes.boilerplate import mention_kinds, opinion_share
 from voc.themes.cache import cached_embeddings
 from voc.themes.discover import fit_themes
 from voc.themes.hierarchy import group_themes
@@ -54,8 +58,11 @@ log = logging.getLogger(__name__)
 REGISTRY_COLUMNS = [
     "theme_id", "label", "keywords", "group_id", "group_label", "size", "share_negative", "first_seen",
     "last_seen", "status", "is_new", "centroid", "pinned", "created_at", "parent_id", "merged_into",
-    "label_source", "quotes",
+    "label_source", "quotes", "problem_label", "problem_keywords", "praise_label", "praise_keywords",
+    "opinion_share",
 ]  # fmt: skip
+# A theme needs this many negative (positive) mentions at its fit for a problem (praise) name of its own.
+MIN_POLAR_MENTIONS = 3
 
 
 def _now() -> datetime:
@@ -132,6 +139,23 @@ def _negativity(store: Any, mentions: pd.DataFrame, *, only_their_items: bool = 
     return neg
 
 
+def _polarity(store: Any, mentions: pd.DataFrame) -> np.ndarray:
+    """Per mention its own sentiment label ('negative', 'neutral', 'positive'; None when not scored).
+
+    Only the mention's label: a complaint is found in the sentence that makes it,
+    never inferred from the tone of the item around it.
+    """
+    out = np.full(len(mentions), None, dtype=object)
+    if not store.table_exists("sentence_sentiment") or not len(mentions):
+        return out
+    key = mentions[["item_id", "sent_idx"]].reset_index(drop=True)
+    s = store.query("SELECT item_id, sent_idx, label FROM sentence_sentiment")
+    m = key.merge(s, on=["item_id", "sent_idx"], how="left")
+    known = m["label"].notna().to_numpy()
+    out[known] = m.loc[known, "label"].to_numpy(dtype=object)
+    return out
+
+
 def load_registry(store: Any) -> pd.DataFrame:
     """The theme registry as stored (empty frame with the columns when there is none)."""
     if not store.table_exists("themes"):
@@ -205,7 +229,8 @@ def update_themes(
     labelled = set(registry.loc[registry["label"].fillna("").astype(str).str.strip() != "", "theme_id"])
     needs_labels = do_fit or any(t not in labelled for t in set(theme_of.tolist()) - {UNASSIGNED})
     registry = _describe(registry, texts, emb, theme_of, cfg, relabel_all=False, use_spacy=do_fit and cfg.label_noun_chunks,
-                         encode_fn=encode_fn if embedding_model_ref is not None and needs_labels else None, now=now)  # fmt: skip
+                         encode_fn=encode_fn if embedding_model_ref is not None and needs_labels else None, now=now,
+                         polarity=_polarity(store, mentions))  # fmt: skip
     # Scores are recomputed against the final centroids so overrides and merges are reflected.
     cent = {r.theme_id: r.centroid for r in registry.itertuples() if r.centroid is not None}
     pos = {t: i for i, t in enumerate(cent)}
@@ -564,11 +589,17 @@ def _describe(
     use_spacy: bool,
     encode_fn: Callable[[list[str]], np.ndarray] | None,
     now: datetime,
+    polarity: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Centroids, keywords, quotes, labels (only where missing) and groups of the themes with mentions.
 
-    Sizes, dates and share negative are counted in the store when the tables
-    are written (`_write_theme_tables`).
+    With `polarity` (each mention's sentiment label), a theme also gets the name
+    of its complaints (`problem_label`, from its negative mentions: what the
+    backlog calls it) and of its praise (`praise_label`), each chosen against
+    the other themes' complaints (praise), and the share of its mentions that
+    are verdicts without an aspect (`opinion_share`). Sizes, dates and share
+    negative are counted in the store when the tables are written
+    (`_write_theme_tables`).
     """
     reg = registry.set_index("theme_id", drop=False).copy()
     present = [t for t in dict.fromkeys(theme_of.tolist()) if t != UNASSIGNED and t in reg.index]
@@ -591,6 +622,13 @@ def _describe(
             reg.at[t, "label"] = d.label
         if pd.isna(reg.at[t, "created_at"]):
             reg.at[t, "created_at"] = now
+    kinds = mention_kinds(texts)
+    for t, i in index_of.items():
+        reg.at[t, "opinion_share"] = round(opinion_share(kinds[lab == i].tolist()), 4)
+    if polarity is not None:
+        for pol, col in (("negative", "problem"), ("positive", "praise")):
+            _polar_labels(reg, col, texts, emb, lab, np.asarray(polarity, dtype=object) == pol, index_of,
+                          cfg, relabel_all=relabel_all, use_spacy=use_spacy, parses=parses)  # fmt: skip
     # Hierarchy over the themes that have mentions.
     reg["group_id"] = None
     reg["group_label"] = None
@@ -608,6 +646,40 @@ def _describe(
             reg.at[t, "group_id"] = f"G{g + 1:02d}"
             reg.at[t, "group_label"] = gdesc[g].label if g in gdesc else "All themes"
     return reg.reset_index(drop=True)
+
+
+def _polar_labels(
+    reg: pd.DataFrame,
+    col: str,
+    texts: list[str],
+    emb: np.ndarray,
+    lab: np.ndarray,
+    chosen: np.ndarray,
+    index_of: dict[str, int],
+    cfg: Any,
+    *,
+    relabel_all: bool,
+    use_spacy: bool,
+    parses: dict[str, Parse],
+) -> None:
+    """Name each theme's negative (or positive) mentions, against the other themes' (in place).
+
+    Kept as fitted, like the theme's own label: a theme that has one is renamed only on a refit.
+    """
+    rows = np.flatnonzero(chosen & (lab >= 0))
+    counts = np.bincount(lab[rows], minlength=len(index_of)) if len(rows) else np.zeros(len(index_of), int)
+    sub_lab = np.where(counts[lab[rows]] >= MIN_POLAR_MENTIONS, lab[rows], -1) if len(rows) else lab[rows]
+    desc = {}
+    if len(rows):
+        desc = label_themes([texts[i] for i in rows], sub_lab, emb[rows], n_keywords=cfg.n_keywords,
+                            n_quotes=0, use_spacy=use_spacy, parses=parses)  # fmt: skip
+    for t, i in index_of.items():
+        have = reg.at[t, f"{col}_label"]
+        if not relabel_all and isinstance(have, str) and have.strip():
+            continue
+        d = desc.get(i)
+        reg.at[t, f"{col}_label"] = d.label if d is not None else None
+        reg.at[t, f"{col}_keywords"] = json.dumps(d.keywords) if d is not None else None
 
 
 def _retire_empty(registry: pd.DataFrame) -> pd.DataFrame:
@@ -659,11 +731,13 @@ def _registry_frame(reg: pd.DataFrame) -> pd.DataFrame:
         isinstance(c, float) and np.isnan(c)) else None for c in out["centroid"]]  # fmt: skip
     out["size"] = pd.to_numeric(out["size"]).fillna(0).astype("int64")
     out["share_negative"] = pd.to_numeric(out["share_negative"], errors="coerce").astype("float64")
+    out["opinion_share"] = pd.to_numeric(out["opinion_share"], errors="coerce").astype("float64")
     out["is_new"] = out["is_new"].fillna(False).astype(bool)
     out["pinned"] = out["pinned"].fillna(False).astype(bool)
     for col in ("first_seen", "last_seen", "created_at"):
         out[col] = pd.to_datetime(out[col], utc=True)
     for col in ("theme_id", "label", "keywords", "group_id", "group_label", "status", "parent_id", "merged_into",
-                "label_source", "quotes"):  # fmt: skip
+                "label_source", "quotes", "problem_label", "problem_keywords", "praise_label",
+                "praise_keywords"):  # fmt: skip
         out[col] = out[col].astype(object).where(out[col].notna(), None)
     return out.sort_values("theme_id").reset_index(drop=True)
