@@ -65,7 +65,9 @@ _PHONE_CUE = re.compile(
     r"telefoon|mobiel)\b)[^\d\n]{0,16}$"
 )
 # A price or a quantity: a currency or unit right before or after the number.
-_MONEY_BEFORE = re.compile(r"(?:[$€£¥₹]|\b(?:USD|EUR|GBP|CHF|CAD|AUD|SEK|DKK|NOK|PLN|Rs\.?))\s?$", re.IGNORECASE)
+_MONEY_BEFORE = re.compile(
+    r"(?:[$€£¥₹]|\b(?:USD|EUR|GBP|CHF|CAD|AUD|SEK|DKK|NOK|PLN|Rs\.?))\s?$", re.IGNORECASE
+)
 _UNIT_AFTER = re.compile(
     r"^\s?(?:[$€£¥₹%](?!\s?\d)|(?:USD|EUR|GBP|CHF|CAD|AUD|SEK|DKK|NOK|PLN|euros?|dollars?|pounds?|bucks|cents?|"
     r"miles?|km|kms|kilometers?|kilometres?|points?|pts|users?|people|times|units?|items?|pieces?|pcs|"
@@ -82,6 +84,7 @@ _DOTTED_VERSION = re.compile(r"^[1-9]\d?\.\d{1,5}(?:\.\d{1,6})?$")
 _YEAR_RANGE = re.compile(r"^(?:19|20)\d\d\s?[-–/]\s?(?:(?:19|20)\d\d|\d\d)$")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:([ .,])\d{3})(?:\1\d{3})*$")
 _GROUP_SPLIT = re.compile(r"[ \-.()/]+")
+_EXTENSION = re.compile(r"\s?(?:x|ext\.?|extension)\s?\d", re.IGNORECASE)
 # Words before a number that say it is an identifier, not a phone number
 # ("order 0123456789", "invoice no. 4155550134", "#123456789").
 _ID_WORDS = frozenset(
@@ -162,9 +165,12 @@ def _is_card(candidate: str) -> bool:
     # Issuer ranges: 13-19 digits starting 2-6 (Mastercard, Amex, Visa,
     # Discover, JCB); JCB's old 15-digit 1800/2131; Maestro from 12 digits
     # (50, 56-69). Order numbers starting 1, 7, 8 or 9 stay.
-    if (13 <= n <= 19 and digits[0] in _CARD_FIRST) or (n == 15 and digits.startswith(("1800", "2131"))) or (n >= 12 and (digits.startswith("50") or "56" <= digits[:2] <= "69")):
-        pass
-    else:
+    issued = (
+        (13 <= n <= 19 and digits[0] in _CARD_FIRST)
+        or (n == 15 and digits.startswith(("1800", "2131")))
+        or (n >= 12 and (digits.startswith("50") or "56" <= digits[:2] <= "69"))
+    )
+    if not issued:
         return False
     # luhn.checksum on clean digits: is_valid() would re-clean and re-check the string.
     return luhn.checksum(digits) == 0
@@ -298,7 +304,7 @@ def _nanp_shaped(digits: str) -> bool:
 def _is_phone(candidate: str, regions: tuple[str, ...], text: str = "", start: int = 0, end: int = 0) -> bool:
     """Recall first: a phone-shaped number is a phone unless its context says price, date, year or version."""
     stripped = candidate.strip()
-    core = re.split(r"(?i)\s?(?:x|ext\.?|extension)\s?\d", stripped, maxsplit=1)[0]
+    core = _EXTENSION.split(stripped, maxsplit=1)[0]
     if _DATE.match(core) or _YEAR_RANGE.match(core) or _DATE_EDGE.search(core) or _DOTTED_VERSION.match(core):
         return False
     digits = _NON_DIGIT.sub("", core)
@@ -308,7 +314,11 @@ def _is_phone(candidate: str, regions: tuple[str, ...], text: str = "", start: i
     international = core.startswith(("+", "00"))
     # "+44 ..." is a phone whatever follows it; other numbers next to a currency
     # or a unit are amounts ("1 299 000 EUR", "45 000 points").
-    if text and not international and (_MONEY_BEFORE.search(before) or _UNIT_AFTER.match(text[end : end + 16])):
+    if (
+        text
+        and not international
+        and (_MONEY_BEFORE.search(before) or _UNIT_AFTER.match(text[end : end + 16]))
+    ):
         return False
     if text and _VERSION_BEFORE.search(before):
         return False
@@ -422,7 +432,9 @@ def redact(
                 _CARD,
                 text,
                 "[CARD]",
-                lambda m, t: _is_card(m.group()) and not (_loose_card(m.group()) and _after_id_word(t, m.start())),
+                lambda m, t: (
+                    _is_card(m.group()) and not (_loose_card(m.group()) and _after_id_word(t, m.start()))
+                ),
                 counts,
             )
         if any(r.count(".") >= 3 for r in runs):

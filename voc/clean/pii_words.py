@@ -137,16 +137,12 @@ _SOUTH_TYPES = (
     "Piazzale|Corso|Largo|Vicolo|Strada|Rotonda|Incrocio|Contrada|Borgo|Stretto|Canale|Lungomare|"
     "Lungotevere|Salita|Traversa|Rua|Travessa|Praça|Estrada|Passeig|Carrer|Plaça|Ruta"
 )
-_SOUTH_UNIT = (
-    r"(?:Piso|Puerta|Apt\.?|Apto\.?|Appartamento|Piano|Interno|Int\.|Scala|Esc\.|Bajo|Planta)\s*\d{1,4}[A-Za-z]?"
-)
+_SOUTH_UNIT = r"(?:Piso|Puerta|Apt\.?|Apto\.?|Appartamento|Piano|Interno|Int\.|Scala|Esc\.|Bajo|Planta)\s*\d{1,4}[A-Za-z]?"
 _SOUTH = (
     rf"(?:{_SOUTH_TYPES})\s+(?:(?:{_PARTICLE})\s+)*{_CAP}(?:\s+(?:(?:{_PARTICLE})\s+)*{_CAP}){{0,4}},?\s+"
     rf"(?:n\.?\s?º?\s?)?{_HOUSE}(?:,?\s+{_SOUTH_UNIT})?"
 )
-_FAMILIES = [
-    re.compile(rf"(?<![\w/]){p}") for p in (_EN_NUMBERED, _EN_UNIT_ONLY, _DE_SPLIT, _FR, _SOUTH)
-]
+_FAMILIES = [re.compile(rf"(?<![\w/]){p}") for p in (_EN_NUMBERED, _EN_UNIT_ONLY, _DE_SPLIT, _FR, _SOUTH)]
 _DE_RE = re.compile(rf"(?<![\w/]){_DE}")
 # What may follow a street: city, region, postcode; taken with the street so the
 # place does not stay behind. Tried one after another, each anchored at the end.
@@ -215,7 +211,9 @@ def find_addresses(text: str) -> list[tuple[int, int]]:
 # -- person names after a cue -----------------------------------------------------------
 
 _NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:[-'’][A-ZÀ-ÖØ-Þ]?[a-zà-öø-ÿ]+)*"
-_NAME_PARTICLE = r"(?:van der|van den|van de|van|von|de la|de los|del|della|de|di|da|du|le|la|dos|das|y|bin|al|el)"
+_NAME_PARTICLE = (
+    r"(?:van der|van den|van de|van|von|de la|de los|del|della|de|di|da|du|le|la|dos|das|y|bin|al|el)"
+)
 _FULL_NAME = rf"{_NAME_WORD}(?:\s+(?:{_NAME_PARTICLE}\s+)?{_NAME_WORD}){{0,3}}"
 _HONORIFIC = (
     r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Lady|Lord|Herr|Frau|Mme|Mlle|Monsieur|Madame|Sr|Sra|Srta|"
