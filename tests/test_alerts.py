@@ -128,6 +128,21 @@ def receiver():
     r.close()
 
 
+def test_a_steady_series_raises_no_alert_by_default_and_a_spike_does():
+    cfg = AlertsConfig()
+    steady = [entry(f"s{k}", "steady", volume=40, negative=40) for k in range(12)]
+    steady += [entry("dip", "falling", volume=10), entry("gone", "resolved", volume=0)]
+    assert evaluate_alerts(steady, cfg) == []  # standing complaint volume is the backlog's job
+    small = entry("small", "steady", volume=9, negative=9)
+    small = small.model_copy(update={"growth": 4.5, "growth_p": 0.0004})
+    assert [(a.theme_id, a.kind) for a in evaluate_alerts([small, *steady], cfg)] == [("small", "spike")]
+    weak = small.model_copy(update={"growth_p": 0.02})  # a jump this likely by chance is no spike
+    assert evaluate_alerts([weak], cfg) == []
+    # The standing-volume rule is still there for those who want it.
+    opt_in = AlertsConfig(negative_volume_threshold=30)
+    assert {a.kind for a in evaluate_alerts(steady, opt_in)} == {"negative_volume"}
+
+
 def test_rules_new_rising_negative_volume_mutes_and_dedup():
     cfg = AlertsConfig(enabled=True, negative_volume_threshold=10, min_volume=5)
     entries = [
@@ -167,7 +182,7 @@ def test_webhook_delivery_and_no_resend(mem_store, receiver):
     alerts = evaluate_alerts([entry()], cfg, already_sent=known_keys(mem_store))
     res = dispatch(mem_store, alerts, cfg)
     assert len(res.sent) == 2 and res.pending == []
-    assert next(b["text"].splitlines()[0] for b in receiver.bodies).startswith("New theme: label t1")
+    assert next(b["text"].splitlines()[0] for b in receiver.bodies).startswith("New problem: label t1")
     # Second run: the keys are known, nothing is raised or sent again.
     again = evaluate_alerts([entry()], cfg, already_sent=known_keys(mem_store))
     assert again == [] and dispatch(mem_store, again, cfg).sent == []
@@ -218,7 +233,7 @@ def test_email_to_loopback_smtp(mem_store):
         )
         res = dispatch(mem_store, evaluate_alerts([entry(negative=1)], cfg), cfg)
         assert res.sent == ["t1|new|2026-W46@email"]
-        assert "Subject: [voc] New theme: label t1" in smtp.messages[0]
+        assert "Subject: [voc] New problem: label t1" in smtp.messages[0]
     finally:
         smtp.close()
 

@@ -319,3 +319,37 @@ def test_an_append_only_week_drops_the_mentions_of_sentences_that_are_gone(mem_s
         mem_store.query("SELECT theme_ids FROM item_themes WHERE item_id = ?", [item])["theme_ids"].iloc[0]
     )
     assert len(ids) <= 1
+
+
+def test_a_file_of_only_greetings_and_sign_offs_has_no_theme_and_no_backlog(mem_store, cfg, tmp_path) -> None:
+    from voc.rank.periods import week_window
+    from voc.rank.stage import build_backlog
+
+    framing = ["Hi team,", "Good morning,", "Best regards,", "Thanks in advance,", "Sorry to bother you again.",
+               "Looking forward to your reply,", "Dear Support,", "Kind regards,", "I hope you can help.",
+               "To whom it may concern,"]  # fmt: skip
+    add_items(mem_store, [(f"b-{k}", [framing[k % 10], framing[(k + 3) % 10]]) for k in range(60)])
+    out = update_themes(mem_store, cfg, encode_fn=fake_encode, progress=False)
+    assert out["themes"] == 0 and out["skipped_mentions"] == 120
+    assert (mem_store.query("SELECT theme_id FROM mentions")["theme_id"] == "unassigned").all()
+    backlog = build_backlog(mem_store, cfg, tmp_path, window=week_window("2026-W10", 4))
+    assert backlog.entries == [] and backlog.values == []
+
+
+def test_a_theme_gets_the_names_of_its_complaints_and_its_praise(mem_store, cfg) -> None:
+    items = topic_items("a")
+    ids = add_items(mem_store, items)
+    # Mention labels: the refund topic's mentions are complaints, the staff topic's praise.
+    labels = ["negative" if key.startswith("a-refund") else "positive" for key, _ in items]
+    mem_store.write_frame(
+        "sentence_sentiment",
+        pd.DataFrame({"item_id": ids, "sent_idx": 0, "label": labels, "score": 0.0}),
+    )
+    update_themes(mem_store, cfg, encode_fn=fake_encode, progress=False)
+    reg = mem_store.query("SELECT * FROM themes WHERE status != 'retired'").set_index("theme_id")
+    refund = _majority(mem_store, "refund")
+    assert isinstance(reg.at[refund, "problem_label"], str) and reg.at[refund, "problem_label"]
+    assert reg.at[refund, "praise_label"] is None or pd.isna(reg.at[refund, "praise_label"])
+    staff = _majority(mem_store, "staff")
+    assert isinstance(reg.at[staff, "praise_label"], str) and reg.at[staff, "praise_label"]
+    assert reg["opinion_share"].between(0, 1).all()

@@ -170,3 +170,71 @@ def eval_exports(
     wide = Console(width=max(console.width, 200), highlight=False)
     wide.print(table)
     wide.print(summary_line(results))
+
+
+@eval_app.command("backlog-evidence")
+def eval_backlog_evidence(
+    data: Annotated[Path, typer.Option(help="shared data folder")] = Path("../shared/data"),
+    dataset: Annotated[
+        list[str] | None, typer.Option(help="amazon, hotels or uber (repeatable; default all)")
+    ] = None,
+    rows: Annotated[int, typer.Option(help="rows sampled per dataset (0: every row)")] = 0,
+    seed: Annotated[int, typer.Option(help="sampling seed")] = 0,
+    keep: Annotated[Path | None, typer.Option(help="keep each dataset's outputs here")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option(help="score an existing `voc analyze` output folder instead (one dataset)")
+    ] = None,
+) -> None:
+    """Star-rated review exports: share of backlog evidence with <= 3 stars (vs the base rate), top-10 labels."""
+    from voc.eval.evidence import evaluate_evidence, score_output
+
+    _setup_logging()
+    if out_dir is not None:
+        results = [score_output(out_dir.name, out_dir)]
+    else:
+        results = evaluate_evidence(data, dataset, rows=rows or None, seed=seed, work=keep)
+    wide = Console(width=max(console.width, 160), highlight=False)
+    for r in results:
+        prec = "–" if r.precision is None else f"{r.precision:.3f} ± {r.precision_se:.3f}"
+        wide.print(
+            f"[bold]{r.name}[/]: {r.items:,} items; evidence precision (top-10 examples with <= 3 stars) "
+            f"{prec} over {r.cited} cited items; base rate {r.base_rate:.3f} "
+            f"({(r.precision or 0) / r.base_rate if r.base_rate else 0:.2f}x); verbatims "
+            f"{'–' if r.verbatim_precision is None else f'{r.verbatim_precision:.3f}'}; target >= 0.75"
+        )
+        table = Table(title=f"{r.name}: top-10 backlog labels")
+        for col in ("#", "label", "items", "VADER", "voc score", "praise?", "boilerplate?"):
+            table.add_column(col)
+        for c in r.labels:
+            table.add_row(str(c.rank), c.label, str(c.items), f"{c.vader:+.2f}",
+                          "–" if c.model is None else f"{c.model:+.2f}", "PRAISE" if c.praise else "no",
+                          "BOILERPLATE" if c.boilerplate else "no")  # fmt: skip
+        wide.print(table)
+        wide.print(f"labels that are praise or boilerplate: {r.bad_labels or 'none'}")
+
+
+@eval_app.command("nhs-themes")
+def eval_nhs_themes(
+    data: Annotated[Path, typer.Option(help="shared data folder")] = Path("../shared/data"),
+    rows: Annotated[int, typer.Option(help="comments sampled (0: all)")] = 0,
+    seed: Annotated[int, typer.Option(help="sampling and k-means seed")] = 0,
+    keep: Annotated[Path | None, typer.Option(help="keep the store and outputs here")] = None,
+) -> None:
+    """NHS survey comments: primary themes vs the 50-topic framework (NMI, ARI), k-means told k beside it."""
+    from voc.eval.framework import evaluate_framework
+
+    _setup_logging()
+    res = evaluate_framework(data, seed=seed, work=keep, rows=rows or None)
+    console.print(
+        f"{res['comments']:,} comments; scored: {res['scored']:,} with exactly one topic "
+        f"({res['topics_scored']} topics; 'Labelling not possible' and 'Not assigned' left out); "
+        f"{res['multi_topic']:,} multi-topic comments scored as hits (their theme's majority topic is theirs)"
+    )
+    table = Table(title="themes vs the NHS topic framework")
+    for col in ("system", "NMI", "ARI", "clusters", "unassigned", "multi-topic hit", "s"):
+        table.add_column(col)
+    for s in res["systems"]:
+        hit = "–" if s["multi_topic_hit"] is None else f"{s['multi_topic_hit']:.3f}"
+        table.add_row(s["system"], f"{s['nmi']:.3f}", f"{s['ari']:.3f}", str(s["clusters"]),
+                      f"{s['unassigned_share']:.1%}", hit, f"{s['seconds']:.0f}")  # fmt: skip
+    console.print(table)

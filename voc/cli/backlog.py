@@ -98,7 +98,7 @@ def backlog_cmd(
     finally:
         store.close()
     table = Table(
-        title=f"backlog {backlog.period}: {len(backlog.entries)} themes, {len(backlog.alerts)} alerts"
+        title=f"backlog {backlog.period}: {len(backlog.entries)} problems, {len(backlog.alerts)} alerts"
     )
     for col in ("#", "theme", "status", "score", "items (neg.)", "stage", "owner", "why"):
         table.add_column(col, justify="right" if col in ("#", "score", "items (neg.)") else "left")

@@ -43,6 +43,7 @@ from voc.themes.discover import fit_themes
 from voc.themes.hierarchy import group_themes
 from voc.themes.labels import Parse, label_themes, substantive
 from voc.themes.overrides import apply_overrides
+from voc.themes.polar_labels import polar_labels
 from voc.themes.registry import (
     UNASSIGNED,
     assign_to_centroids,
@@ -230,7 +231,7 @@ def update_themes(
     needs_labels = do_fit or any(t not in labelled for t in set(theme_of.tolist()) - {UNASSIGNED})
     registry = _describe(registry, texts, emb, theme_of, cfg, relabel_all=False, use_spacy=do_fit and cfg.label_noun_chunks,
                          encode_fn=encode_fn if embedding_model_ref is not None and needs_labels else None, now=now,
-                         polarity=_polarity(store, mentions))  # fmt: skip
+                         polarity=_polarity(store, mentions), relabel_polar=do_fit)  # fmt: skip
     # Scores are recomputed against the final centroids so overrides and merges are reflected.
     cent = {r.theme_id: r.centroid for r in registry.itertuples() if r.centroid is not None}
     pos = {t: i for i, t in enumerate(cent)}
@@ -590,14 +591,17 @@ def _describe(
     encode_fn: Callable[[list[str]], np.ndarray] | None,
     now: datetime,
     polarity: np.ndarray | None = None,
+    relabel_polar: bool = False,
 ) -> pd.DataFrame:
     """Centroids, keywords, quotes, labels (only where missing) and groups of the themes with mentions.
 
     With `polarity` (each mention's sentiment label), a theme also gets the name
     of its complaints (`problem_label`, from its negative mentions: what the
     backlog calls it) and of its praise (`praise_label`), each chosen against
-    the other themes' complaints (praise), and the share of its mentions that
-    are verdicts without an aspect (`opinion_share`). Sizes, dates and share
+    the theme's other mentions (renamed on every fit, `relabel_polar`: what
+    customers complain about in an aspect moves on; the theme's own label and id
+    stay), and the share of its mentions that are verdicts without an aspect
+    (`opinion_share`). Sizes, dates and share
     negative are counted in the store when the tables are written
     (`_write_theme_tables`).
     """
@@ -627,8 +631,8 @@ def _describe(
         reg.at[t, "opinion_share"] = round(opinion_share(kinds[lab == i].tolist()), 4)
     if polarity is not None:
         for pol, col in (("negative", "problem"), ("positive", "praise")):
-            _polar_labels(reg, col, texts, emb, lab, np.asarray(polarity, dtype=object) == pol, index_of,
-                          cfg, relabel_all=relabel_all, use_spacy=use_spacy, parses=parses)  # fmt: skip
+            _polar_labels(reg, col, texts, lab, np.asarray(polarity, dtype=object) == pol, index_of, cfg,
+                          relabel_all=relabel_all or relabel_polar)  # fmt: skip
     # Hierarchy over the themes that have mentions.
     reg["group_id"] = None
     reg["group_label"] = None
@@ -652,27 +656,21 @@ def _polar_labels(
     reg: pd.DataFrame,
     col: str,
     texts: list[str],
-    emb: np.ndarray,
     lab: np.ndarray,
     chosen: np.ndarray,
     index_of: dict[str, int],
     cfg: Any,
     *,
     relabel_all: bool,
-    use_spacy: bool,
-    parses: dict[str, Parse],
 ) -> None:
-    """Name each theme's negative (or positive) mentions, against the other themes' (in place).
+    """Name each theme's negative (or positive) mentions against its other mentions (in place).
 
     Kept as fitted, like the theme's own label: a theme that has one is renamed only on a refit.
     """
     rows = np.flatnonzero(chosen & (lab >= 0))
-    counts = np.bincount(lab[rows], minlength=len(index_of)) if len(rows) else np.zeros(len(index_of), int)
-    sub_lab = np.where(counts[lab[rows]] >= MIN_POLAR_MENTIONS, lab[rows], -1) if len(rows) else lab[rows]
-    desc = {}
-    if len(rows):
-        desc = label_themes([texts[i] for i in rows], sub_lab, emb[rows], n_keywords=cfg.n_keywords,
-                            n_quotes=0, use_spacy=use_spacy, parses=parses)  # fmt: skip
+    rest = np.flatnonzero(~chosen & (lab >= 0))
+    desc = polar_labels([texts[i] for i in rows], lab[rows], [texts[i] for i in rest], lab[rest],
+                        n_keywords=cfg.n_keywords, min_mentions=MIN_POLAR_MENTIONS)  # fmt: skip
     for t, i in index_of.items():
         have = reg.at[t, f"{col}_label"]
         if not relabel_all and isinstance(have, str) and have.strip():
