@@ -173,13 +173,10 @@ def _extend_tail(text: str, end: int) -> int:
     return end
 
 
-# Every family above has one of these: a capitalised word next to a number, a
-# French street word, or a unit. One scan (~9 us a tweet) rules out ~90% of texts.
-_GATE = re.compile(
-    r"[A-ZÀ-Þ][\wÀ-ÿ'.-]*,?\s+\d|\d[A-Za-z]?,?\s+[A-ZÀ-Þ]"
-    rf"|\d,?\s+(?i:{_FR_TYPES})\b|\b(?:rue|chemin|boulevard|allée|impasse|quai)\s"
-    r"|\b(?:Flat|Studio|Apt|Apartment|Unit|Suite|Ste|Floor|Fl|Room|Rm)\b"
-)
+# Every family above has a house number next to a capitalised word or a French
+# street word ("42 Baker", "Hauptstraße 5", "Vezzali, 115", "24, rue"). One scan
+# whose first characters are digits or capitals rules out most texts with digits.
+_GATE = re.compile(rf"[A-ZÀ-Þ][\wÀ-ÿ'.-]*,?\s+\d|\d[A-Za-z]?,?\s+(?:[A-ZÀ-Þ]|(?i:{_FR_TYPES})\b)")
 
 
 def find_addresses(text: str) -> list[tuple[int, int]]:
@@ -221,17 +218,18 @@ _HONORIFIC = (
 )
 # Not "this is" / "I'm" / "I am": too common to gate on, and they introduce far
 # more adjectives than names ("I'm Happy").
+# Each cue starts with a word of `_CUE_WORDS`, so the regex is only tried where
+# such a word stands ("my name is" is matched from "name").
 _INTRO = (
-    r"(?i:my name is|my name's|name:|signed|spoke (?:to|with)|talked (?:to|with)|"
+    r"(?i:name is|name's|name:|signed|spoke (?:to|with)|talked (?:to|with)|"
     r"speaking (?:to|with)|chatted with|agent|rep|representative|advisor|adviser|manager|supervisor|"
-    r"driver|technician|courier|ask for|asked for|named|called|account holder|cardholder|customer)"
+    r"driver|technician|courier|ask for|asked for|named|called|holder|cardholder|customer)"
 )
 _SIGNOFF = r"(?i:regards|kind regards|best regards|best wishes|thanks|thank you|many thanks|cheers|sincerely|best|yours)"
-_NAME_CUE = re.compile(
-    rf"(?<![\w.])(?P<h>{_HONORIFIC}\s+{_FULL_NAME})"
-    rf"|(?<!\w){_INTRO}[:,]?\s+(?P<i>{_FULL_NAME})"
-    # "Hi, John Smith here": a self-introduction at the start of a sentence.
-    rf"|(?:^|[.!?]\s+|(?i:\b(?:hi|hello|hey|dear all))[,!]?\s+)(?P<b>{_FULL_NAME})\s+here\b"
+_NAME_AT_CUE = re.compile(rf"(?P<h>{_HONORIFIC}\s+{_FULL_NAME})|{_INTRO}[:,]?\s+(?P<i>{_FULL_NAME})")
+# "Hi, John Smith here": a self-introduction at the start of a sentence.
+_NAME_HERE = re.compile(
+    rf"(?:^|[.!?]\s+|(?i:\b(?:hi|hello|hey|dear all))[,!]?\s+)(?P<b>{_FULL_NAME})\s+here\b"
 )
 # Sign-offs are searched in the last characters only ("Regards,\nJohn Smith", "- Jo").
 _NAME_END = re.compile(
@@ -249,6 +247,7 @@ _CUE_WORDS_TEXT = """
 """
 _CUE_WORDS = _CUE_WORDS_TEXT.split()
 _CUE_TOKENS = frozenset(w + p for w in _CUE_WORDS for p in ("", ",", ".", ":", ";"))
+_HERE_TOKENS = frozenset(t for t in _CUE_TOKENS if t.startswith("here"))
 _SIGNOFF_HINT = re.compile(r"regards|thank|cheers|sincerely|best|yours|\n\s*[-—–]")
 
 # Capitalised words that follow a cue without being a name ("I'm Happy", "This is
@@ -274,9 +273,24 @@ _NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
 
 def _cue_matches(text: str):
     lower = text.lower()
-    if not _CUE_TOKENS.isdisjoint(lower.split()):
-        for m in _NAME_CUE.finditer(text):
-            yield m, next(g for g in ("h", "i", "b") if m.group(g) is not None)
+    words = set(lower.split())
+    if not _CUE_TOKENS.isdisjoint(words):
+        cues = _CUE_TOKENS.intersection(words)
+        # The cue regex is tried only where a cue word of this text stands
+        # (str.find, C speed), not at every position.
+        seen: set[int] = set()
+        for cue in {c.rstrip(",.:;") for c in cues}:
+            pos = lower.find(cue)
+            while pos >= 0:
+                if pos not in seen and (pos == 0 or not (lower[pos - 1].isalnum() or lower[pos - 1] == ".")):
+                    seen.add(pos)
+                    m = _NAME_AT_CUE.match(text, pos)
+                    if m is not None:
+                        yield m, "h" if m.group("h") is not None else "i"
+                pos = lower.find(cue, pos + 1)
+        if cues & _HERE_TOKENS:
+            for m in _NAME_HERE.finditer(text):
+                yield m, "b"
     if _SIGNOFF_HINT.search(lower, max(0, len(lower) - _TAIL_CHARS)):
         m = _NAME_END.search(text, max(0, len(text) - _TAIL_CHARS))
         if m is not None:
