@@ -31,8 +31,10 @@ from typing import Any, Protocol
 import pandas as pd
 
 from voc.alerts.rules import Alert
+from voc.alerts.safety import redact_alert, slack_text
 from voc.config.alerts import AlertsConfig, EmailConfig
 from voc.errors import ConfigError, DeliveryError
+from voc.safe import scrub_secrets, url_host
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +87,10 @@ class Channel(Protocol):
 
 
 class WebhookChannel:
-    """POST `{"text": ...}` to a Slack-compatible incoming webhook."""
+    """POST `{"text": ...}` to a Slack-compatible incoming webhook.
+
+    The URL is a secret (its path is the token): messages name its host only.
+    """
 
     name = "webhook"
 
@@ -93,17 +98,26 @@ class WebhookChannel:
         self.url = url
         self.timeout_s = timeout_s
 
+    def __repr__(self) -> str:
+        return f"WebhookChannel(host={url_host(self.url)!r})"
+
+    def _safe(self, text: object) -> str:
+        return scrub_secrets(text, [self.url])
+
     def send(self, alert: Alert, timeout_s: float | None = None) -> None:
         import httpx
 
+        host = url_host(self.url)
         timeout = self.timeout_s if timeout_s is None else min(self.timeout_s, timeout_s)
         try:
-            resp = httpx.post(self.url, json={"text": alert.text}, timeout=timeout)
+            resp = httpx.post(self.url, json={"text": slack_text(alert.text)}, timeout=timeout)
         except httpx.HTTPError as exc:
-            raise DeliveryError(f"webhook {self.url}: {type(exc).__name__}: {exc}", code="E601") from exc
+            raise DeliveryError(
+                f"webhook at {host}: {type(exc).__name__}: {self._safe(exc)}", code="E601"
+            ) from None
         if resp.status_code >= 300:
             error = DeliveryError(
-                f"webhook {self.url} answered {resp.status_code}: {resp.text[:200]}", code="E602"
+                f"webhook at {host} answered {resp.status_code}: {self._safe(resp.text[:200])}", code="E602"
             )
             error.status = resp.status_code  # type: ignore[attr-defined]  # read by is_permanent()
             raise error
@@ -134,9 +148,22 @@ class EmailChannel:
                     smtp.login(c.username, password)
                 smtp.send_message(msg)
         except (OSError, smtplib.SMTPException) as exc:
+            # The server's answer may echo what it was sent: never the password.
+            secrets = [password, *_b64_forms(c.username, password)]
             raise DeliveryError(
-                f"e-mail via {c.host}:{c.port}: {type(exc).__name__}: {exc}", code="E603"
-            ) from exc
+                f"e-mail via {c.host}:{c.port}: {type(exc).__name__}: {scrub_secrets(exc, secrets)}",
+                code="E603",
+            ) from None
+
+
+def _b64_forms(username: str | None, password: str) -> list[str]:
+    """The base64 forms SMTP AUTH PLAIN/LOGIN send a password in (a server may echo them)."""
+    import base64
+
+    if not password:
+        return []
+    forms = [password, f"\0{username or ''}\0{password}"]
+    return [base64.b64encode(f.encode()).decode() for f in forms]
 
 
 def channels_from_config(cfg: AlertsConfig) -> list[Channel]:
@@ -313,6 +340,8 @@ def dispatch(
     """Retry the outbox, then record and send new alerts on every channel, within `cfg.max_total_s`."""
     ensure_tables(store)
     deadline = Deadline(cfg.max_total_s, clock)
+    # Payloads are stored and sent: redact them again whatever the store holds.
+    alerts = [redact_alert(a) for a in alerts]
     chans = list(channels) if channels is not None else channels_from_config(cfg)
     by_name = {c.name: c for c in chans}
     result = DispatchResult()

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 
 from voc.clean import clean_records
+from voc.clean.quarantine import redact_quarantine
 from voc.config import SourceConfig, VocConfig
 from voc.errors import VocError
 from voc.ingest import make_connector
@@ -86,10 +87,12 @@ def ingest_source(
             task = bar.add_task(f"ingest {source.name}", total=None, note="")
             for chunk in chunks:
                 records, dropped = clean_records(chunk.records, config.clean, source.name)
+                # Rows the connector could not map carry the raw row: redact it like an item.
+                unmapped = redact_quarantine(chunk.quarantined, config.clean)
                 counts = store.commit_batch(
                     source.name,
                     records,
-                    [*chunk.quarantined, *dropped],
+                    [*unmapped, *dropped],
                     chunk.watermark,
                     read=chunk.read,
                     run_id=run.run_id,

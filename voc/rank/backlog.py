@@ -21,6 +21,7 @@ from voc.rank.periods import UNDATED as UNDATED_PERIOD
 from voc.rank.periods import Window, week_window
 from voc.rank.priority import rank_order, score_themes
 from voc.rank.trend import trend_table
+from voc.safe import safe_url
 
 VERBATIM_CHARS = 280
 
@@ -98,9 +99,11 @@ def route_owner(
 
 
 def _link(row: pd.Series, template: str | None) -> str | None:
+    # Only http(s) links back to records: a `javascript:` url column stays out
+    # of every backlog file and alert.
     url = row.get("url")
     if isinstance(url, str) and url:
-        return url
+        return safe_url(url)
     if template:
         ext = row.get("external_id")
         values = {
@@ -108,7 +111,7 @@ def _link(row: pd.Series, template: str | None) -> str | None:
             "external_id": ext if isinstance(ext, str) and ext else row["item_id"],
         }
         try:
-            return template.format(**values)
+            return safe_url(template.format(**values))
         except (KeyError, IndexError):
             return None
     return None

@@ -23,6 +23,7 @@ from voc.report.models import (
     Quote,
 )
 from voc.report.weeks import parse_week, week_starts
+from voc.safe import safe_url
 
 REQUIRED_ITEM_COLUMNS = ("id", "created_at", "text")
 UNASSIGNED = "unassigned"  # voc.themes.registry.UNASSIGNED: items no theme claimed
@@ -36,12 +37,6 @@ JOURNEY_ORDER = [
 ]  # fmt: skip
 
 
-def safe_url(url: Any) -> str | None:
-    """Keep only http(s) links: a `javascript:` URL in customer data must never become a link."""
-    if not isinstance(url, str):
-        return None
-    u = url.strip()
-    return u if u.lower().startswith(("http://", "https://")) else None
 
 
 def as_list(value: Any) -> list[str]:

@@ -7,15 +7,10 @@ backslash-escaped, and `@` mentions are defused so a quote cannot ping a channel
 
 from __future__ import annotations
 
-import re
-
 from voc.config.report import ReportConfig
 from voc.report import fmt
 from voc.report.models import Quote, ReportData, ThemeRow
-
-# Only what can format or link inside a line; parentheses, '+' or '#' mid-line are plain text,
-# and escaping them would show stray backslashes in Slack, which has no backslash escapes.
-_MD_SPECIAL = re.compile(r"([\\`*\[\]|~]|(?<!\w)_|_(?!\w))")
+from voc.safe import markdown_link, markdown_text
 
 
 def inert(text: str) -> str:
@@ -24,25 +19,14 @@ def inert(text: str) -> str:
 
 
 def md_escape(text: str) -> str:
-    """Make untrusted text inert in Markdown and Slack mrkdwn."""
-    t = " ".join(str(text).split())
-    t = t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    t = _MD_SPECIAL.sub(r"\\\1", t)
-    return t.replace("@", "@\u200b")  # zero-width space: '@here' in a quote stays text
+    """Make untrusted text inert in Markdown and Slack mrkdwn (see `voc.safe.markdown_text`)."""
+    return markdown_text(text)
 
 
 def _link(url: str | None) -> str:
     """An http(s) link with characters that would end the Markdown link percent-encoded."""
-    if not url or not url.lower().startswith(("http://", "https://")):
-        return ""
-    safe = (
-        url.replace("(", "%28")
-        .replace(")", "%29")
-        .replace(" ", "%20")
-        .replace("<", "%3C")
-        .replace(">", "%3E")
-    )
-    return f" ([open]({safe}))"
+    link = markdown_link(url)
+    return f" ({link})" if link else ""
 
 
 def _quote(q: Quote | None) -> str:
