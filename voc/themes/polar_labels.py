@@ -20,19 +20,15 @@ comfortable". Praise is named the same way against the complaints.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numpy as np
 
-from voc.themes.labels import ThemeText, _stop_words, class_tfidf, clean_for_terms
+from voc.themes.labels import ThemeText, _stop_words, class_tfidf, clean_for_terms, spell_negations
 
 NEGATORS = frozenset({"not", "no", "never", "nothing", "nobody", "none", "cannot", "cant", "dont", "didnt",
                       "doesnt", "wont", "isnt", "wasnt", "arent", "werent", "couldnt", "wouldnt", "without"})  # fmt: skip
 _TOKEN = r"(?u)\b[a-zA-Z][a-zA-Z]+\b"
-_NT = re.compile(r"(?i)\b(\w+)n't\b|\bn't\b")
-_IRREGULAR_NOT = {"can't": "can not", "won't": "will not", "shan't": "shall not", "ain't": "is not"}
-_IRREGULAR = re.compile(r"(?i)\b(?:can't|won't|shan't|ain't)\b")
 _PRIOR = (
     0.5  # pseudo-count for the log-odds: a phrase never said in the other mentions is not infinitely telling
 )
@@ -41,10 +37,7 @@ _MIN_COVER = 0.01  # a name must be said by at least this share of the complaint
 
 def _normalise(text: str) -> str:
     """Lower-case text for counting, with "n't" spelled "not" so negation survives tokenising."""
-    t = clean_for_terms(text).replace("’", "'").replace("‘", "'")
-    t = _IRREGULAR.sub(lambda m: _IRREGULAR_NOT[m.group(0).lower()], t)
-    t = _NT.sub(lambda m: f"{m.group(1) or ''} not", t)
-    return t.lower().replace("'", "")
+    return spell_negations(clean_for_terms(text)).lower().replace("'", "")
 
 
 def _good(phrase: str, stop: frozenset[str]) -> bool:

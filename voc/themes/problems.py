@@ -31,6 +31,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,7 @@ import pandas as pd
 from voc.themes.boilerplate import mention_kinds, opinion_share
 from voc.themes.cache import cached_embeddings
 from voc.themes.discover import fit_themes
+from voc.themes.labels import label_themes
 from voc.themes.polar_labels import polar_labels
 from voc.themes.registry import (
     UNASSIGNED,
@@ -167,6 +169,7 @@ def describe_problems(
     *,
     rename: dict[str, str] | None = None,
     aspect_texts: pd.DataFrame | None = None,
+    encode_fn: Callable[[list[str]], np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Name, keywords, aspect theme, centroid and opinion share of every problem with mentions (pure).
 
@@ -194,8 +197,17 @@ def describe_problems(
             got = by_theme.get(aspect[p], [])
             other_texts += got
             other_lab += [i] * len(got)
-    names = polar_labels(texts, lab, other_texts, np.asarray(other_lab, dtype=int),
-                         n_keywords=config.themes.n_keywords, min_mentions=2)  # fmt: skip
+    names = label_themes(texts, lab, emb, n_keywords=config.themes.n_keywords, n_quotes=0,
+                         use_spacy=config.themes.label_noun_chunks, encode_fn=encode_fn, negations=True)  # fmt: skip
+    # A complaint's name must not read as a compliment ("Room clean" for rooms that were not): then the
+    # phrase that sets the complaints apart from the aspect's other mentions names it instead.
+    praise_like = [i for i, d in names.items() if reads_as_praise(d.label)]
+    if praise_like:
+        contrast = polar_labels(texts, lab, other_texts, np.asarray(other_lab, dtype=int),
+                                n_keywords=config.themes.n_keywords, min_mentions=2)  # fmt: skip
+        for i in praise_like:
+            if i in contrast and not reads_as_praise(contrast[i].label):
+                names[i] = contrast[i]
     kinds = mention_kinds(texts)
     rename = rename or {}
     for p, i in idx.items():
@@ -238,6 +250,30 @@ def _aspect_texts(store: Any) -> pd.DataFrame:
     )
 
 
+def reads_as_praise(label: str) -> bool:
+    """True when a name reads as a compliment: a word VADER's lexicon rates positive used as a verdict
+    (an adjective, adverb or verb: "Room clean", "Love the product"), not in a thing's name ("Support
+    agent", "Help center"), and the whole name positive (compound >= 0.3)."""
+    vader = _vader()
+    if vader.polarity_scores(label)["compound"] < 0.3:
+        return False
+    from voc.themes.labels import _chunker
+
+    nlp = _chunker()
+    if nlp is None:
+        return True
+    return any(
+        t.pos_ in ("ADJ", "ADV", "VERB") and vader.lexicon.get(t.lower_, 0.0) > 0 for t in nlp(label)
+    )
+
+
+@lru_cache(maxsize=1)
+def _vader() -> Any:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
 def _usable(frame: pd.DataFrame, texts: list[str]) -> np.ndarray:
     lang = frame["language"].astype(object).where(frame["language"].notna(), None).tolist()
     english = np.array([lg is None or str(lg).lower().startswith("en") for lg in lang], dtype=bool)
@@ -266,7 +302,8 @@ def update_problems(
                                             groups=frame["item_id"].to_numpy(dtype=object), times=times)  # fmt: skip
         registry = describe_problems(registry, texts, emb, problem_of,
                                      frame["theme_id"].fillna(UNASSIGNED).to_numpy(dtype=object), config,
-                                     rename=config.themes.overrides.rename, aspect_texts=_aspect_texts(store))  # fmt: skip
+                                     rename=config.themes.overrides.rename, aspect_texts=_aspect_texts(store),
+                                     encode_fn=encode_fn)  # fmt: skip
     else:
         problem_of = np.full(len(frame), UNASSIGNED, dtype=object)
         live = registry[(registry["status"] != "retired") & registry["centroid"].notna()]
