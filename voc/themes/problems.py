@@ -289,6 +289,11 @@ def update_problems(
 ) -> dict[str, Any]:
     """Find (refit) or extend (new complaints only) the problems and write both tables."""
     t0 = time.perf_counter()
+    if not all(store.table_exists(t) for t in ("sentences", "sentence_sentiment", "mentions")):
+        # No mention sentiment (the stage has not run): no complaints to find problems in; the
+        # backlog then ranks the themes' complaints as before.
+        log.info("problems: no sentence sentiment in the store; skipped")
+        return {"mode": "skipped", "complaints": 0, "assigned": 0, "problems": 0, "seconds": 0.0}
     registry = load_registry(store)
     fit = refit or not len(registry) or not store.table_exists(MENTIONS)
     frame = load_complaints(store, only_new=not fit)
