@@ -263,6 +263,7 @@ def build_entries(
     *,
     kind: str = "problem",
     spans: dict[tuple[str, int], tuple[int, int]] | None = None,
+    aspect_items: pd.DataFrame | None = None,
 ) -> list[BacklogEntry]:
     """Rank the themes' complaints (`kind` "problem") or praise ("value") over `window`.
 
@@ -271,7 +272,10 @@ def build_entries(
     - `themes`: theme_id, label, group_label, and when known problem_label, praise_label,
       label_source, opinion_share;
     - `mapping`: theme_id, journey_stage, pillar (or None);
-    - `spans`: (item_id, sent_idx) -> the mention's character range in its item, to mark it in verbatims.
+    - `spans`: (item_id, sent_idx) -> the mention's character range in its item, to mark it in verbatims;
+    - `aspect_items` (item_id, period, aspect_id for each entry's theme_id in column theme_id): when
+      the entries are problems, the items of their aspect theme, so `share_negative` is the share of
+      the aspect's items that raise the problem (else the share of the theme's own items).
 
     A problem is built from the items with a negative mention of the theme and
     counted, trended and ranked on them; praise never becomes one. A theme that
@@ -300,6 +304,9 @@ def build_entries(
         ti = ti[(ti["period"] <= last) | (ti["period"] == UNDATED_PERIOD)]
         item_periods = item_periods[item_periods["period"] <= last]
     theme_size = ti[ti["period"].isin(ranked)].groupby("theme_id").size()
+    if aspect_items is not None and len(aspect_items):
+        a = aspect_items[aspect_items["period"].isin(ranked)]
+        theme_size = a.groupby("theme_id")["item_id"].nunique()
     # Without any sentiment (the stage has not run) every item could be a complaint, as in period_metrics.
     unknown = ~ti["known_sentiment"].astype(bool) if kind == "problem" else False
     ti = ti[ti[polar].astype(bool) | unknown]
@@ -342,7 +349,7 @@ def build_entries(
     table["volume"] = table["volume"].fillna(0).astype(int)
     # The share of the theme's items in the window that carry its complaint (praise).
     sizes = theme_size.reindex(table.index).fillna(0)
-    table["share_negative"] = (table["volume"] / sizes.where(sizes > 0)).astype(float)
+    table["share_negative"] = (table["volume"] / sizes.where(sizes > 0)).astype(float).clip(upper=1.0)
     if kind == "value":
         table["negative_volume"] = 0
     keep = (table["volume"] >= cfg.min_volume) | (table["status"] == "resolved")

@@ -129,6 +129,15 @@ def load_inputs(store: Any, granularity: str) -> RankInputs:
     return out
 
 
+def _aspect_items(inp: RankInputs) -> pd.DataFrame | None:
+    """(theme_id = problem id, item_id, period): the items of each problem's aspect theme."""
+    if inp.problems is None:
+        return None
+    link = inp.problems[["theme_id", "aspect_id"]].dropna()
+    a = inp.ti[["theme_id", "item_id", "period"]].rename(columns={"theme_id": "aspect_id"})
+    return link.merge(a, on="aspect_id", how="inner")[["theme_id", "item_id", "period"]]
+
+
 def default_period(periods: pd.Series, granularity: str, now: datetime | None = None) -> str | None:
     """The latest period with data, unless that is the still-running one: then the one before it."""
     if granularity == "all":
@@ -222,7 +231,7 @@ def build_backlog(
     if window is not None:
         if inp.problem_ti is not None and inp.problems is not None:
             entries = build_entries(inp.problem_ti, inp.item_periods, inp.problems, inp.problem_mapping, window,
-                                    cfg, spans=inp.spans)  # fmt: skip
+                                    cfg, spans=inp.spans, aspect_items=_aspect_items(inp))  # fmt: skip
         else:
             entries = build_entries(
                 inp.ti, inp.item_periods, inp.themes, inp.mapping, window, cfg, spans=inp.spans

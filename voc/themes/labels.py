@@ -278,7 +278,9 @@ def label_themes(
     if not themes:
         return {}
     stop = _stop_words()
-    clean = [(spell_negations(clean_for_terms(t)) if negations else clean_for_terms(t)).lower() for t in texts]
+    clean = [
+        (spell_negations(clean_for_terms(t)) if negations else clean_for_terms(t)).lower() for t in texts
+    ]
     idx_of = {t: np.flatnonzero(labels == t) for t in themes}
     # Cap the documents per theme (closest to the centroid) so labelling stays fast on big fits.
     docs_by_theme: dict[int, list[int]] = {}
@@ -350,7 +352,11 @@ def label_themes(
                 bonus = 1.0 + min(nc.get(phrase, 0) / n, 0.5) * 3
                 words = phrase.split()
                 lead_ok = negations and words[0] in NEGATORS
-                if (words[0] in bad_edge and not lead_ok) or words[-1] in bad_edge or any("'" in w for w in words):
+                if (
+                    (words[0] in bad_edge and not lead_ok)
+                    or words[-1] in bad_edge
+                    or any("'" in w for w in words)
+                ):
                     bonus *= 0.3
                 cand.append(phrase)
                 scores.append((v / maxv) * np.sqrt(cover) * wc * bonus)

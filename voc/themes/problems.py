@@ -262,9 +262,7 @@ def reads_as_praise(label: str) -> bool:
     nlp = _chunker()
     if nlp is None:
         return True
-    return any(
-        t.pos_ in ("ADJ", "ADV", "VERB") and vader.lexicon.get(t.lower_, 0.0) > 0 for t in nlp(label)
-    )
+    return any(t.pos_ in ("ADJ", "ADV", "VERB") and vader.lexicon.get(t.lower_, 0.0) > 0 for t in nlp(label))
 
 
 @lru_cache(maxsize=1)
@@ -275,9 +273,11 @@ def _vader() -> Any:
 
 
 def _usable(frame: pd.DataFrame, texts: list[str]) -> np.ndarray:
+    """Complaints that say what is wrong: English, and neither framing nor a bare verdict ("Ugh.",
+    "Not happy."), which would only gather into a problem that names nothing to fix."""
     lang = frame["language"].astype(object).where(frame["language"].notna(), None).tolist()
     english = np.array([lg is None or str(lg).lower().startswith("en") for lg in lang], dtype=bool)
-    return (mention_kinds(texts) != "boilerplate") & english
+    return (mention_kinds(texts) == "content") & english
 
 
 def update_problems(

@@ -44,7 +44,7 @@ from voc.themes.hierarchy import group_themes
 from voc.themes.labels import Parse, label_themes, substantive
 from voc.themes.overrides import apply_overrides
 from voc.themes.polar_labels import polar_labels
-from voc.themes.problems import update_problems
+from voc.themes.problems import reads_as_praise, update_problems
 from voc.themes.registry import (
     UNASSIGNED,
     assign_to_centroids,
@@ -638,8 +638,8 @@ def _describe(
         reg.at[t, "opinion_share"] = round(opinion_share(kinds[lab == i].tolist()), 4)
     if polarity is not None:
         for pol, col in (("negative", "problem"), ("positive", "praise")):
-            _polar_labels(reg, col, texts, lab, np.asarray(polarity, dtype=object) == pol, index_of, cfg,
-                          relabel_all=relabel_all or relabel_polar)  # fmt: skip
+            _polar_labels(reg, col, texts, emb, lab, np.asarray(polarity, dtype=object) == pol, index_of, cfg,
+                          relabel_all=relabel_all or relabel_polar, use_spacy=use_spacy, parses=parses)  # fmt: skip
     # Hierarchy over the themes that have mentions.
     reg["group_id"] = None
     reg["group_label"] = None
@@ -663,21 +663,37 @@ def _polar_labels(
     reg: pd.DataFrame,
     col: str,
     texts: list[str],
+    emb: np.ndarray,
     lab: np.ndarray,
     chosen: np.ndarray,
     index_of: dict[str, int],
     cfg: Any,
     *,
     relabel_all: bool,
+    use_spacy: bool,
+    parses: dict[str, Parse],
 ) -> None:
-    """Name each theme's negative (or positive) mentions against its other mentions (in place).
+    """Name each theme's negative (`col` "problem") or positive ("praise") mentions (in place).
 
-    Kept as fitted, like the theme's own label: a theme that has one is renamed only on a refit.
+    Named like themes, against the other themes' complaints (praise), with negations kept for
+    complaints; a complaint name that would read as praise takes the name that sets the complaints
+    apart from the theme's other mentions instead. Kept as fitted unless `relabel_all`.
     """
     rows = np.flatnonzero(chosen & (lab >= 0))
-    rest = np.flatnonzero(~chosen & (lab >= 0))
-    desc = polar_labels([texts[i] for i in rows], lab[rows], [texts[i] for i in rest], lab[rest],
-                        n_keywords=cfg.n_keywords, min_mentions=MIN_POLAR_MENTIONS)  # fmt: skip
+    counts = np.bincount(lab[rows], minlength=len(index_of)) if len(rows) else np.zeros(len(index_of), int)
+    sub = np.where(counts[lab[rows]] >= MIN_POLAR_MENTIONS, lab[rows], -1) if len(rows) else lab[rows]
+    problems = col == "problem"
+    desc = {}
+    if len(rows):
+        desc = label_themes([texts[i] for i in rows], sub, emb[rows], n_keywords=cfg.n_keywords, n_quotes=0,
+                            use_spacy=use_spacy, parses=parses, negations=problems)  # fmt: skip
+    if problems and any(reads_as_praise(d.label) for d in desc.values()):
+        rest = np.flatnonzero(~chosen & (lab >= 0))
+        contrast = polar_labels([texts[i] for i in rows], sub, [texts[i] for i in rest], lab[rest],
+                                n_keywords=cfg.n_keywords, min_mentions=MIN_POLAR_MENTIONS)  # fmt: skip
+        for i, d in list(desc.items()):
+            if reads_as_praise(d.label) and i in contrast and not reads_as_praise(contrast[i].label):
+                desc[i] = contrast[i]
     for t, i in index_of.items():
         have = reg.at[t, f"{col}_label"]
         if not relabel_all and isinstance(have, str) and have.strip():
