@@ -133,8 +133,31 @@ def _content_words(text: str) -> list[str]:
     return [w for w in words if w not in stop]
 
 
-def mention_kind(text: str, min_words: int = 2) -> str:
-    """'boilerplate', 'opinion' or 'content' (see the module docstring)."""
+# A whole survey answer that says there is nothing to add ("Nothing.", "No complaints", "All good",
+# "Thank you"): in a ticket it would be framing, but as the answer to "what could we do better?" it is
+# the respondent's verdict, and the survey's own topic frameworks file it as satisfaction.
+_SURVEY_VERDICT = re.compile(
+    r"^\W*(?:just |honestly |really )?(?:no(?:thing|ne|pe)?|nil|n/?a|not really|nothing (?:really|at all|else|"
+    r"more|to add|to say|to improve|comes to mind|(?:could|can|would|should)(?: have)?(?: be(?:en)?)? "
+    r"(?:better|improved|done better))|no(?:thing)? (?:complaints?|problems?|issues?)(?: at all)?|"
+    r"all (?:good|fine|ok|okay|great|excellent)|everything(?: was)?(?: (?:good|fine|great|perfect|ok|okay|"
+    r"excellent|spot on))?|(?:many |big )?thanks?(?: you)?[^.!?]{0,40}|keep (?:it )?up the good work)"
+    r"(?:[\s.!,]+(?:thank(?:s| you)[^.!?]{0,30}|really|at all))*\W*$",
+    re.I,
+)
+
+
+def mention_kind(text: str, min_words: int = 2, *, survey: bool = False) -> str:
+    """'boilerplate', 'opinion' or 'content' (see the module docstring).
+
+    With `survey` (the mention is a survey answer), a whole answer that says there is nothing to
+    add or only thanks is an `opinion`, not framing (see `_SURVEY_VERDICT`).
+    """
+    if survey and _SURVEY_VERDICT.match(text or ""):
+        return "opinion"
+    if survey:
+        # Survey answers are terse: one word of content ("Parking.", "The food.") names a topic.
+        min_words = 1
     words = _content_words(text)
     if len(words) < min_words:
         # "Great app!" has one content word after the stop words; "Thanks!" none.
@@ -144,12 +167,19 @@ def mention_kind(text: str, min_words: int = 2) -> str:
     return "content"
 
 
-def mention_kinds(texts: Iterable[str]) -> np.ndarray:
-    """`mention_kind` of each text, as an object array; each distinct text is judged once."""
+def mention_kinds(texts: Iterable[str], survey: Sequence[bool] | np.ndarray | None = None) -> np.ndarray:
+    """`mention_kind` of each text (with `survey`: whether each is a survey answer), as an object
+    array; each distinct (text, survey) pair is judged once."""
     texts = list(texts)
-    seen: dict[str, str] = {}
-    return np.array([seen.setdefault(t, mention_kind(t)) if t not in seen else seen[t] for t in texts],
-                    dtype=object)  # fmt: skip
+    flags = [False] * len(texts) if survey is None else [bool(f) for f in survey]
+    seen: dict[tuple[str, bool], str] = {}
+    out = []
+    for t, f in zip(texts, flags, strict=True):
+        key = (t, f)
+        if key not in seen:
+            seen[key] = mention_kind(t, survey=f)
+        out.append(seen[key])
+    return np.array(out, dtype=object)
 
 
 def opinion_share(kinds: Sequence[str]) -> float:

@@ -41,7 +41,7 @@ from voc.themes.boilerplate import mention_kinds, opinion_share
 from voc.themes.cache import cached_embeddings
 from voc.themes.discover import fit_themes
 from voc.themes.hierarchy import group_themes
-from voc.themes.labels import Parse, label_themes, substantive
+from voc.themes.labels import Parse, label_themes
 from voc.themes.overrides import apply_overrides
 from voc.themes.polar_labels import polar_labels
 from voc.themes.problems import reads_as_praise, update_problems
@@ -74,7 +74,7 @@ def _now() -> datetime:
 # -- reading -----------------------------------------------------------------
 # A sentence is a mention when it has text; one definition for the full and the append-only reads.
 _IS_MENTION = "s.text IS NOT NULL AND length(trim(s.text)) > 0"
-_MENTION_COLUMNS = "s.item_id, s.sent_idx, s.text, i.created_at, i.language"
+_MENTION_COLUMNS = "s.item_id, s.sent_idx, s.text, i.created_at, i.language, i.kind"
 _MENTION_ORDER = "ORDER BY i.created_at, s.item_id, s.sent_idx"
 
 
@@ -275,7 +275,8 @@ def _configured_encoder(config: VocConfig, progress: bool) -> Callable[[list[str
 def _usable(mentions: pd.DataFrame, texts: list[str]) -> np.ndarray:
     """Only English mentions with some content are themed (the encoder and the labels are English)."""
     lang = mentions["language"].astype(object).where(mentions["language"].notna(), None).tolist()
-    return substantive(texts) & np.array(
+    survey = (mentions["kind"] == "survey").to_numpy() if "kind" in mentions.columns else None
+    return (mention_kinds(texts, survey) != "boilerplate") & np.array(
         [lg is None or str(lg).lower().startswith("en") for lg in lang], dtype=bool
     )
 
