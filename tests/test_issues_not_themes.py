@@ -165,3 +165,18 @@ def test_a_positive_review_with_one_complaint_is_evidence_for_the_problem() -> N
         ti, ip, themes, None, "all", RankingConfig(period="all"), kind="value", spans=spans
     )
     assert {x.theme_id for x in values} == {"T1", "T2"}  # the praise, never an issue
+
+
+def test_verdict_themes_merge_into_one_per_tone_and_aspects_stay() -> None:
+    from voc.themes.verdicts import apply_merges, verdict_merges
+
+    theme_of = np.array(["T1"] * 5 + ["T2"] * 3 + ["T3"] * 4 + ["T4"] * 4 + ["unassigned"], dtype=object)
+    kinds = ["opinion"] * 5 + ["opinion"] * 3 + ["content"] * 4 + ["opinion"] * 4 + ["boilerplate"]
+    pol = ["positive"] * 8 + ["negative"] * 4 + ["negative"] * 4 + [None]
+    groups = verdict_merges(theme_of, kinds, pol, threshold=0.5)
+    assert groups == [["T1", "T2"]]  # T4 is the only negative verdict theme; T3 is an aspect
+    reg = pd.DataFrame({"theme_id": ["T1", "T2", "T3", "T4"], "status": "active", "merged_into": None,
+                        "is_new": False})  # fmt: skip
+    merged, reg2 = apply_merges(theme_of, reg, groups)
+    assert (merged[:8] == "T1").all() and reg2.set_index("theme_id").at["T2", "merged_into"] == "T1"
+    assert reg2.set_index("theme_id").at["T2", "status"] == "retired"

@@ -16,7 +16,9 @@ How comments are counted:
   theme (read off the single-topic comments) is one of its topics.
 
 The baseline is k-means on the same encoder's vectors of the whole comments,
-told the true number of topics in the scored set (voc is never told it).
+told the true number of topics in the scored set (voc is never told it). Both
+run in float32 (`voc.eval.themes.EVAL_PRECISION`), so the figures do not
+depend on whether the CPU has bfloat16.
 """
 
 from __future__ import annotations
@@ -71,7 +73,9 @@ def evaluate_framework(
     from sklearn.cluster import KMeans
     from sklearn.metrics import adjusted_rand_score
 
+    from voc.config import default_config
     from voc.eval.metrics import nmi
+    from voc.eval.themes import EVAL_PRECISION
     from voc.nlp.encoder import encode
     from voc.pipeline.analyze import AnalyzeOptions, analyze_file
     from voc.schema import Kind
@@ -92,7 +96,9 @@ def evaluate_framework(
         )
         t0 = time.perf_counter()
         opts = AnalyzeOptions(id_col="id", text_col="comment", undated=True, kind=Kind.survey)
-        analyze_file(src, folder / "out", opts, store_path=folder / "voc.duckdb", progress=False)
+        cfg = default_config()
+        cfg.encoder = cfg.encoder.model_copy(update={"precision": EVAL_PRECISION})
+        analyze_file(src, folder / "out", opts, config=cfg, store_path=folder / "voc.duckdb", progress=False)
         voc_s = time.perf_counter() - t0
         with DuckDBStore(folder / "voc.duckdb", read_only=True) as store:
             it = store.query(
@@ -113,7 +119,7 @@ def evaluate_framework(
 
     t0 = time.perf_counter()
     texts = df["FFT answer"].astype(str).tolist()
-    emb = encode(texts, show_progress=False)
+    emb = encode(texts, show_progress=False, precision=EVAL_PRECISION)
     km = KMeans(n_clusters=k_true, n_init=10, random_state=seed).fit_predict(emb)
     km_s = time.perf_counter() - t0
 

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from voc.clean.language import may_be_english
 from voc.themes.boilerplate import mention_kinds, opinion_share
 from voc.themes.cache import cached_embeddings
 from voc.themes.discover import fit_themes
@@ -276,7 +277,7 @@ def _usable(frame: pd.DataFrame, texts: list[str]) -> np.ndarray:
     """Complaints that say what is wrong: English, and neither framing nor a bare verdict ("Ugh.",
     "Not happy."), which would only gather into a problem that names nothing to fix."""
     lang = frame["language"].astype(object).where(frame["language"].notna(), None).tolist()
-    english = np.array([lg is None or str(lg).lower().startswith("en") for lg in lang], dtype=bool)
+    english = np.array([may_be_english(lg) for lg in lang], dtype=bool)
     return (mention_kinds(texts) == "content") & english
 
 

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from voc.clean.language import may_be_english
 from voc.config import VocConfig
 from voc.themes.boilerplate import mention_kinds, opinion_share
 from voc.themes.cache import cached_embeddings
@@ -54,6 +55,7 @@ from voc.themes.registry import (
     new_ids,
     normalise,
 )
+from voc.themes.verdicts import apply_merges, verdict_merges
 
 log = logging.getLogger(__name__)
 
@@ -225,6 +227,9 @@ def update_themes(
 
     ov = apply_overrides(theme_of, emb, registry, cfg.overrides, seed=cfg.seed)
     theme_of, registry = ov.theme_of, ov.registry
+    polarity = _polarity(store, mentions)
+    if do_fit and cfg.verdict_share < 1:
+        theme_of, registry = _merge_verdicts(theme_of, registry, mentions, texts, polarity, cfg.verdict_share)
     neg = _negativity(store, mentions)
     # Label candidates are embedded (KeyBERT-style) only when some theme needs a new label:
     # an incremental week would otherwise load the encoder just to recompute labels it keeps.
@@ -232,7 +237,7 @@ def update_themes(
     needs_labels = do_fit or any(t not in labelled for t in set(theme_of.tolist()) - {UNASSIGNED})
     registry = _describe(registry, texts, emb, theme_of, cfg, relabel_all=False, use_spacy=do_fit and cfg.label_noun_chunks,
                          encode_fn=encode_fn if embedding_model_ref is not None and needs_labels else None, now=now,
-                         polarity=_polarity(store, mentions), relabel_polar=do_fit)  # fmt: skip
+                         polarity=polarity, relabel_polar=do_fit)  # fmt: skip
     # Scores are recomputed against the final centroids so overrides and merges are reflected.
     cent = {r.theme_id: r.centroid for r in registry.itertuples() if r.centroid is not None}
     pos = {t: i for i, t in enumerate(cent)}
@@ -262,6 +267,32 @@ def update_themes(
     return out
 
 
+def _merge_verdicts(
+    theme_of: np.ndarray,
+    registry: pd.DataFrame,
+    mentions: pd.DataFrame,
+    texts: list[str],
+    polarity: np.ndarray,
+    share: float,
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Merge the themes made mostly of verdicts without an aspect, one per tone (`voc.themes.verdicts`).
+
+    A theme the user pinned or named is left as it is.
+    """
+    survey = (mentions["kind"] == "survey").to_numpy() if "kind" in mentions.columns else None
+    kept = set(registry.loc[registry["pinned"].fillna(False).astype(bool), "theme_id"])
+    kept |= set(registry.loc[registry["label_source"] == "user", "theme_id"])
+    groups = [
+        [t for t in g if t not in kept]
+        for g in verdict_merges(theme_of, mention_kinds(texts, survey), polarity, share)
+    ]
+    groups = [g for g in groups if len(g) > 1]
+    if groups:
+        log.info("themes: merged %d verdict themes into %d (one per tone): %s",
+                 sum(len(g) for g in groups), len(groups), "; ".join(",".join(g) for g in groups))  # fmt: skip
+    return apply_merges(theme_of, registry, groups)
+
+
 def _configured_encoder(config: VocConfig, progress: bool) -> Callable[[list[str]], np.ndarray]:
     from voc.nlp.encoder import encode
 
@@ -277,7 +308,7 @@ def _usable(mentions: pd.DataFrame, texts: list[str]) -> np.ndarray:
     lang = mentions["language"].astype(object).where(mentions["language"].notna(), None).tolist()
     survey = (mentions["kind"] == "survey").to_numpy() if "kind" in mentions.columns else None
     return (mention_kinds(texts, survey) != "boilerplate") & np.array(
-        [lg is None or str(lg).lower().startswith("en") for lg in lang], dtype=bool
+        [may_be_english(lg) for lg in lang], dtype=bool
     )
 
 
