@@ -39,4 +39,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) out data/demo data/*.duckdb
+	rm -rf $(VENV) out data/demo data/*.duckdb data/*.duckdb.status.json

@@ -5,8 +5,12 @@ one entry per step. Steps that failed are listed with their error; the
 flow's final state says which kind of ending it was:
 
 - every step ok            -> Completed
-- some ok, some failed     -> Completed named "Partial", message lists the failures
+- some ok, some failed     -> Failed named "Partial", message lists the failures
 - nothing ok               -> Failed
+
+A partial failure is a failure to Prefect, as it is to the CLI (exit code 1):
+a work pool, an automation or `voc flow run` must not read it as success.
+The state's name still tells it apart from a run where nothing worked.
 """
 
 from __future__ import annotations
@@ -137,7 +141,7 @@ def step_outcome(name: str, state: State) -> dict[str, Any]:
 
 
 def finish(flow: str, steps: list[dict[str, Any]], started: float, **extra: Any) -> State:
-    """The flow's final state: Completed, Completed("Partial") or Failed, with the outcome as data."""
+    """The flow's final state: Completed, Failed("Partial") or Failed, with the outcome as data."""
     failed = [s for s in steps if s["status"] != "ok"]
     seconds = round(time.perf_counter() - started, 2)
     status = "ok" if not failed else ("failed" if len(failed) == len(steps) else "partial")
@@ -150,6 +154,6 @@ def finish(flow: str, steps: list[dict[str, Any]], started: float, **extra: Any)
     msg = f"{len(failed)} of {len(steps)} steps failed: {names}"
     if status == "partial":
         log.warning("%s: partly successful in %.1f s; %s", flow, seconds, msg)
-        return Completed(data=outcome, name="Partial", message=msg)
+        return Failed(data=outcome, name="Partial", message=msg)
     log.error("%s: failed in %.1f s; %s", flow, seconds, msg)
     return Failed(data=outcome, message=msg)

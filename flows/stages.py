@@ -61,6 +61,10 @@ def stage_task(cfg: VocConfig, stage: str, kwargs: dict[str, Any] | None = None)
         items = store.count_items()
     seconds = round(time.perf_counter() - started, 2)
     summary: dict[str, Any] = {"items": items, "seconds": seconds, "result": jsonable(out)}
+    delivery = getattr(out, "delivery", None)  # the backlog stage's alerts
+    if delivery is not None:
+        summary["alerts"] = {"ok": delivery.ok, "summary": delivery.summary(), "sent": len(delivery.sent),
+                             "queued": len(delivery.pending)}  # fmt: skip
     if before is not None and after is not None:
         summary |= {"in": before, "out": before - after, "left": after}
         logger().info(
@@ -102,4 +106,9 @@ def run_stage_steps(cfg: VocConfig, plan: list[tuple[str, dict[str, Any]]]) -> l
         )
         state = run(cfg, stage, kwargs, return_state=True)
         steps.append(step_outcome(stage, state))
+    # Alerts that did not go out make the run partial, without holding back the stages after the backlog.
+    for step in list(steps):
+        alerts = step.get("alerts")
+        if alerts and not alerts["ok"]:
+            steps.append({"step": "alerts", "status": "failed", "error": alerts["summary"]})
     return steps

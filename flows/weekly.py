@@ -22,10 +22,7 @@ from flows.report import report_flow
 def _sub_outcome(name: str, state: State) -> dict[str, Any]:
     out = state.result(raise_on_failure=False)
     detail = out if isinstance(out, dict) else {"error": f"{type(out).__name__}: {out}"}
-    if state.is_completed() and state.name != "Partial":
-        status = "ok"
-    else:
-        status = "partial" if state.is_completed() else "failed"
+    status = "partial" if state.name == "Partial" else "ok" if state.is_completed() else "failed"
     entry = {"step": name, **detail, "status": status}
     if status != "ok":
         entry.setdefault("error", state.message or state.name)

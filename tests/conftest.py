@@ -45,3 +45,16 @@ def file_store(tmp_path: Path):
     store = DuckDBStore(tmp_path / "voc.duckdb")
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def prefect_api(tmp_path_factory: pytest.TempPathFactory):
+    """Prefect's temporary API, once per session, with its own PREFECT_HOME."""
+    home = tmp_path_factory.mktemp("prefect-home")
+    os.environ["PREFECT_HOME"] = str(home)
+    from prefect.testing.utilities import prefect_test_harness
+
+    import flows  # noqa: F401  (sets Prefect's environment defaults first)
+
+    with prefect_test_harness(server_startup_timeout=90):
+        yield

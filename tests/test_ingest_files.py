@@ -113,12 +113,17 @@ def test_binary_garbage_is_quarantined_not_a_crash(tmp_path: Path) -> None:
     assert [q.reason for q in quarantined(chunks)] == ["binary_garbage"]
 
 
-def test_nul_inside_a_text_field_is_binary_garbage(tmp_path: Path) -> None:
+def test_a_nul_inside_a_text_field_is_kept_for_cleaning_to_strip(tmp_path: Path) -> None:
+    # One NUL is not binary data (issue 21): the row is kept and cleaning removes the byte.
     (tmp_path / "n.jsonl").write_text(
         json.dumps({"id": 1, "text": "abc\x00def", "created_at": "2026-01-05"}) + "\n", encoding="utf-8"
     )
     chunks = read_all(tmp_path, "n.jsonl", format="jsonl")
-    assert [q.reason for q in quarantined(chunks)] == ["binary_garbage"]
+    assert not quarantined(chunks)
+    from voc.clean import clean_records
+
+    kept, dropped = clean_records(records(chunks), VocConfig().clean, "s")
+    assert not dropped and kept[0].text == "abcdef"
 
 
 def test_empty_and_whitespace_text_is_missing_text(tmp_path: Path) -> None:
@@ -253,13 +258,14 @@ def test_excel_read_only(tmp_path: Path) -> None:
     ws.append([102, "second", "Jan 6, 2026", "five"])
     wb.save(tmp_path / "x.xlsx")
     chunks = read_all(tmp_path, "x.xlsx", format="excel")
-    (r,) = records(chunks)
+    r, five = records(chunks)
     assert (r.external_id, r.text, r.created_at.isoformat()) == (
         "101",
         "from excel",
         "2026-01-05T13:45:00+00:00",
     )
-    assert [q.reason for q in quarantined(chunks)] == ["bad_rating"]
+    assert not quarantined(chunks)
+    assert five.rating is None and five.flags == ["bad_rating"]  # "five": the row is kept, the rating is not
 
 
 def test_glob_reads_files_in_sorted_order(tmp_path: Path) -> None:
@@ -407,7 +413,7 @@ def test_long_jsonl_lines_are_not_cut(tmp_path: Path, monkeypatch) -> None:
 
 def test_a_binary_file_named_csv_is_an_input_error(tmp_path: Path) -> None:
     (tmp_path / "z.csv").write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00" + bytes(range(256)))
-    with pytest.raises(InputError, match=r"binary data.*not a text/CSV file"):
+    with pytest.raises(InputError, match=r"E211.*z.csv is not a text file: it starts with a ZIP archive"):
         read_all(tmp_path, "z.csv")
 
 

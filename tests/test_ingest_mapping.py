@@ -16,7 +16,8 @@ from voc.schema import Kind, RatingScale
         ("2026-01-05T13:45:00Z", datetime(2026, 1, 5, 13, 45, tzinfo=UTC)),
         ("2026-01-05T14:45:00+01:00", datetime(2026, 1, 5, 13, 45, tzinfo=UTC)),
         ("2026-01-05 13:45:00", datetime(2026, 1, 5, 13, 45, tzinfo=UTC)),
-        ("01/05/2026 13:45", datetime(2026, 1, 5, 13, 45, tzinfo=UTC)),
+        ("01/13/2026 13:45", datetime(2026, 1, 13, 13, 45, tzinfo=UTC)),  # only month-first fits
+        ("13/01/2026 13:45", datetime(2026, 1, 13, 13, 45, tzinfo=UTC)),  # only day-first fits
         ("Jan 5, 2026", datetime(2026, 1, 5, tzinfo=UTC)),
         ("1767620700", datetime(2026, 1, 5, 13, 45, tzinfo=UTC)),
         ("1767620700000", datetime(2026, 1, 5, 13, 45, tzinfo=UTC)),
@@ -35,6 +36,12 @@ def test_parse_datetime(value, expected) -> None:
 def test_parse_datetime_rejects(value) -> None:
     with pytest.raises(ValueError):
         parse_datetime(value)
+
+
+def test_a_lone_ambiguous_numeric_date_is_not_guessed() -> None:
+    # Without its column, 01/05/2026 is 1 May or 5 January: no month-first default any more.
+    with pytest.raises(ValueError, match="could be 1 May 2026 or 5 January 2026"):
+        parse_datetime("01/05/2026 13:45")
 
 
 def test_parse_datetime_with_format() -> None:
@@ -83,8 +90,9 @@ def test_map_reasons() -> None:
     e = problem(p, {**ok, "date": "last tuesday"})
     assert e.reason == "bad_date" and "'last tuesday'" in e.detail
     assert problem(p, {**ok, "date": ""}).reason == "bad_date"
-    e = problem(p, {**ok, "stars": "five"})
-    assert e.reason == "bad_rating" and "'five'" in e.detail
+    # A rating that is not a number costs the rating, not the row (issue 21).
+    rec = p.map({**ok, "stars": "five"}, input_file=None, input_row=None)
+    assert rec.rating is None and rec.flags == ["bad_rating"] and rec.metadata["rating_unparsed"] == "five"
     e = problem(p, {**ok, "stars": "0"})
     assert e.reason == "rating_out_of_range" and "1-5" in e.detail
     nps = profile(rating_scale=RatingScale.nps)

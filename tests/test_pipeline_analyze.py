@@ -68,10 +68,16 @@ def test_analyze_writes_the_items_csv_contract(tmp_path: Path) -> None:
 
 def test_columns_are_guessed_or_named_in_the_error(tmp_path: Path) -> None:
     src = tmp_path / "export.csv"
-    pd.DataFrame({"when": ["2026-01-01"], "comment": ["slow app"]}).to_csv(src, index=False)
-    with pytest.raises(InputError, match="--date-col"):
-        file_source(src, AnalyzeOptions())
+    days = [f"2026-01-{d:02d}" for d in range(1, 11)]
+    pd.DataFrame({"when": days, "comment": ["slow app"] * 10, "n": range(10)}).to_csv(src, index=False)
+    # No date-like name: the column whose values are dates is the date column.
+    source = file_source(src, AnalyzeOptions())
+    assert (source.columns.text, source.columns.created_at) == ("comment", "when")
     source = file_source(src, AnalyzeOptions(date_col="when"))
     assert (source.columns.text, source.columns.created_at) == ("comment", "when")
+    numbers = tmp_path / "numbers.csv"
+    pd.DataFrame({"a": [1, 2, 3], "b": [4, 5, 6]}).to_csv(numbers, index=False)
+    with pytest.raises(InputError, match="--text-col"):
+        file_source(numbers, AnalyzeOptions())
     with pytest.raises(InputError, match="suffix"):
         file_source(tmp_path / "export.xml", AnalyzeOptions())

@@ -54,7 +54,9 @@ def make_frames(spec: list[tuple[str, int, int, str]], extra_items_per_week: int
     return items_df, pd.DataFrame(mentions), pd.DataFrame(isent)
 
 
-def entries_for(spec, period="2026-W46", cfg=None, themes=None, mapping=None, items_patch=None, **kw):
+def entries_for(
+    spec, period="2026-W46", cfg=None, themes=None, mapping=None, items_patch=None, kind="problem", **kw
+):
     cfg = cfg or RankingConfig(**kw)
     items, mentions, isent = make_frames(spec)
     if items_patch:
@@ -72,7 +74,7 @@ def entries_for(spec, period="2026-W46", cfg=None, themes=None, mapping=None, it
             }
         )
     )
-    return build_entries(ti, ip, themes, mapping, period, cfg)
+    return build_entries(ti, ip, themes, mapping, period, cfg, kind=kind)
 
 
 def test_periods_label_step_and_reject_bad_labels():
@@ -107,7 +109,7 @@ def test_growth_test_is_significant_only_with_enough_counts():
 
 def test_trend_statuses():
     counts = pd.DataFrame(
-        {"W1": [10, 0, 10, 30, 5], "W2": [10, 0, 10, 30, 0], "W3": [10, 12, 40, 3, 0]},
+        {"W1": [10, 0, 10, 30, 12], "W2": [10, 0, 10, 30, 10], "W3": [10, 12, 40, 3, 0]},
         index=["steady", "newbie", "riser", "faller", "gone"],
     )
     exposure = pd.Series({"W1": 1000, "W2": 1000, "W3": 1000})
@@ -122,6 +124,20 @@ def test_trend_statuses():
     }
     assert out.loc["riser", "growth"] == pytest.approx(4.0)
     assert out.loc["riser", "growth_p"] < 0.001
+
+
+def test_a_thin_period_never_resolves_every_theme_at_once():
+    # The bug a five-year export showed: its last week held 1 item, and every theme was "resolved".
+    counts = pd.DataFrame({"W1": [30, 8, 2], "W2": [25, 9, 1], "W3": [0, 0, 0]}, index=["big", "mid", "rare"])
+    exposure = pd.Series({"W1": 400, "W2": 380, "W3": 1})
+    first = pd.Series({"big": "W1", "mid": "W1", "rare": "W1"})
+    out = trend_table(counts, exposure, "W3", ["W1", "W2"], first)
+    assert (out["status"] != "resolved").all()
+    # With a full period and the theme clearly expected in it, silence does mean resolved.
+    exposure["W3"] = 400
+    out = trend_table(counts, exposure, "W3", ["W1", "W2"], first)
+    assert out.loc["big", "status"] == "resolved"
+    assert out.loc["rare", "status"] == "steady"  # 3 items before: its silence proves nothing
 
 
 def test_severity_signals_do_not_fire_on_a_cancelled_flight():
@@ -140,13 +156,41 @@ def test_breakdown_sums_to_score_and_explains_the_order():
     ]
     spec += [("big_good", w, 30, "positive") for w in range(6)]
     entries = entries_for(spec)
-    assert [e.theme_id for e in entries] == ["big_bad", "small_bad", "big_good"]
+    # Praise never becomes an issue: the praise-only theme is not ranked at all.
+    assert [e.theme_id for e in entries] == ["big_bad", "small_bad"]
     for e in entries:
         assert sum(e.breakdown.values()) == pytest.approx(e.score, abs=0.011)
         assert e.status == "steady" and e.growth == pytest.approx(1.0)
     assert entries[0].breakdown["negative_volume"] == pytest.approx(30.0)
-    assert entries[2].breakdown["negative_volume"] == 0 and entries[2].share_negative == 0
-    assert [e.rank for e in entries] == [1, 2, 3]
+    assert [e.rank for e in entries] == [1, 2]
+
+
+def test_a_praise_only_theme_is_valued_never_a_problem():
+    spec = [("praise", w, 12, "positive") for w in range(6)] + [("bad", w, 6, "negative") for w in range(6)]
+    assert [e.theme_id for e in entries_for(spec)] == ["bad"]
+    values = entries_for(spec, kind="value")
+    assert [(e.theme_id, e.kind, e.volume) for e in values] == [("praise", "value", 12)]
+
+
+def test_a_complaint_inside_praise_is_a_problem_named_by_the_complaint():
+    # One theme (sizing), praised by most and complained about by some: the entry counts the complaints
+    # and takes the complaints' name; the praise is the value entry with the praise's name.
+    spec = [("fit", w, 9, "positive") for w in range(6)] + [("fit", w, 4, "negative") for w in range(6)]
+    themes = pd.DataFrame({"theme_id": ["fit"], "label": ["Sizing and fit"], "group_label": "g",
+                           "problem_label": ["Runs small"], "praise_label": ["True to size"]})  # fmt: skip
+    (e,) = entries_for(spec, themes=themes)
+    assert (e.theme_label, e.theme_name, e.volume) == ("Runs small", "Sizing and fit", 4)
+    assert e.share_negative == pytest.approx(4 / 13, abs=1e-3)
+    (v,) = entries_for(spec, themes=themes, kind="value")
+    assert (v.theme_label, v.volume) == ("True to size", 9)
+
+
+def test_a_theme_of_verdicts_without_an_aspect_is_no_problem():
+    spec = [("meh", w, 10, "negative") for w in range(6)] + [("late", w, 5, "negative") for w in range(6)]
+    themes = pd.DataFrame(
+        {"theme_id": ["late", "meh"], "label": ["Late delivery", "Not happy"], "opinion_share": [0.1, 0.9]}
+    )
+    assert [e.theme_id for e in entries_for(spec, themes=themes)] == ["late"]
 
 
 def test_ties_are_broken_reproducibly():
@@ -193,7 +237,7 @@ def test_revenue_at_risk_counts_each_negative_customer_once():
     e = entries_for(spec, items_patch=patch)[0]
     # c1 (100, twice) + c2 (50) + c3 (unknown); c4/c5 are positive.
     assert e.revenue_at_risk == 150.0
-    assert e.unique_customers == 5
+    assert e.unique_customers == 3  # the customers with the complaint; c4/c5 only praised the theme
 
 
 def test_verbatims_examples_links_owner_and_mapping():

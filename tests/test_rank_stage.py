@@ -150,9 +150,12 @@ def test_backlog_files_table_and_planted_emerging_theme(mem_store, tmp_path):
     ]
     assert false_alarms == []
     assert by_id["t_crash"].severity == ["cancel"]
-    assert by_id["t_refund"].owner == "payments" and by_id["t_staff"].owner == "cx-triage"
-    assert by_id["t_staff"].rank == len(backlog.entries)  # praise ranks last in an issue backlog
-    assert by_id["t_refund"].csat_impact < 0 and by_id["t_staff"].csat_impact > 0
+    # Praise is no issue: the staff theme is what customers value, not a backlog entry.
+    assert "t_staff" not in by_id
+    values = {e.theme_id: e for e in backlog.values}
+    assert list(values) == ["t_staff"] and values["t_staff"].kind == "value"
+    assert by_id["t_refund"].owner == "payments" and values["t_staff"].owner == "cx-triage"
+    assert by_id["t_refund"].csat_impact < 0 and values["t_staff"].csat_impact > 0
     assert by_id["t_refund"].nps_impact is None
     for e in backlog.entries:
         assert sum(e.breakdown.values()) == pytest.approx(e.score, abs=0.011)

@@ -43,7 +43,7 @@ def test_markdown_escapes_customer_text_and_explains_rank():
     assert "<script>" not in md and "&lt;script&gt;" in md
     assert "\\*refund\\*" in md and "\\| &lt;b&gt;" in md
     assert "why this rank: negative_volume 30.0 + growth 16.5 + negative_share 15.0 = 61.5" in md
-    assert markdown(Backlog(period="2026-W46")).count("No themes") == 1
+    assert markdown(Backlog(period="2026-W46")).count("No problem with enough feedback") == 1
 
 
 def test_csv_cells_are_formula_safe_and_json_round_trips(tmp_path):

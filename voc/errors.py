@@ -20,6 +20,15 @@ class VocError(Exception):
         super().__init__(f"[{self.code}] {message}")
         self.message = message
 
+    def __reduce__(self) -> tuple:
+        # Errors cross process boundaries (the ingest read-ahead child, Dask workers): pickle the
+        # message and code, not the formatted text, or the copy reads "[E200] [E206] ...".
+        return (_rebuild, (type(self), self.message, self.code))
+
+
+def _rebuild(cls: type[VocError], message: str, code: str) -> VocError:
+    return cls(message, code=code)
+
 
 class ConfigError(VocError):
     """The configuration is missing, unreadable or has a bad key or value."""

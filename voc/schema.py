@@ -50,6 +50,8 @@ class Flag(StrEnum):
     quoted_reply_removed = "quoted_reply_removed"
     chat_agent_turns_removed = "chat_agent_turns_removed"  # a chat transcript cut to the customer's turns
     pii_redacted = "pii_redacted"
+    bad_rating = "bad_rating"  # the rating was not a number ("five"): kept in metadata.rating_unparsed
+    bad_revenue = "bad_revenue"  # revenue not finite, negative or absurd: kept in metadata.revenue_unparsed
 
 
 def stable_id(source: str, external_id: str | None, text: str, created_at: datetime | None) -> str:
@@ -75,7 +77,8 @@ class FeedbackRecord(BaseModel):
     external_id: str | None = None
     kind: Kind
     channel: str | None = None
-    created_at: datetime
+    # None for an export that carries no dates (`sources[].undated`): analysed as one period.
+    created_at: datetime | None = None
     updated_at: datetime | None = None
     title: str | None = None
     text: str
@@ -83,7 +86,9 @@ class FeedbackRecord(BaseModel):
     rating_scale: RatingScale | None = None
     customer_id: str | None = None
     segment: str | None = None
-    revenue: float | None = Field(default=None, description="e.g. annual recurring revenue of the account")
+    revenue: float | None = Field(
+        default=None, ge=0, allow_inf_nan=False, description="e.g. annual recurring revenue of the account"
+    )
     product: str | None = None
     language: str | None = None
     url: str | None = None

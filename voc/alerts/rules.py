@@ -1,10 +1,13 @@
 """Which backlog entries deserve an alert (pure).
 
-A theme alerts when it is `new` or `rising` (significantly, see
-`voc.rank.trend`) with at least `alerts.min_volume` items, or when its
-negative items in the period reach `alerts.negative_volume_threshold`.
-The alert key is `theme_id|kind|period`: the same alert is sent once, not
-on every run, and a muted theme never alerts.
+Alerts are about change: a problem alerts when it is `new` or `rising`
+(significantly, after the correction for many themes, see `voc.rank.trend`)
+or spikes (at least `alerts.spike_ratio` times its baseline rate and that
+unlikely under no change, `alerts.spike_p`), with at least
+`alerts.min_volume` items in the period. A standing volume of complaints is
+what the backlog ranks; `alerts.negative_volume_threshold` can still alert on
+it, as an opt-in. The alert key is `theme_id|kind|period`: the same alert is
+sent once, not on every run, and a muted theme never alerts.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from voc.rank.trend import format_p
 if TYPE_CHECKING:
     from voc.rank.backlog import BacklogEntry
 
-AlertKind = Literal["new", "rising", "negative_volume"]
+AlertKind = Literal["new", "rising", "spike", "negative_volume"]
 
 
 class Alert(BaseModel):
@@ -51,17 +54,18 @@ def alert_key(theme_id: str, kind: str, period: str) -> str:
 
 
 def _describe(entry: BacklogEntry, kind: AlertKind) -> tuple[str, str]:
+    n = _period_volume(entry)
     if kind == "new":
-        title = f"New theme: {entry.theme_label}"
-        why = f"first seen this period with {entry.volume} items"
-    elif kind == "rising":
+        title = f"New problem: {entry.theme_label}"
+        why = f"first seen this period with {n} items"
+    elif kind in ("rising", "spike"):
         growth = f"{entry.growth:.1f}x its trailing baseline" if entry.growth else "up from none before"
         p = format_p(entry.growth_p)
-        title = f"Rising theme: {entry.theme_label}"
-        why = f"{entry.volume} items, {growth}" + (f" ({p})" if p else "")
+        title = f"{'Rising' if kind == 'rising' else 'Spike'}: {entry.theme_label}"
+        why = f"{n} items, {growth}" + (f" ({p})" if p else "")
     else:
-        title = f"Negative feedback piling up: {entry.theme_label}"
-        why = f"{entry.negative_volume} negative items this period"
+        title = f"Complaints piling up: {entry.theme_label}"
+        why = f"{entry.negative_volume} items with this complaint this period"
     lines = [
         f"{title} ({entry.period}, backlog rank {entry.rank}, score {entry.score:.1f})",
         f"Why: {why}.",
@@ -70,6 +74,22 @@ def _describe(entry: BacklogEntry, kind: AlertKind) -> tuple[str, str]:
     if entry.verbatims:
         lines.append(f'Example: "{entry.verbatims[0].text}"')
     return title, "\n".join(lines)
+
+
+def _period_volume(entry: BacklogEntry) -> int:
+    """Items in the period the alert is about: the focus period of a window, else the entry's period."""
+    return entry.focus_volume if entry.focus_volume is not None else entry.volume
+
+
+def is_spike(entry: BacklogEntry, cfg: AlertsConfig) -> bool:
+    """Far above its baseline rate in the period and unlikely by chance (see `AlertsConfig.spike_*`)."""
+    return (
+        entry.status not in ("new", "rising", "falling", "resolved")
+        and entry.growth is not None
+        and entry.growth >= cfg.spike_ratio
+        and entry.growth_p is not None
+        and entry.growth_p < cfg.spike_p
+    )
 
 
 def evaluate_alerts(
@@ -85,10 +105,13 @@ def evaluate_alerts(
         if e.theme_id in muted_set:
             continue
         kinds: list[AlertKind] = []
-        if cfg.on_new and e.status == "new" and e.volume >= cfg.min_volume:
+        n = _period_volume(e)
+        if cfg.on_new and e.status == "new" and n >= cfg.min_volume:
             kinds.append("new")
-        if cfg.on_rising and e.status == "rising" and e.volume >= cfg.min_volume:
+        if cfg.on_rising and e.status == "rising" and n >= cfg.min_volume:
             kinds.append("rising")
+        if cfg.on_spike and n >= cfg.min_volume and is_spike(e, cfg):
+            kinds.append("spike")
         if cfg.negative_volume_threshold is not None and e.negative_volume >= cfg.negative_volume_threshold:
             kinds.append("negative_volume")
         for kind in kinds:
@@ -108,7 +131,7 @@ def evaluate_alerts(
                     rank=e.rank,
                     score=e.score,
                     status=e.status,
-                    volume=e.volume,
+                    volume=n,
                     negative_volume=e.negative_volume,
                     growth=e.growth,
                     growth_p=e.growth_p,

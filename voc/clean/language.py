@@ -25,6 +25,12 @@ from voc.errors import ConfigError
 UNDETERMINED = "und"
 
 
+def may_be_english(language: str | None) -> bool:
+    """English, or not known to be anything else: short texts ("Nothing.", "Rude staff.") are
+    often undetermined ('und'), and they are English feedback as often as the rest is."""
+    return language is None or language == UNDETERMINED or str(language).lower().startswith("en")
+
+
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 

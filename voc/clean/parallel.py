@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing as mp
+import os
 from concurrent.futures import ProcessPoolExecutor
 
 from voc.config.core import CleanConfig
@@ -41,7 +42,12 @@ def _pool(workers: int, cfg: CleanConfig) -> ProcessPoolExecutor:
         get_detector(cfg.language_detector, tuple(cfg.languages))
     methods = mp.get_all_start_methods()
     ctx = mp.get_context("fork" if "fork" in methods else methods[0])
-    _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    from voc.pipeline.lifeline import watch_parent
+
+    # Forked workers wait on the pool's pipe; they must not outlive a killed parent.
+    _POOL = ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=watch_parent, initargs=(os.getpid(),)
+    )
     _POOL_WORKERS = workers
     return _POOL
 

@@ -87,7 +87,9 @@ def truncate(text: str, max_chars: int) -> tuple[str, bool]:
 
 def _redact_value(value: Any, cfg: CleanConfig, counts: Counter) -> Any:
     if isinstance(value, str):
-        out, c = redact(value, phone_regions=cfg.phone_regions, names=cfg.redact_names)
+        out, c = redact(
+            value, phone_regions=cfg.phone_regions, names=cfg.redact_names, addresses=cfg.redact_addresses
+        )
         for kind, n in c.items():
             counts[kind] += n
         return out
@@ -160,8 +162,9 @@ class Cleaned(NamedTuple):
 def _redacted_raw(
     text: str, title: str | None, metadata: dict[str, Any], cfg: CleanConfig, reason: str, detail: str
 ) -> Cleaned:
-    # Raw PII must not reach the quarantine table either: redact what is kept.
-    if not cfg.redact_pii:
+    # Raw PII must not reach the quarantine table either: redact what is kept
+    # (unless clean.quarantine_keep_raw asks for raw rows, see voc.clean.quarantine).
+    if not cfg.redact_pii or cfg.quarantine_keep_raw:
         return Cleaned(reason, detail, {}, [], {})
     counts: Counter = Counter()
     update: dict[str, Any] = {"text": _redact_value(text, cfg, counts)}
@@ -231,7 +234,9 @@ def _finish(p: _Prepared, detected: str | None, cfg: CleanConfig) -> Cleaned:
 
     pii: dict[str, int] = {}
     if cfg.redact_pii:
-        new_text, counts = redact(new_text, phone_regions=cfg.phone_regions, names=cfg.redact_names)
+        new_text, counts = redact(
+            new_text, phone_regions=cfg.phone_regions, names=cfg.redact_names, addresses=cfg.redact_addresses
+        )
         if new_title:
             new_title = _redact_value(new_title, cfg, counts)
         if p.metadata:

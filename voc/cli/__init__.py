@@ -27,9 +27,16 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
-    """Entry point: run the app, turning library errors and usage errors into clean exits."""
+    """Entry point: run the app, turning library errors and usage errors into clean exits.
+
+    Exit codes: 0 success, 1 failure or partial failure (the last line says
+    which), 2 usage error, 130 interrupted.
+    """
     try:
-        app(standalone_mode=False)
+        # With standalone_mode=False click *returns* the code of a `typer.Exit`
+        # raised inside a command instead of exiting with it: pass it on, or
+        # every failure a command reports that way would exit 0.
+        code = app(standalone_mode=False)
     except VocError as exc:
         err_console.print(f"[bold red]error[/] {exc}")
         sys.exit(1)
@@ -44,3 +51,15 @@ def main() -> None:
             raise
         exc.show()
         sys.exit(getattr(exc, "exit_code", 1))
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)
+    except OSError as exc:
+        # A missing, unreadable or misplaced file that no check caught earlier: one line, not a traceback.
+        where = f"{exc.filename}: " if exc.filename else ""
+        err_console.print(
+            f"[bold red]error[/] [E215] {where}{exc.strerror or exc} ({type(exc).__name__}); "
+            "check the path and its permissions"
+        )
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

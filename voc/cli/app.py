@@ -42,3 +42,15 @@ def load(config: Path | None) -> VocConfig:
     from voc.config import load_config
 
     return load_config(config)
+
+
+def fail(summary: str, *, partial: bool = False) -> None:
+    """End a command that failed (or partly failed): a last line that says which, exit code 1.
+
+    Cron, CI and Prefect workers only see the exit code; people reading the
+    log see the last line, e.g. `ingest: partial failure: 2 of 6 sources failed (a, b)`.
+    """
+    kind = "partial failure" if partial else "failed"
+    # One line, never wrapped: it is what a cron mail or a CI log shows last.
+    err_console.print(f"[bold red]{kind}[/]: {summary}", soft_wrap=True)
+    raise typer.Exit(code=1)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from voc.cli.app import ConfigOpt, app, console, eval_app, load
+from voc.cli.app import ConfigOpt, app, console, eval_app, fail, load
 
 alerts_app = typer.Typer(help="Mute, unmute and list theme alerts.", no_args_is_help=True)
 app.add_typer(alerts_app, name="alerts")
@@ -98,7 +98,7 @@ def backlog_cmd(
     finally:
         store.close()
     table = Table(
-        title=f"backlog {backlog.period}: {len(backlog.entries)} themes, {len(backlog.alerts)} alerts"
+        title=f"backlog {backlog.period}: {len(backlog.entries)} problems, {len(backlog.alerts)} alerts"
     )
     for col in ("#", "theme", "status", "score", "items (neg.)", "stage", "owner", "why"):
         table.add_column(col, justify="right" if col in ("#", "score", "items (neg.)") else "left")
@@ -117,6 +117,10 @@ def backlog_cmd(
         )
     console.print(table)
     console.print(f"wrote backlog.csv, backlog.json, backlog.md, backlog_jira.csv to {out_dir}")
+    if backlog.delivery is not None:
+        console.print(f"alerts: {backlog.delivery.summary()}")
+        if not backlog.delivery.ok:
+            fail(f"backlog written, but alerts: {backlog.delivery.summary()}", partial=True)
 
 
 @alerts_app.command("mute")
@@ -240,7 +244,8 @@ def eval_demo_backlog(
     table = Table(
         title=f"planted emerging theme {manifest['emerging_theme']!r} (weeks {', '.join(em_weeks)})"
     )
-    for col in ("week", "emerging?", "emerging theme flagged", "its backlog themes", "false alarms"):
+    for col in ("week", "emerging?", "emerging theme flagged", "its backlog entries", "false alarms",
+                "alerts (default rules)"):  # fmt: skip
         table.add_column(col)
     for f in flags:
         table.add_row(
@@ -249,13 +254,18 @@ def eval_demo_backlog(
             ", ".join(f.emerging_flagged) or "-",
             "; ".join(f.emerging_status) or "-",
             "; ".join(f.false_alarms) or "none",
+            f"{len(f.alerts)}: " + "; ".join(f.alerts) if f.alerts else "0",
         )
     console.print(table)
     hits = sum(1 for f in flags if f.emerging_week and f.emerging_flagged)
     fa = sum(len(f.false_alarms) for f in flags)
+    steady = [len(f.alerts) for f in flags if not f.emerging_week]
+    framing = sorted({x for f in flags for x in f.framing})
     console.print(
         f"emerging theme flagged in {hits}/{sum(f.emerging_week for f in flags)} of its weeks; "
-        f"false alarms: {fa} over {len(flags)} weeks ({sum(f.ranked for f in flags)} theme-weeks ranked)"
+        f"false alarms: {fa} over {len(flags)} weeks ({sum(f.ranked for f in flags)} entry-weeks ranked); "
+        f"alerts on a steady week: {', '.join(map(str, steady)) or '-'} (max {max(steady, default=0)}, "
+        f"target <= 3); entries named by greetings, sign-offs or thanks: {framing or 'none'}"
     )
 
 

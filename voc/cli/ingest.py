@@ -5,13 +5,17 @@ from __future__ import annotations
 import logging
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from voc.cli.app import ConfigOpt, app, console, load
-from voc.errors import ConfigError
+from voc.cli.app import ConfigOpt, app, console, fail, load
+from voc.errors import ConfigError, StoreError, StoreLockedError
+
+if TYPE_CHECKING:
+    from voc.config import VocConfig
+    from voc.pipeline.status import StatusReport
 
 
 def _setup_logging(verbose: bool = False) -> None:
@@ -93,21 +97,46 @@ def ingest(
         if r.error:
             console.print(f"[red]{r.source}[/]: {r.error}")
     if result.status != "ok":
-        raise typer.Exit(code=2 if result.status == "partial" else 1)
+        failed = [r.source for r in result.sources if r.status != "ok"]
+        fail(
+            f"ingest: {len(failed)} of {len(result.sources)} sources failed ({', '.join(failed)})"
+            + ("; the others finished" if result.status == "partial" else ""),
+            partial=result.status == "partial",
+        )
+
+
+def _read_status(cfg: VocConfig) -> StatusReport:
+    """The store's status; while another process writes the store, the snapshot its writer left."""
+    from voc.pipeline.status import load_snapshot, store_status
+    from voc.store import open_store
+
+    try:
+        store = open_store(cfg, read_only=True)
+    except StoreLockedError as exc:
+        path = cfg.resolve(cfg.store.path)
+        snap = load_snapshot(path)
+        if snap is None:
+            raise StoreError(
+                f"the store {path} is being written by another voc process and has no status snapshot yet "
+                "(the first write of this version leaves one); run `voc status` again when that run ends",
+                code="E310",
+            ) from exc
+        console.print(
+            f"[yellow]the store is being written by another voc process[/]: showing the snapshot its writer "
+            f"left at {snap.snapshot_at} (UTC); runs still marked running are in progress"
+        )
+        return snap
+    try:
+        return store_status(store)
+    finally:
+        store.close()
 
 
 @app.command()
 def status(config: ConfigOpt = None) -> None:
     """Counts per source, kind and week; quarantine reasons; recent runs."""
-    from voc.pipeline.status import store_status
-    from voc.store import open_store
-
     cfg = load(config)
-    store = open_store(cfg, read_only=True)
-    try:
-        rep = store_status(store)
-    finally:
-        store.close()
+    rep = _read_status(cfg)
     t = rep.totals
     mark = "[green]adds up[/]" if rep.adds_up else "[red]DOES NOT ADD UP[/]"
     console.print(

@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from voc.cli.app import ConfigOpt, app, console, load
+from voc.cli.app import ConfigOpt, app, console, fail, load
 from voc.config import VocConfig
 from voc.errors import ConfigError
 
@@ -112,7 +112,7 @@ def flow_run(
     ] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="report/weekly: output folder")] = None,
 ) -> None:
-    """Run one flow once now and print its outcome; exit 2 when partly successful, 1 when failed."""
+    """Run one flow once now and print its outcome; exit 1 when it failed or partly failed."""
     from voc.cli.ingest import _setup_logging
 
     _setup_logging()
@@ -143,7 +143,6 @@ def flow_run(
         console.print(table)
     else:
         console.print(f"[red]{name.value}: {state.name}[/]: {state.message or outcome}")
-    if not state.is_completed():
-        raise typer.Exit(code=1)
-    if state.name == "Partial":
-        raise typer.Exit(code=2)
+    if state.name == "Partial" or not state.is_completed():
+        summary = f"flow {name.value} ended {state.name}" + (f": {state.message}" if state.message else "")
+        fail(summary, partial=state.name == "Partial")

@@ -38,10 +38,26 @@ class AlertsConfig(BaseModel):
     email: EmailConfig | None = None
     on_new: bool = True
     on_rising: bool = True
+    on_spike: bool = Field(
+        default=True,
+        description="alert when a problem jumps far above its baseline in one period, even on a theme too "
+        "small for the rising test to call it",
+    )
+    spike_ratio: float = Field(
+        default=3.0, gt=1, description="a spike is at least this many times the baseline's rate"
+    )
+    spike_p: float = Field(
+        default=0.001,
+        gt=0,
+        lt=1,
+        description="and this unlikely under no change (one-sided, per theme: strict, since it is not corrected "
+        "for the number of themes as the rising test is)",
+    )
     negative_volume_threshold: int | None = Field(
-        default=25,
+        default=None,
         ge=1,
-        description="alert when a theme's negative items in the period reach this; None = off",
+        description="opt-in: alert whenever a problem's items in the period reach this. A standing volume is "
+        "the backlog's job; this alert repeats it every period. None = off",
     )
     min_volume: int = Field(
         default=5, ge=1, description="new or rising themes below this volume do not alert"
@@ -51,6 +67,11 @@ class AlertsConfig(BaseModel):
     )
     backoff_s: float = Field(default=0.5, ge=0, description="first pause between attempts; doubles each time")
     timeout_s: float = Field(default=10.0, gt=0)
+    max_total_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="time budget of one run's deliveries; alerts not tried in time wait in the outbox",
+    )
     report_url: str | None = Field(
         default=None, description="link added to every alert, e.g. the weekly report"
     )

@@ -36,8 +36,21 @@ class CleanConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     redact_pii: bool = True
-    redact_names: bool = Field(default=False, description="person names via spaCy NER (slower)")
-    phone_regions: list[str] = Field(default_factory=lambda: ["US", "GB", "DE", "FR"])
+    redact_names: bool = Field(
+        default=False,
+        description="every person name via spaCy NER (about 10x slower ingest and over 1 GB); names "
+        "after a cue such as 'my name is' or 'Mr' are always redacted",
+    )
+    redact_addresses: bool = Field(default=True, description="street addresses with their city and postcode")
+    phone_regions: list[str] = Field(
+        default_factory=lambda: ["US", "GB", "DE", "FR", "ES", "IT", "NL"],
+        description="regions whose bare digit runs count as phones; formatted numbers count in any region",
+    )
+    quarantine_keep_raw: bool = Field(
+        default=False,
+        description="keep quarantined rows unredacted for debugging: raw PII then sits in the store and "
+        "quarantine.csv (off by default)",
+    )
     strip_html: bool = True
     strip_quoted_replies: bool = True
     strip_chat_agent_turns: bool = Field(

@@ -102,9 +102,23 @@ class RankingConfig(BaseModel):
     min_rising_volume: int = Field(
         default=5, ge=1, description="a theme needs this many items to be called rising"
     )
+    min_focus_items: int = Field(
+        default=20,
+        ge=1,
+        description="voc analyze: the period compared with the ones before it (the latest complete one) "
+        "needs this many items; a thinner last period is shown, not compared",
+    )
     resolved_after_periods: int = Field(
         default=1, ge=1, description="a theme silent this many periods after being seen is `resolved`"
     )
+    max_opinion_share: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="a theme whose mentions are mostly verdicts with no aspect ('Love it', 'Not happy') "
+        "names no problem: above this share it is not a backlog or 'what customers value' entry",
+    )
+    values_top_n: int = Field(default=10, ge=0, description="'what customers value' entries kept")
     weights: PriorityWeights = Field(default_factory=PriorityWeights)
     severity_patterns: dict[str, list[str]] = Field(default_factory=_default_severity)
     severity_full_share: float = Field(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from voc.schema import Kind, RatingScale
 
@@ -89,7 +89,50 @@ class SourceConfig(BaseModel):
         default=None, description="Excel: worksheet to read; the first sheet when unset"
     )
     date_format: str | None = Field(default=None, description="strftime format when dates are not ISO-like")
+    date_order: Literal["auto", "dmy", "mdy"] = Field(
+        default="auto",
+        description="numeric dates like 03/04/2025: dmy (day first), mdy (month first), or auto "
+        "(decided per column from values such as 31/12; ambiguous values are quarantined)",
+    )
+    timezone: str | None = Field(
+        default=None,
+        description="IANA zone of times written without one (e.g. Europe/Berlin); UTC when unset",
+    )
+    undated: bool = Field(
+        default=False,
+        description="the export carries no dates: items are stored without created_at and analysed as "
+        "one period (no trends); generic formats only",
+    )
     url_template: str | None = Field(default=None, description="link back to the record, e.g. https://x/{id}")
     chunk_rows: int = Field(default=5000, ge=1)
     api: ZendeskApiConfig | None = None
     enabled: bool = True
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not an IANA time zone; use e.g. 'Europe/Berlin' or 'UTC'"
+            ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _undated_has_no_date_column(self) -> SourceConfig:
+        if self.undated and self.columns.created_at:
+            raise ValueError(
+                f"undated is true but columns.created_at names {self.columns.created_at!r}; "
+                "remove one of the two"
+            )
+        if self.undated and self.format not in ("csv", "jsonl", "parquet", "excel"):
+            raise ValueError(
+                f"undated applies to the generic formats (csv, jsonl, parquet, excel), not {self.format!r}, "
+                "whose exports always carry a date"
+            )
+        return self

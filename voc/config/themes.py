@@ -95,6 +95,13 @@ class ThemesConfig(BaseModel):
         description="if the boilerplate test would set aside more than this share of the mentions, co-occurrence "
         "does not tell boilerplate from content on this data (short texts such as tweets): nothing is set aside",
     )
+    verdict_share: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="after a fit, themes whose mentions are mostly verdicts without an aspect ('Excellent "
+        "service', 'Not happy', a survey's 'Nothing.') above this share are merged, one per tone (1 = off)",
+    )
     umap_neighbors: int = Field(default=15, ge=2)
     umap_components: int = Field(default=10, ge=2)
     min_cluster_size: int = Field(default=15, ge=2, description="fewest mentions a theme needs at discovery")

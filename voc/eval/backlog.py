@@ -13,7 +13,7 @@ its examples; the measurement is how many of the 5 largest true reasons
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -111,6 +111,8 @@ class WeekFlags:
     emerging_status: list[str]  # statuses of the emerging planted theme's backlog themes
     false_alarms: list[str]  # themes of other planted themes flagged new/rising: "label (planted key)"
     ranked: int
+    alerts: list[str] = field(default_factory=list)  # what the default alert rules raise: "kind: label"
+    framing: list[str] = field(default_factory=list)  # entries named by a greeting, sign-off or thanks
 
 
 def planted_theme_of(theme_items: pd.DataFrame, truth: pd.DataFrame) -> dict[str, str]:
@@ -138,17 +140,27 @@ def demo_weeks(
 ) -> list[WeekFlags]:
     """Build the backlog of each of the last `n_weeks` weeks and collect new/rising flags."""
     from voc.rank.backlog import build_entries
-    from voc.rank.periods import previous_periods
+    from voc.rank.periods import UNDATED, previous_periods
     from voc.rank.stage import load_inputs
 
     cfg = config.ranking.model_copy(update={"period": "week", "top_n": 10_000})  # type: ignore[attr-defined]
-    ti, item_periods, themes, mapping = load_inputs(store, "week")
+    inp = load_inputs(store, "week")
+    # The backlog ranks problems where the store has them, else the themes' complaints.
+    ti, item_periods = (
+        (inp.problem_ti, inp.item_periods) if inp.problem_ti is not None else (inp.ti, inp.item_periods)
+    )
+    themes = inp.problems if inp.problems is not None else inp.themes
+    mapping = inp.problem_mapping if inp.problems is not None else inp.mapping
     planted = planted_theme_of(ti, truth)
-    last = sorted(set(item_periods["period"].dropna()))[-1]
+    last = sorted(set(item_periods["period"].dropna()) - {UNDATED})[-1]
     weeks = [*previous_periods(last, "week", n_weeks - 1), last]
     out = []
+    from voc.alerts.rules import evaluate_alerts
+    from voc.eval.evidence import is_boilerplate_label
+
     for week in weeks:
         entries = build_entries(ti, item_periods, themes, mapping, week, cfg)
+        alerts = evaluate_alerts(entries, config.alerts)  # type: ignore[attr-defined]
         flagged = [e for e in entries if e.status in ("new", "rising")]
         em = [e for e in entries if planted.get(e.theme_id) == emerging_key]
         out.append(
@@ -165,6 +177,8 @@ def demo_weeks(
                     if planted.get(e.theme_id) != emerging_key
                 ],
                 ranked=len(entries),
+                alerts=[f"{a.kind}: {a.theme_label}" for a in alerts],
+                framing=[e.theme_label for e in entries if is_boilerplate_label(e.theme_label)],
             )
         )
     return out

@@ -68,20 +68,23 @@ _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _CONTROL_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
 
 
+# A line is binary junk when more than this share of it is control bytes. One NUL
+# or a stray control byte in a sentence is not junk: it is stripped and the row kept.
+BINARY_RATIO = 0.3
+# A CR not followed by LF ends a line too (old Mac exports, or one pasted row in a CRLF file).
+_BARE_CR = re.compile(rb"(?<=\r)(?=[^\n])")
+
+
 def binary_bytes(line: bytes) -> bool:
-    if b"\x00" in line:
-        return True
     if len(line) < 8 or not _CONTROL_BYTES.search(line):
         return False
-    return len(_CONTROL_BYTES.findall(line)) / len(line) > 0.3
+    return len(_CONTROL_BYTES.findall(line)) / len(line) > BINARY_RATIO
 
 
 def binary_text(line: str) -> bool:
-    if "\x00" in line:
-        return True
     if len(line) < 8 or not _CONTROL_TEXT.search(line):
         return False
-    return len(_CONTROL_TEXT.findall(line)) / len(line) > 0.3
+    return len(_CONTROL_TEXT.findall(line)) / len(line) > BINARY_RATIO
 
 
 @dataclass
@@ -90,6 +93,7 @@ class Line:
     text: str
     problem: str | None = None  # "bad_encoding" | "binary_garbage"
     raw: bytes | None = None
+    nul: bool = False  # NUL bytes were stripped from this line
 
 
 class RecordTooLong(Exception):
@@ -122,9 +126,18 @@ class LineSource:
             text = io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline="")
             self._lines = self._text_lines(text)
 
+    def _physical(self, fh: IO[bytes]) -> Iterator[bytes]:
+        """Lines ending in LF, CRLF or a bare CR, in one file; each keeps its line ending."""
+        for raw in fh:
+            cr = raw.find(b"\r")
+            if cr == -1 or (cr == len(raw) - 2 and raw.endswith(b"\r\n")):
+                yield raw
+            else:
+                yield from _BARE_CR.split(raw)
+
     def _byte_lines(self, fh: IO[bytes]) -> Iterator[Line]:
         strict_fallback = codecs.lookup(self.encoding).name == "cp1252"
-        for raw in fh:
+        for raw in self._physical(fh):
             self.lineno += 1
             problem = None
             try:
@@ -137,12 +150,19 @@ class LineSource:
                     problem = "bad_encoding"
             if binary_bytes(raw) or (problem and binary_text(text)):
                 problem = "binary_garbage"
-            yield Line(self.lineno, text, problem, raw if problem else None)
+            nul = "\x00" in text
+            if nul and problem is None:
+                text = text.replace("\x00", "")  # csv and the store must never see NUL
+            yield Line(self.lineno, text, problem, raw if problem else None, nul)
 
     def _text_lines(self, fh: io.TextIOWrapper) -> Iterator[Line]:
         for text in fh:
             self.lineno += 1
-            yield Line(self.lineno, text, "binary_garbage" if binary_text(text) else None)
+            problem = "binary_garbage" if binary_text(text) else None
+            nul = "\x00" in text
+            if nul and problem is None:
+                text = text.replace("\x00", "")
+            yield Line(self.lineno, text, problem, None, nul)
 
     def __iter__(self) -> LineSource:
         return self

@@ -33,6 +33,7 @@ from voc.ingest.encoding import (
     open_text,
 )
 from voc.ingest.jsondoc import JsonStream, iter_array
+from voc.ingest.sniff import check_text_file, check_workbook
 
 __all__ = [
     "RawRow",
@@ -74,6 +75,7 @@ class RowStream:
     sample_keys: list[str] = field(default_factory=list)  # JSON lines: keys of the first object
     header_rows: list[list[str]] = field(default_factory=list)
     encoding: str | None = None
+    arrow_schema: Any = None  # Parquet: the file's pyarrow schema, checked against the mapping
     _closers: list[Callable[[], Any]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -160,8 +162,9 @@ def read_csv(
     try:
         for _ in range(header_rows):
             row = next(reader, None)
-            if any(ln.problem == "binary_garbage" for ln in lines.take()):
+            if any(ln.problem == "binary_garbage" or ln.nul for ln in lines.take()):
                 fh.close()
+                check_text_file(path)  # E211 with what the file is, when it has NUL bytes
                 raise InputError(
                     f"{path}: the header holds binary data: this is not a text/CSV file "
                     "(a spreadsheet or archive renamed .csv?)",
@@ -394,7 +397,7 @@ def read_parquet(path: Path, *, batch_rows: int = 5000) -> RowStream:
                 yield RawRow(index, obj, obj)
                 index += 1
 
-    return RowStream(rows=rows(), columns=columns, _closers=[pf.close])
+    return RowStream(rows=rows(), columns=columns, arrow_schema=pf.schema_arrow, _closers=[pf.close])
 
 
 def read_excel(path: Path, *, sheet: str | None = None) -> RowStream:
@@ -404,6 +407,7 @@ def read_excel(path: Path, *, sheet: str | None = None) -> RowStream:
     """
     import openpyxl
 
+    check_workbook(path)
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # zipfile/openpyxl errors for a non-xlsx file

@@ -28,8 +28,10 @@ from pathlib import Path
 from voc.config import SourceConfig, VocConfig
 from voc.errors import InputError
 from voc.ingest.base import Chunk
+from voc.ingest.dates import DateReader
 from voc.ingest.files import RawRow, RowStream
 from voc.ingest.mapping import Profile, RowProblem, quarantine
+from voc.ingest.sniff import check_not_folder
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,8 @@ class FileFormat:
     # Builds the bound profile from the opened stream; raises InputError on a bad header.
     profile: Callable[[RowStream, SourceConfig, str], Profile]
     has_header: bool = True
+    # The format's own order for numeric dates (SurveyMonkey: "mdy"), used when a column does not show one.
+    date_order: str | None = None
 
 
 @dataclass
@@ -111,6 +115,7 @@ class FileConnector:
         given = self.source.path
         if not _GLOB_CHARS & set(given):
             path = self.config.resolve(given)
+            check_not_folder(path, f"source {self.source.name!r}: {path}")
             if not path.is_file():
                 raise InputError(f"source {self.source.name!r}: file {path} does not exist", code="E206")
             return [(given, path)]
@@ -177,6 +182,7 @@ class FileConnector:
         yielded = False
         with self.fmt.open(plan.path, self.source) as stream:
             profile = self.fmt.profile(stream, self.source, plan.shown)
+            profile.dates = file_date_reader(self.fmt, self.source, plan, profile)
             rows = stream.rows
             for _ in range(plan.start):
                 if next(rows, None) is None:
@@ -229,3 +235,25 @@ class FileConnector:
                     input_row=row.index,
                 )
             )
+
+
+def file_date_reader(fmt: FileFormat, source: SourceConfig, plan: FilePlan, profile: Profile) -> DateReader:
+    """The date reader of one file: its columns' order is decided from the whole file, when needed."""
+
+    def scan(name: str) -> Iterator[object]:
+        # A second pass over the file, reading one field; only runs when a date reads both ways.
+        with fmt.open(plan.path, source) as stream:
+            for row in stream.rows:
+                if row.data is not None:
+                    yield profile._get(row.data, name)
+
+    columns = {name: "/".join(profile.fields.get(name, [])) for name in ("created_at", "updated_at")}
+    return DateReader(
+        date_format=source.date_format,
+        order=source.date_order,
+        default_order=fmt.date_order,
+        timezone=source.timezone,
+        scan=scan,
+        where=plan.shown,
+        columns={k: v for k, v in columns.items() if v},
+    )

@@ -16,6 +16,7 @@ from voc.config import SourceConfig
 from voc.ingest.files import RowStream, read_csv, read_excel, read_jsonl, read_parquet
 from voc.ingest.filesource import FileFormat
 from voc.ingest.mapping import Profile, get_dotted
+from voc.ingest.typecheck import check_column_types
 from voc.schema import Kind, RatingScale
 
 GENERIC_FIELDS: dict[str, list[str]] = {
@@ -59,6 +60,8 @@ def _kind(source: SourceConfig, has_rating: bool) -> Kind:
 def generic_profile(stream: RowStream, source: SourceConfig, shown: str) -> Profile:
     """Profile from the defaults plus the user's ColumnMap, bound to the header when there is one."""
     fields = {k: list(v) for k, v in GENERIC_FIELDS.items()}
+    if source.undated:
+        fields["created_at"] = []  # even a column named "date" is not read: the user said so
     profile = Profile(
         source=source.name,
         kind=Kind.ticket,
@@ -67,9 +70,12 @@ def generic_profile(stream: RowStream, source: SourceConfig, shown: str) -> Prof
         url_template=source.url_template,
         date_format=source.date_format,
         first_match_only=True,
+        required=("text",) if source.undated else ("text", "created_at"),
     ).override(source.columns)
     if stream.columns is not None:
         profile.bind(stream.columns, shown, source.columns)
+        if stream.arrow_schema is not None:
+            check_column_types(profile.fields, stream.arrow_schema, shown)
         has_rating = bool(profile.fields.get("rating"))
     else:
         profile.getter = get_dotted

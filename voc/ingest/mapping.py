@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,9 @@ from pydantic import ValidationError
 
 from voc.config.sources import ColumnMap
 from voc.errors import InputError
-from voc.schema import RATING_RANGES, FeedbackRecord, Kind, QuarantineRow, RatingScale, stable_id
+from voc.ingest.dates import DateProblem, DateReader
+from voc.ingest.values import revenue_problem, star_glyphs
+from voc.schema import RATING_RANGES, FeedbackRecord, Flag, Kind, QuarantineRow, RatingScale, stable_id
 
 # Record fields a column can feed (the ColumnMap fields, in ColumnMap's vocabulary).
 MAPPABLE_FIELDS: tuple[str, ...] = tuple(ColumnMap.model_fields)
@@ -54,9 +56,6 @@ PII_COLUMNS: frozenset[str] = frozenset(
 )
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
-_EPOCH = re.compile(r"^-?\d{9,13}(\.\d+)?$")
-# dateutil happily turns "12" into the 12th of this month; demand something date-like first.
-_DATEISH = re.compile(r"\d{4}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
@@ -82,58 +81,23 @@ def is_blank(value: Any) -> bool:
 
 
 def looks_binary(text: str) -> bool:
-    """NUL bytes or mostly control/replacement characters: not human text."""
-    if "\x00" in text:
-        return True
+    """Mostly control/replacement characters: not human text. A few (a stray NUL) are stripped by cleaning."""
     if len(text) < 8 or not _CONTROL.search(text):
         return False
     return len(_CONTROL.findall(text)) / len(text) > 0.3
 
 
 def parse_datetime(value: Any, date_format: str | None = None) -> datetime | None:
-    """Parse a timestamp to an aware UTC datetime; None for blank; ValueError when unparseable.
+    """Parse one timestamp on its own to an aware UTC datetime; None for blank; ValueError when unparseable.
 
     Accepts datetime/date objects (Excel, Parquet), epoch seconds or
-    milliseconds, ISO 8601, and common forms such as `2026-01-05 13:45:00`,
-    `01/05/2026 13:45` (month first) and `Jan 5, 2026`. `date_format`
-    (strptime) is used strictly when given. Naive times are taken as UTC.
+    milliseconds, ISO 8601, and common forms such as `2026-01-05 13:45:00`
+    and `Jan 5, 2026 10:00 PM PST`. `date_format` (strptime) is used
+    strictly when given. A lone `01/05/2026` is ambiguous (`DateProblem`,
+    reason `ambiguous_date`): connectors read files through a per-column
+    `voc.ingest.dates.DateReader`, which decides the order from the column.
     """
-    if is_blank(value):
-        return None
-    if isinstance(value, datetime):
-        dt = value
-    elif isinstance(value, date):
-        dt = datetime(value.year, value.month, value.day)
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        dt = _from_epoch(float(value))
-    else:
-        s = str(value).strip()
-        if date_format:
-            dt = datetime.strptime(s, date_format)
-        elif _EPOCH.match(s):
-            dt = _from_epoch(float(s))
-        else:
-            try:
-                dt = datetime.fromisoformat(s)
-            except ValueError:
-                if not _DATEISH.search(s):
-                    raise ValueError(f"not a date: {s!r}") from None
-                from dateutil import parser as dateparser
-
-                try:
-                    dt = dateparser.parse(s)
-                except (ValueError, OverflowError) as exc:
-                    raise ValueError(f"not a date: {s!r}") from exc
-    if dt.tzinfo is None:
-        return dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
-
-
-def _from_epoch(x: float) -> datetime:
-    # 13-digit values are milliseconds (Play Console, JavaScript); 10-digit are seconds.
-    if abs(x) >= 1e11:
-        x /= 1000.0
-    return datetime.fromtimestamp(x, tz=UTC)
+    return DateReader(date_format=date_format).parse(value, "date")
 
 
 def parse_number(value: Any, *, lenient: bool = False) -> float | None:
@@ -262,6 +226,8 @@ class Profile:
     bound: bool = False
     # Generic files list aliases, not fallbacks: bind keeps only the first alias found.
     first_match_only: bool = False
+    # Reads the date fields (order per column, zones); file connectors set one per file.
+    dates: DateReader | None = None
     _used: set[str] | None = field(default=None, repr=False)
 
     def override(self, columns: ColumnMap) -> Profile:
@@ -326,26 +292,34 @@ class Profile:
             if value is not None and looks_binary(value):
                 raise RowProblem("binary_garbage", f"{label} holds binary data: {value[:60]!r}")
 
-        created_raw = self._get(row, "created_at")
-        created_at = self._date(created_raw, "created_at")
-        if created_at is None:
-            col = "/".join(self.fields.get("created_at", [])) or "created_at"
-            raise RowProblem("bad_date", f"created_at column {col!r} is empty")
+        # A profile without a date column (an undated export) stores no date; a date column with
+        # an empty or unparseable cell still costs its row, since a guess would be silent.
+        created_at = None
+        if self.fields.get("created_at"):
+            created_at = self._date(self._get(row, "created_at"), "created_at")
+            if created_at is None:
+                col = "/".join(self.fields["created_at"])
+                raise RowProblem("bad_date", f"created_at column {col!r} is empty")
         # updated_at and revenue only qualify a record: an odd value ("n/a") is kept
         # in metadata rather than costing the row.
         unparsed: dict[str, Any] = {}
         updated_raw = self._get(row, "updated_at")
         try:
-            updated_at = parse_datetime(updated_raw, self.date_format)
+            updated_at = self._date_reader().parse(updated_raw, "updated_at")
         except (ValueError, OverflowError, OSError):
             updated_at, unparsed["updated_at_unparsed"] = None, _jsonable(updated_raw)
 
-        rating = self._rating(self._get(row, "rating"))
+        flags: list[str] = []
+        rating = self._rating_or_flag(self._get(row, "rating"), unparsed, flags)
         revenue_raw = self._get(row, "revenue")
         try:
             revenue = parse_money(revenue_raw)
         except ValueError:
             revenue, unparsed["revenue_unparsed"] = None, _jsonable(revenue_raw)
+        # inf, negative, absurd: kept aside, never stored as a number
+        if revenue_problem(revenue) is not None:
+            revenue, unparsed["revenue_unparsed"] = None, _jsonable(revenue_raw)
+            flags.append(Flag.bad_revenue.value)
 
         external_id = as_id(self._get(row, "id")) if self.use_external_id else None
         url = as_text(self._get(row, "url"))
@@ -383,25 +357,48 @@ class Profile:
                 language=as_text(self._get(row, "language")),
                 url=url,
                 metadata=metadata,
+                flags=flags,
                 input_file=input_file,
                 input_row=input_row,
             )
         except ValidationError as exc:
             raise RowProblem("bad_row", f"record does not validate: {exc.errors()[0]['msg']}") from None
 
+    def _date_reader(self) -> DateReader:
+        if self.dates is None:
+            self.dates = DateReader(date_format=self.date_format)
+        return self.dates
+
     def _date(self, value: Any, name: str) -> datetime | None:
         try:
-            return parse_datetime(value, self.date_format)
+            return self._date_reader().parse(value, name)
+        except DateProblem as problem:
+            raise RowProblem(problem.reason, problem.detail) from None
         except (ValueError, OverflowError, OSError):
-            fmt = f" (expected format {self.date_format!r})" if self.date_format else ""
-            raise RowProblem("bad_date", f"{name} {value!r} is not a date{fmt}") from None
+            raise RowProblem("bad_date", f"{name} {value!r} is not a date") from None
+
+    def _rating_or_flag(self, value: Any, unparsed: dict[str, Any], flags: list[str]) -> float | None:
+        # A rating that is not a number ("five") costs the rating, not the row.
+        try:
+            return self._rating(value)
+        except RowProblem as problem:
+            if problem.reason != "bad_rating":
+                raise
+            unparsed["rating_unparsed"] = _jsonable(value)
+            flags.append(Flag.bad_rating.value)
+            return None
 
     def _rating(self, value: Any) -> float | None:
         try:
             if self.rating_parser is not None:
                 rating = self.rating_parser(value)
             else:
-                rating = parse_number(value, lenient=self.lenient_rating)
+                try:
+                    rating = parse_number(value, lenient=self.lenient_rating)
+                except ValueError:
+                    rating = star_glyphs(value)  # "★★★★"; only tried when a number fails (hot path)
+                    if rating is None:
+                        raise
         except ValueError:
             raise RowProblem("bad_rating", f"rating {value!r} is not a number") from None
         if rating is None:

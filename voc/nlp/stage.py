@@ -17,6 +17,7 @@ cache (see `SentimentConfig.share_embeddings`).
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -229,9 +230,13 @@ class ReadOptions:
 _WORKER_MODEL: SentimentModel | None = None
 
 
-def _worker_init(ref: str, root: str, batch_size: int, precision: str, threads: int) -> None:
+def _worker_init(ref: str, root: str, batch_size: int, precision: str, threads: int, parent: int) -> None:
     import torch
 
+    from voc.pipeline.lifeline import watch_parent
+
+    # Without this, a worker whose parent was SIGKILLed stayed blocked on its pipe (746 MB, 15 min).
+    watch_parent(parent)
     global _WORKER_MODEL
     torch.set_num_threads(threads)
     _WORKER_MODEL = load_sentiment_model(ref, root)
@@ -280,6 +285,7 @@ def _chunk_scores(
         model.batch_size,
         model.precision,
         torch.get_num_threads(),
+        os.getpid(),
     )
     ctx = multiprocessing.get_context("spawn")  # a fork would copy this process's heap and threads
     with ProcessPoolExecutor(1, mp_context=ctx, initializer=_worker_init, initargs=args) as pool:

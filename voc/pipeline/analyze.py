@@ -7,17 +7,21 @@ stage and writes items.csv, quarantine.csv and the stage outputs to `out_dir`.
 from __future__ import annotations
 
 import logging
-import shutil
-import tempfile
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from voc.config import ColumnMap, SourceConfig, VocConfig, default_config
-from voc.errors import InputError
+from voc.errors import InputError, VocError
+from voc.ingest.sniff import check_not_folder, check_text_file, check_workbook
+from voc.pipeline.columns import guess_date, guess_id, guess_rating, guess_text, rating_scale_of, sample_rows
 from voc.pipeline.exports import write_exports
 from voc.pipeline.ingest import ingest_source
+from voc.pipeline.lifeline import throwaway_dir
 from voc.pipeline.stages import run_stages
+from voc.rank.periods import Window, choose_window, period_bounds
 from voc.schema import Kind, RatingScale
 from voc.store import DuckDBStore
 
@@ -34,39 +38,6 @@ _SUFFIX_FORMATS = {
     ".xlsm": "excel",
 }
 
-# Column names commonly used for each field, tried in order when not given.
-_GUESSES: dict[str, tuple[str, ...]] = {
-    "text": (
-        "text",
-        "review",
-        "review_text",
-        "comment",
-        "comments",
-        "body",
-        "description",
-        "content",
-        "message",
-        "feedback",
-        "verbatim",
-        "response",
-        "answer",
-    ),
-    "created_at": (
-        "created_at",
-        "date",
-        "created",
-        "timestamp",
-        "time",
-        "submitted_at",
-        "submitted",
-        "review_date",
-        "tweet_created",
-        "datetime",
-    ),
-    "id": ("id", "review_id", "ticket_id", "response_id", "tweet_id", "uuid"),
-    "rating": ("rating", "stars", "score", "star_rating", "nps", "csat"),
-}
-
 
 @dataclass
 class AnalyzeOptions:
@@ -80,6 +51,13 @@ class AnalyzeOptions:
     kind: Kind = Kind.review
     format: str | None = None
     source_name: str = "file"
+    undated: bool = False  # declare that the file carries no dates, even if a column looks like one
+    since: datetime | None = None  # narrow the window: items at or after this time
+    until: datetime | None = None  # ... and before this one
+    period: str | None = None  # narrow the window to one period: 2019, 2019-Q4, 2019-12, 2019-W05
+    granularity: str = "auto"  # week | month | quarter | auto (from the span)
+    date_order: str = "auto"  # numeric dates: auto (per column), dmy or mdy
+    timezone: str | None = None  # zone of times written without one
 
 
 @dataclass
@@ -91,47 +69,16 @@ class AnalyzeResult:
     counts: dict[str, int] = field(default_factory=dict)
     stages: dict[str, dict] = field(default_factory=dict)
     seconds: float = 0.0
+    window: Window | None = None
 
 
-def _header(path: Path, fmt: str) -> list[str]:
-    if fmt == "csv":
-        import csv
-
-        from voc.ingest.files import open_text  # encoding detection (BOM, utf-8, latin-1)
-
-        with open_text(path) as fh:
-            delim = "\t" if path.suffix == ".tsv" else ","
-            return next(csv.reader(fh, delimiter=delim), [])
-    if fmt == "parquet":
-        import pyarrow.parquet as pq
-
-        return list(pq.read_schema(path).names)
-    if fmt == "jsonl":
-        import json
-
-        with path.open(encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                if line.strip():
-                    try:
-                        return list(json.loads(line).keys())
-                    except Exception:
-                        return []
-        return []
+def check_readable(path: Path, fmt: str) -> None:
+    """Stop early, with the file name and the fix, on a folder, a binary file or a renamed workbook."""
+    check_not_folder(path)
     if fmt == "excel":
-        import openpyxl
-
-        wb = openpyxl.load_workbook(path, read_only=True)
-        row = next(wb.active.iter_rows(max_row=1, values_only=True), ())
-        return [str(c) for c in row if c is not None]
-    return []
-
-
-def _guess(field_name: str, header: list[str]) -> str | None:
-    lower = {h.lower().strip(): h for h in header}
-    for cand in _GUESSES[field_name]:
-        if cand in lower:
-            return lower[cand]
-    return None
+        check_workbook(path)
+    elif fmt != "parquet":
+        check_text_file(path)
 
 
 def file_source(path: Path, opts: AnalyzeOptions) -> SourceConfig:
@@ -143,32 +90,168 @@ def file_source(path: Path, opts: AnalyzeOptions) -> SourceConfig:
             f"(one of csv, jsonl, parquet, excel, or a named export format)",
             code="E201",
         )
+    check_readable(path, fmt)
     columns = ColumnMap()
+    undated = opts.undated
+    rating_scale = opts.rating_scale
     if fmt in ("csv", "jsonl", "parquet", "excel"):
-        header = _header(path, fmt)
-        text = opts.text_col or _guess("text", header)
-        date = opts.date_col or _guess("created_at", header)
+        delimiter = "\t" if path.suffix.lower() == ".tsv" else None
+        rows = sample_rows(path, fmt, delimiter)
+        header = list(dict.fromkeys(k for r in rows for k in r)) if rows else []
+        named = {c for c in (opts.text_col, opts.date_col, opts.id_col, opts.rating_col) if c}
+        missing = sorted(c for c in named if rows and c not in header)
+        if missing:
+            raise InputError(
+                f"{path}: column(s) {missing} are not in the file; its columns are {header}", code="E225"
+            )
+        text_guess = guess_text(header, rows) if not opts.text_col else None
+        text = opts.text_col or (text_guess.column if text_guess else None)
         if text is None:
             raise InputError(
-                f"{path}: no text column found among {header}; pass --text-col NAME", code="E202"
+                f"{path}: no column of text found among {header}; pass --text-col NAME", code="E202"
             )
-        if date is None:
-            raise InputError(
-                f"{path}: no date column found among {header}; pass --date-col NAME", code="E203"
-            )
-        rating = opts.rating_col or (_guess("rating", header) if opts.rating_scale else None)
-        columns = ColumnMap(text=text, created_at=date, id=opts.id_col or _guess("id", header), rating=rating)
+        taken = {text}
+        date = opts.date_col
+        if opts.undated:
+            if opts.date_col:
+                raise InputError(
+                    f"--no-dates and --date-col {opts.date_col!r} contradict each other; pass one of them",
+                    code="E220",
+                )
+        elif date is None:
+            g = guess_date(header, rows, taken)
+            date = g.column if g else None
+            if g is None:
+                undated = True
+                log.warning(
+                    "analyze: %s has no date column among %s: analysing it as one undated period "
+                    "(no trends); name the column with --date-col if there is one",
+                    path.name, header,
+                )  # fmt: skip
+        taken |= {date} if date else set()
+        rating = opts.rating_col
+        if rating is None:
+            found = guess_rating(header, rows, taken)
+            if found is not None:
+                rating = found[0].column
+                rating_scale = rating_scale or found[1]
+        elif rating_scale is None:
+            rating_scale = rating_scale_of([r.get(rating) for r in rows if r.get(rating) not in (None, "")])
+        taken |= {rating} if rating else set()
+        id_col = opts.id_col or (g.column if (g := guess_id(header, rows, taken)) else None)
+        log.info(
+            "analyze: columns: text %r%s, date %s, rating %s, id %s",
+            text, " (chosen by its content)" if text_guess and text_guess.by == "content" else "",
+            repr(date) if date else "none (undated)",
+            f"{rating!r} ({rating_scale.value if rating_scale else 'no scale'})" if rating else "none",
+            repr(id_col) if id_col else "none (content hash)",
+        )  # fmt: skip
+        columns = ColumnMap(text=text, created_at=date, id=id_col, rating=rating if rating_scale else None)
+    elif opts.undated:
+        raise InputError(
+            f"--no-dates applies to generic files (csv, jsonl, parquet, excel), not the {fmt!r} export, "
+            "which always carries a date",
+            code="E221",
+        )
     return SourceConfig(
         name=opts.source_name,
         format=fmt,  # type: ignore[arg-type]
         path=str(path.resolve()),
         kind=opts.kind,
         columns=columns,
-        rating_scale=opts.rating_scale
+        rating_scale=rating_scale
         if columns.rating or fmt not in ("csv", "jsonl", "parquet", "excel")
         else None,
         delimiter="\t" if path.suffix.lower() == ".tsv" else None,
+        undated=undated,
+        date_order=opts.date_order,  # type: ignore[arg-type]
+        timezone=opts.timezone,
     )
+
+
+def _nothing_stored(store: DuckDBStore, path: Path) -> str:
+    """Why every row of a file was set aside, in one line: the reasons, an example each, the fixes."""
+    reasons = store.query(
+        "SELECT reason, count(*) AS n, min(detail) AS example FROM quarantine GROUP BY reason ORDER BY n DESC"
+    )
+    parts = [f"{r.reason} x{r.n} (e.g. {str(r.example)[:120]})" for r in reasons.itertuples()]
+    return (
+        f"no row of {path.name} could be used: {'; '.join(parts) or 'no rows'}. Name the columns with "
+        "--text-col / --date-col, declare a file without dates with --no-dates, or see quarantine.csv"
+    )
+
+
+def parse_when(value: str | None, option: str) -> datetime | None:
+    """A `--since` / `--until` value as an aware UTC time; a clear error naming the option."""
+    if value is None or not value.strip():
+        return None
+    import pandas as pd
+
+    try:
+        ts = pd.Timestamp(value.strip())
+    except (ValueError, TypeError):
+        raise InputError(
+            f"{option} {value!r} is not a date; write it as YYYY-MM-DD or an ISO time", code="E223"
+        ) from None
+    if pd.isna(ts):
+        raise InputError(f"{option} {value!r} is not a date; write it as YYYY-MM-DD", code="E223")
+    return (ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")).to_pydatetime()
+
+
+def analysis_window(store: DuckDBStore, config: VocConfig, opts: AnalyzeOptions) -> Window:
+    """The window the one-file report and backlog speak about: the whole file unless narrowed."""
+    since, until, granularity = opts.since, opts.until, opts.granularity
+    if opts.period:
+        p_since, p_until, inner = period_bounds(opts.period)
+        since, until = max(filter(None, [since, p_since])), min(filter(None, [until, p_until]))
+        if granularity == "auto":
+            granularity = inner
+    if granularity not in ("auto", "week", "month", "quarter"):
+        raise InputError(
+            f"--granularity {granularity!r} is not one of auto, week, month, quarter", code="E222"
+        )
+    ts = store.query("SELECT created_at FROM items")["created_at"]
+    return choose_window(
+        ts,
+        granularity=granularity,  # type: ignore[arg-type]
+        since=since,
+        until=until,
+        baseline_periods=config.ranking.baseline_periods,
+        min_focus_items=config.ranking.min_focus_items,
+    )
+
+
+def _analyze_into(
+    path: Path, source: SourceConfig, base: VocConfig, opts: AnalyzeOptions, store_path: Path, out_dir: Path,
+    progress: bool,
+) -> AnalyzeResult:  # fmt: skip
+    cfg = base.model_copy(update={"sources": [source]})
+    cfg.store = cfg.store.model_copy(update={"path": str(store_path.resolve())})
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result = AnalyzeResult(out_dir=out_dir)
+    store = DuckDBStore(cfg.store.path, lock_timeout_s=cfg.store.lock_timeout_s)
+    try:
+        src = ingest_source(store, cfg, source, full=True, progress=progress)
+        if src.status != "ok":
+            if isinstance(src.exception, VocError):
+                raise src.exception  # already names the file, the cause and the fix
+            raise InputError(f"ingest of {path} failed: {src.error}", code="E205")
+        result.counts = src.counts.as_dict()
+        if result.counts["read"] and not store.count_items():
+            raise InputError(_nothing_stored(store, path), code="E226")
+        result.window = analysis_window(store, cfg, opts)
+        w = result.window
+        log.info(
+            "analyze: window %s (%s, by %s; focus %s), %s of %s items inside",
+            w.label, "undated" if w.undated else f"{len(w.periods)} periods", w.unit, w.focus or "none",
+            f"{w.items_in_window:,}", f"{w.items_total:,}",
+        )  # fmt: skip
+        result.stages = run_stages(store, cfg, out_dir, progress=progress, window=result.window)
+        result.files = write_exports(store, out_dir)
+        result.counts["items_csv_rows"] = store.count_items()
+    finally:
+        store.close()
+    return result
 
 
 def analyze_file(
@@ -184,32 +267,16 @@ def analyze_file(
     started = time.perf_counter()
     opts = opts or AnalyzeOptions()
     path = Path(path)
+    check_not_folder(path)
     if not path.exists():
         raise InputError(f"input file {path} does not exist", code="E204")
     source = file_source(path, opts)
     base = config or default_config()
-    tmp_dir = None
-    if store_path is None:
-        tmp_dir = Path(tempfile.mkdtemp(prefix="voc-analyze-"))
-        store_path = tmp_dir / "voc.duckdb"
-    cfg = base.model_copy(update={"sources": [source]})
-    cfg.store = cfg.store.model_copy(update={"path": str(Path(store_path).resolve())})
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    result = AnalyzeResult(out_dir=out_dir)
-    store = DuckDBStore(cfg.store.path, lock_timeout_s=cfg.store.lock_timeout_s)
-    try:
-        src = ingest_source(store, cfg, source, full=True, progress=progress)
-        if src.status != "ok":
-            raise InputError(f"ingest of {path} failed: {src.error}", code="E205")
-        result.counts = src.counts.as_dict()
-        result.stages = run_stages(store, cfg, out_dir, progress=progress)
-        result.files = write_exports(store, out_dir)
-        result.counts["items_csv_rows"] = store.count_items()
-    finally:
-        store.close()
-        if tmp_dir is not None:
-            shutil.rmtree(tmp_dir, ignore_errors=True)
+    with ExitStack() as stack:
+        if store_path is None:
+            # Removed when this call ends, and by a reaper process if this one is killed.
+            store_path = stack.enter_context(throwaway_dir("voc-analyze-")) / "voc.duckdb"
+        result = _analyze_into(path, source, base, opts, Path(store_path), Path(out_dir), progress)
     result.seconds = time.perf_counter() - started
     log.info("analyze: %s -> %s in %.1f s", path, out_dir, result.seconds)
     return result

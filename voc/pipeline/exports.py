@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from voc.safe import csv_frame
 from voc.schema import ITEMS_CSV_COLUMNS
 from voc.store import DuckDBStore
 
@@ -38,7 +39,8 @@ def items_frame(store: DuckDBStore) -> pd.DataFrame:
 
 def write_items_csv(store: DuckDBStore, path: Path) -> int:
     """Write items.csv; returns the row count."""
-    df = items_frame(store)
+    # Customer text that starts with "=" must not run as a formula in a spreadsheet.
+    df = csv_frame(items_frame(store))
     path.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(path, index=False)
     return len(df)
@@ -50,6 +52,7 @@ def write_quarantine_csv(store: DuckDBStore, path: Path) -> int:
         "SELECT source, input_file, input_row, reason, detail, raw, quarantined_at FROM quarantine "
         "ORDER BY input_file, input_row"
     )
+    df = csv_frame(df)
     path.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(path, index=False)
     return len(df)
@@ -94,7 +97,7 @@ THEMES_CSV_COLUMNS = [
 
 def write_themes_csv(store: DuckDBStore, path: Path) -> int:
     """Write themes.csv; returns the row count."""
-    df = themes_frame(store)
+    df = csv_frame(themes_frame(store))
     path.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(path, index=False)
     return len(df)

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 
 from voc.clean import clean_records
+from voc.clean.quarantine import redact_quarantine
 from voc.config import SourceConfig, VocConfig
 from voc.errors import VocError
 from voc.ingest import make_connector
@@ -32,6 +33,7 @@ class SourceResult:
     seconds: float = 0.0
     error: str | None = None
     run_id: str | None = None
+    exception: BaseException | None = field(default=None, repr=False)  # what `error` describes
 
 
 @dataclass
@@ -85,10 +87,12 @@ def ingest_source(
             task = bar.add_task(f"ingest {source.name}", total=None, note="")
             for chunk in chunks:
                 records, dropped = clean_records(chunk.records, config.clean, source.name)
+                # Rows the connector could not map carry the raw row: redact it like an item.
+                unmapped = redact_quarantine(chunk.quarantined, config.clean)
                 counts = store.commit_batch(
                     source.name,
                     records,
-                    [*chunk.quarantined, *dropped],
+                    [*unmapped, *dropped],
                     chunk.watermark,
                     read=chunk.read,
                     run_id=run.run_id,
@@ -104,6 +108,7 @@ def ingest_source(
                     raise RuntimeError(f"simulated failure after {result.counts.read} rows")
     except Exception as exc:  # one source failing must not stop the others
         result.status = "failed"
+        result.exception = exc
         result.error = str(exc) if isinstance(exc, VocError) else f"{type(exc).__name__}: {exc}"
         log.error(
             "ingest: source %r failed after %s rows: %s", source.name, f"{result.counts.read:,}", result.error

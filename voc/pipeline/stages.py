@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from voc.config import VocConfig
+from voc.rank.periods import Window
 from voc.store import DuckDBStore
 
 log = logging.getLogger(__name__)
@@ -30,9 +31,19 @@ def _peak_rss_mb() -> int | None:
 
 
 def run_stages(
-    store: DuckDBStore, config: VocConfig, out_dir: Path, *, progress: bool = True, week: str | None = None
+    store: DuckDBStore,
+    config: VocConfig,
+    out_dir: Path,
+    *,
+    progress: bool = True,
+    week: str | None = None,
+    window: Window | None = None,
 ) -> dict[str, Any]:
-    """Run every analysis stage; returns each stage's summary, with seconds."""
+    """Run every analysis stage; returns each stage's summary, with seconds.
+
+    The backlog and report cover `week` (the scheduled job) or, with `window`,
+    every period of it (the one-file path, see `voc.rank.periods.choose_window`).
+    """
     summaries: dict[str, Any] = {}
 
     def timed(name: str, fn, *args: Any, **kwargs: Any) -> Any:
@@ -57,6 +68,6 @@ def run_stages(
     timed("themes", update_themes, store, config, progress=progress)
     timed("taxonomy", map_taxonomy, store, config)
     timed("themes.csv", write_themes_csv, store, out_dir / "themes.csv")
-    backlog = timed("backlog", build_backlog, store, config, out_dir, period=week)
-    timed("report", write_report, store, config, out_dir, week=week, backlog=backlog)
+    backlog = timed("backlog", build_backlog, store, config, out_dir, period=week, window=window)
+    timed("report", write_report, store, config, out_dir, week=week, backlog=backlog, window=window)
     return summaries

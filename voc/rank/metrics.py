@@ -38,34 +38,52 @@ def theme_items(
 ) -> pd.DataFrame:
     """One row per (item, theme) with the item's fields, period, negativity and sentiment.
 
-    `mentions` needs item_id and theme_id; optional `score` (similarity to
-    the theme), `label` and `sentiment` (the sentence's sentiment label and
-    score in [-1, 1]). `item_sentiment` (item_id, label, score) fills in
-    where sentence sentiment is missing.
+    `mentions` needs item_id and theme_id; optional `sent_idx`, `score`
+    (similarity to the theme), `label` and `sentiment` (the sentence's
+    sentiment label and score in [-1, 1]). `item_sentiment` (item_id, label,
+    score) fills in where sentence sentiment is missing.
+
+    Per row: `negative` / `positive` (the item has a negative / positive mention
+    of the theme: a complaint, praise), `neg_sent` / `pos_sent` (the sent_idx of
+    the strongest such mention), and the item's own tone (`item_label`, `item_score`).
     """
     m = mentions[~mentions["theme_id"].isin(list(skip_themes))].copy()
-    for col, default in (("score", np.nan), ("label", None), ("sentiment", np.nan)):
+    for col, default in (("score", np.nan), ("label", None), ("sentiment", np.nan), ("sent_idx", -1)):
         if col not in m.columns:
             m[col] = default
     m["is_neg"] = m["label"].eq("negative")
+    m["is_pos"] = m["label"].eq("positive")
     m["has_label"] = m["label"].notna()
+    # The strongest complaint (praise) of each (item, theme): the lowest (highest) sentence score.
+    key = m["sentiment"].fillna(0.0)
+    m["neg_key"] = np.where(m["is_neg"], key, np.inf)
+    m["pos_key"] = np.where(m["is_pos"], -key, np.inf)
     grouped = (
         m.groupby(["item_id", "theme_id"], sort=False)
         .agg(
             mention_score=("score", "max"),
             neg=("is_neg", "any"),
+            positive=("is_pos", "any"),
             has_label=("has_label", "any"),
             sentiment=("sentiment", "min"),
             mentions=("theme_id", "size"),
         )
         .reset_index()
     )
+    for flag, sort_key, out_col in (("is_neg", "neg_key", "neg_sent"), ("is_pos", "pos_key", "pos_sent")):
+        best = (
+            m[m[flag]]
+            .sort_values(["item_id", "theme_id", sort_key, "sent_idx"], kind="mergesort")
+            .drop_duplicates(["item_id", "theme_id"])[["item_id", "theme_id", "sent_idx"]]
+            .rename(columns={"sent_idx": out_col})
+        )
+        grouped = grouped.merge(best, on=["item_id", "theme_id"], how="left")
     cols = [c for c in ITEM_FIELDS if c in items.columns]
     it = items[cols].rename(columns={"id": "item_id"})
     for col in ITEM_FIELDS:
-        key = "item_id" if col == "id" else col
-        if key not in it.columns:
-            it[key] = None
+        key_col = "item_id" if col == "id" else col
+        if key_col not in it.columns:
+            it[key_col] = None
     out = grouped.merge(it, on="item_id", how="inner")
     if item_sentiment is not None and len(item_sentiment):
         isent = item_sentiment[["item_id", "label", "score"]].rename(
@@ -77,10 +95,11 @@ def theme_items(
         out["item_score"] = np.nan
     # Sentence sentiment wins; the item's own label fills in where there is none.
     out["negative"] = np.where(out["has_label"], out["neg"], out["item_label"].eq("negative"))
+    out["positive"] = np.where(out["has_label"], out["positive"], out["item_label"].eq("positive"))
     out["known_sentiment"] = out["has_label"] | out["item_label"].notna()
     out["sentiment"] = out["sentiment"].where(out["sentiment"].notna(), out["item_score"])
     out["period"] = period_labels(out["created_at"], granularity) if len(out) else pd.Series(dtype=object)
-    return out.drop(columns=["neg", "has_label", "item_label", "item_score"])
+    return out.drop(columns=["neg", "has_label"])
 
 
 def severity_signals(texts: pd.Series, patterns: Mapping[str, Sequence[str]]) -> pd.DataFrame:
@@ -93,14 +112,17 @@ def severity_signals(texts: pd.Series, patterns: Mapping[str, Sequence[str]]) ->
     return out
 
 
-def period_metrics(ti: pd.DataFrame, period: str, patterns: Mapping[str, Sequence[str]]) -> pd.DataFrame:
-    """Volume, customers, negativity, sentiment, revenue at risk and severity per theme in one period.
+def period_metrics(
+    ti: pd.DataFrame, periods: str | Sequence[str], patterns: Mapping[str, Sequence[str]]
+) -> pd.DataFrame:
+    """Volume, customers, negativity, sentiment, revenue at risk and severity per theme over `periods`.
 
     Unique customers count items without a customer id as one customer
     each. Revenue at risk sums, over customers with a negative mention, the
     largest revenue seen for that customer; None when no affected item has revenue.
     """
-    cur = ti[ti["period"] == period]
+    wanted = [periods] if isinstance(periods, str) else list(periods)
+    cur = ti[ti["period"].isin(wanted)]
     columns = [
         "volume",
         "negative_volume",

@@ -70,7 +70,9 @@ def trend_table(
     Status: `new` when first seen in this period (and there is history to be
     new against); `rising` / `falling` when the adjusted one-sided p-value is
     below alpha (rising also needs `min_rising_volume` items); `resolved`
-    when silent this period after mentions in the baseline; else `steady`.
+    when silent this period after the baseline held it clearly (the drop to
+    zero is itself significant), so a quiet period or a thin one never marks
+    every theme resolved at once; else `steady`.
     """
     themes = counts.index
     cur = counts[period] if period in counts.columns else pd.Series(0, index=themes)
@@ -93,7 +95,10 @@ def trend_table(
     status = []
     for t, r in out.iterrows():
         if r["volume"] == 0:
-            status.append("resolved" if r["base_volume"] > 0 else "steady")
+            # Unadjusted: silence is judged per theme (was it expected here?), and the weekly job's
+            # long theme lists would otherwise need dozens of baseline items before anything resolves.
+            gone = has_history and r["base_volume"] > 0 and r["p_down"] < alpha
+            status.append("resolved" if gone else "steady")
         elif has_history and first_seen_period.get(t) == period:
             status.append("new")
         elif has_history and r["q_up"] < alpha and r["volume"] >= min_rising_volume:

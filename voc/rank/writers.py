@@ -7,21 +7,21 @@ formula get a leading apostrophe, and Markdown escapes HTML and table syntax.
 from __future__ import annotations
 
 import csv
-import html
+import json
 import re
 from pathlib import Path
 
 from voc.rank.backlog import Backlog, BacklogEntry
 from voc.rank.priority import COMPONENTS
 from voc.rank.trend import format_p
+from voc.safe import csv_cell, jira_text, markdown_link, markdown_text, safe_url
 
 FILES = {"csv": "backlog.csv", "json": "backlog.json", "md": "backlog.md", "jira": "backlog_jira.csv"}
 
 
 def safe_cell(value: object) -> str:
-    """A CSV cell that spreadsheets will not evaluate as a formula."""
-    s = "" if value is None else str(value)
-    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
+    """A CSV cell that spreadsheets will not evaluate as a formula (see `voc.safe.csv_cell`)."""
+    return csv_cell("" if value is None else str(value))
 
 
 def _fmt(v: float | None, digits: int = 2) -> str:
@@ -40,6 +40,7 @@ def csv_rows(backlog: Backlog) -> tuple[list[str], list[list[str]]]:
         "rank",
         "theme_id",
         "theme_label",
+        "theme_name",
         "group_label",
         "journey_stage",
         "pillar",
@@ -76,6 +77,7 @@ def csv_rows(backlog: Backlog) -> tuple[list[str], list[list[str]]]:
                 str(e.rank),
                 e.theme_id,
                 e.theme_label,
+                e.theme_name or "",
                 e.group_label or "",
                 e.journey_stage or "",
                 e.pillar or "",
@@ -96,7 +98,7 @@ def csv_rows(backlog: Backlog) -> tuple[list[str], list[list[str]]]:
                 ";".join(e.severity),
                 *verb,
                 " ".join(e.example_ids),
-                " ".join(u or "" for u in e.example_urls),
+                " ".join(safe_url(u) or "" for u in e.example_urls),
                 e.first_seen or "",
                 e.last_seen or "",
                 e.owner or "",
@@ -107,15 +109,22 @@ def csv_rows(backlog: Backlog) -> tuple[list[str], list[list[str]]]:
 
 
 def _md(text: object) -> str:
-    s = html.escape(" ".join(str(text or "").split()), quote=False)
-    return re.sub(r"([\\`*_\[\]|#])", r"\\\1", s)
+    return markdown_text(text or "")
+
+
+def _md_marked(text: str, highlight: list[int] | None) -> str:
+    """A verbatim with its mention in bold; each part escaped on its own."""
+    if not highlight or not 0 <= highlight[0] < highlight[1] <= len(text):
+        return _md(text)
+    a, b = highlight
+    return " ".join(f"{_md(text[:a])} **{_md(text[a:b])}** {_md(text[b:])}".split())
 
 
 def markdown(backlog: Backlog) -> str:
     """A triage list: a summary table, then one section per entry with its 'why' and verbatims."""
     lines = [f"# Issue backlog, {backlog.period}", ""]
     if not backlog.entries:
-        lines.append("No themes with enough feedback in this period.")
+        lines.append("No problem with enough feedback in this period.")
         return "\n".join(lines) + "\n"
     lines += [
         "| # | theme | status | score | items (neg.) | stage | pillar | owner |",
@@ -128,6 +137,8 @@ def markdown(backlog: Backlog) -> str:
         )
     for e in backlog.entries:
         lines += ["", f"## {e.rank}. {_md(e.theme_label)} ({e.status}, score {e.score:.1f})", ""]
+        if e.theme_name and e.theme_name != e.theme_label:
+            lines.append(f"- in the theme {_md(e.theme_name)}")
         facts = [f"{e.volume} items ({e.prev_volume} last period), {e.unique_customers} customers"]
         if e.share_negative is not None:
             facts.append(f"{100 * e.share_negative:.0f}% negative")
@@ -149,8 +160,8 @@ def markdown(backlog: Backlog) -> str:
         )
         lines.append(f"- seen {(e.first_seen or '')[:10]} to {(e.last_seen or '')[:10]}")
         for v in e.verbatims:
-            link = f" ([{_md(v.item_id)}](<{html.escape(v.url)}>))" if v.url else f" ({_md(v.item_id)})"
-            lines.append(f"  > {_md(v.text)}{link}")
+            link = markdown_link(v.url, v.item_id) or _md(v.item_id)
+            lines.append(f"  > {_md_marked(v.text, v.highlight)} ({link})")
     return "\n".join(lines) + "\n"
 
 
@@ -192,7 +203,7 @@ def jira_rows(
             f"Why: {breakdown_text(e)}.",
             f"{e.volume} items, {e.negative_volume} negative, {e.unique_customers} customers.",
         ]
-        desc += [f'"{v.text}" ({v.url or v.item_id})' for v in e.verbatims]
+        desc += [f'"{jira_text(v.text)}" ({safe_url(v.url) or v.item_id})' for v in e.verbatims]
         desc.append("Examples: " + ", ".join(e.example_ids))
         rows.append(
             [
@@ -211,6 +222,16 @@ def jira_rows(
     return header, [[safe_cell(c) for c in r] for r in rows]
 
 
+def json_text(backlog: Backlog) -> str:
+    """backlog.json: the backlog as is, with links back to records kept only when they are http(s)."""
+    data = backlog.model_dump(mode="json")
+    for e in data["entries"]:
+        e["example_urls"] = [safe_url(u) for u in e.get("example_urls", [])]
+        for v in e.get("verbatims", []):
+            v["url"] = safe_url(v.get("url"))
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
 def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
@@ -225,7 +246,7 @@ def write_backlog(
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {k: out_dir / v for k, v in FILES.items()}
     _write_csv(paths["csv"], *csv_rows(backlog))
-    paths["json"].write_text(backlog.model_dump_json(indent=2), encoding="utf-8")
+    paths["json"].write_text(json_text(backlog), encoding="utf-8")
     paths["md"].write_text(markdown(backlog), encoding="utf-8")
     _write_csv(paths["jira"], *jira_rows(backlog, project, issue_type))
     return paths

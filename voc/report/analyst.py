@@ -20,7 +20,9 @@ def coverage_rows(
 ) -> list[CountRow]:
     """How much of the data each stage covered, overall and for the report week."""
     n = len(it)
-    week = it[it["week"] == period.start]
+    scope = set(period.scope_buckets)
+    week = it[it["week"].isin(scope)]
+    where = "this week" if period.scope == "period" else "in the window"
 
     def pct(k: int, of: int) -> str:
         return f"{k / of * 100:.0f}%" if of else "–"
@@ -30,7 +32,9 @@ def coverage_rows(
             label="Items stored",
             value=f"{n:,}",
             detail=(
-                f"{it['created_at'].min():%Y-%m-%d} to {it['created_at'].max():%Y-%m-%d}" if n else "no items"
+                f"{it['created_at'].min():%Y-%m-%d} to {it['created_at'].max():%Y-%m-%d}"
+                if n and it["created_at"].notna().any()
+                else ("no dates" if n else "no items")
             ),
         ),
         CountRow(label=f"Items in {period.label}", value=f"{len(week):,}"),
@@ -39,29 +43,29 @@ def coverage_rows(
         out.append(
             CountRow(
                 label=f"Source {src if opt_str(src) else '(none)'} ({kind})",
-                value=f"{int((g['week'] == period.start).sum()):,} this week",
+                value=f"{int(g['week'].isin(scope).sum()):,} {where}",
                 detail=f"{len(g):,} in all",
             )
         )
     with_sent = int(week["label"].notna().sum())
-    themed = int(pairs.loc[pairs["week"] == period.start, "id"].nunique()) if len(pairs) else 0
+    themed = int(pairs.loc[pairs["week"].isin(scope), "id"].nunique()) if len(pairs) else 0
     rated = int(week["rating"].notna().sum())
     mapped = sum(
         1 for r in rows if r.journey_stage and r.pillar and UNMAPPED not in (r.journey_stage, r.pillar)
     )
     out += [
         CountRow(
-            label="With sentiment (this week)", value=pct(with_sent, len(week)), detail=f"{with_sent:,} items"
+            label=f"With sentiment ({where})", value=pct(with_sent, len(week)), detail=f"{with_sent:,} items"
         ),
-        CountRow(label="With a theme (this week)", value=pct(themed, len(week)), detail=f"{themed:,} items"),
+        CountRow(label=f"With a theme ({where})", value=pct(themed, len(week)), detail=f"{themed:,} items"),
         CountRow(
             label="Themes mapped to stage and pillar",
             value=pct(mapped, len(rows)),
             detail=f"{mapped} of {len(rows)} themes",
         ),
-        CountRow(label="With a rating (this week)", value=pct(rated, len(week)), detail=f"{rated:,} items"),
+        CountRow(label=f"With a rating ({where})", value=pct(rated, len(week)), detail=f"{rated:,} items"),
         CountRow(
-            label="With a customer id / revenue (this week)",
+            label=f"With a customer id / revenue ({where})",
             value=f"{pct(int(week['customer_id'].notna().sum()), len(week))} / "
             f"{pct(int(week['revenue'].notna().sum()), len(week))}",
         ),
@@ -74,7 +78,9 @@ def quarantine_counts(q: pd.DataFrame | None, period: Period) -> list[Quarantine
     if not has(q, "source", "reason"):
         return []
     q = q.copy()
-    if "quarantined_at" in q.columns:
+    if period.scope == "window":
+        q["_this"] = 1  # a one-file run: every quarantined row is from this run
+    elif "quarantined_at" in q.columns:
         wk = week_starts(q["quarantined_at"])
         q["_this"] = (wk == period.start).astype(int)
     else:

@@ -75,7 +75,7 @@ def sparkline(values: Sequence[float], *, width: int = 120, height: int = 28, la
     area = f"{_n(pts[0][0])},{height - pad} {path} {_n(pts[-1][0])},{height - pad}"
     lx, ly = pts[-1]
     title = f"{label}: " if label else ""
-    title += ", ".join(str(round(v)) for v in vals) + " (oldest to this week)"
+    title += ", ".join(str(round(v)) for v in vals) + " (oldest to newest)"
     return Markup(
         f'<svg class="spark" data-chart="sparkline" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
@@ -90,8 +90,31 @@ def _frame(width: int, height: int, m: tuple[int, int, int, int]) -> tuple[float
     return left, top, width - left - right, height - top - bottom
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def tick_label(label: str) -> str:
+    """A short axis label for a period label: 'W47', "Nov '19", "Q4 '19", '11-24'."""
+    if "-W" in label:
+        return label[-3:]
+    if "-Q" in label:
+        return f"{label[-2:]} '{label[2:4]}"
+    if len(label) == 7 and label[4] == "-":
+        return f"{_MONTHS[int(label[5:7]) - 1]} '{label[2:4]}"
+    return label[-5:]
+
+
+def _tick_every(n: int) -> int:
+    return max(2, math.ceil(n / 12)) if n > 1 else 1
+
+
 def volume_bars(chart: TimeChart, *, width: int = 560, height: int = 190) -> Markup:
-    """Stacked weekly bars by kind; the report week (last bar) is solid, earlier weeks lighter."""
+    """Stacked bars per period by kind.
+
+    The focus period (the report week) is solid and the others lighter; in a window
+    report every period is alike. A partial period is drawn hatched and labelled
+    "partial", so a short last period never reads as a collapse.
+    """
     x0, y0, w, h = _frame(width, height, (12, 8, 30, 40))
     n = len(chart.labels)
     totals = [sum(s.values[i] or 0 for s in chart.series) for i in range(n)]
@@ -99,34 +122,48 @@ def volume_bars(chart: TimeChart, *, width: int = 560, height: int = 190) -> Mar
     top = ticks[-1]
     band = w / max(n, 1)
     bw = band * 0.7
-    parts = [_axes_y(ticks, top, x0, y0, w, h, lambda t: fmt.count(t))]
+    focus = (n - 1 if chart.focus_index == -1 else chart.focus_index) if n else None
+    every = _tick_every(n)
+    parts = [
+        '<defs><pattern id="partial" width="4" height="4" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><rect width="2" height="4" fill="#94a3b8"/></pattern></defs>',
+        _axes_y(ticks, top, x0, y0, w, h, lambda t: fmt.count(t)),
+    ]
     for i in range(n):
         x = x0 + i * band + (band - bw) / 2
         base = y0 + h
-        last = i == n - 1
+        is_focus = i == focus
+        partial = bool(chart.partial[i]) if i < len(chart.partial) else False
+        opacity = 1 if is_focus or chart.focus_index is None else (0.45 if chart.focus_index == -1 else 0.7)
         for j, s in enumerate(chart.series):
             v = s.values[i] or 0
             if v <= 0:
                 continue
             bh = v / top * h
             base -= bh
+            fill = "url(#partial)" if partial else series_color(s.name, j)
+            note = " (partial: the data cover only part of it)" if partial else ""
             parts.append(
                 f'<rect x="{_n(x)}" y="{_n(base)}" width="{_n(bw)}" height="{_n(bh)}" '
-                f'fill="{series_color(s.name, j)}" opacity="{1 if last else 0.45}">'
-                f"<title>{escape(chart.labels[i])} {escape(s.name)}: {fmt.count(v)}</title></rect>"
+                f'fill="{fill}" opacity="{opacity}" data-partial="{str(partial).lower()}">'
+                f"<title>{escape(chart.labels[i])} {escape(s.name)}: {fmt.count(v)}{note}</title></rect>"
             )
-        if last or i % 2 == (n - 1) % 2:
-            weight = ' font-weight="700"' if last else ""
+        if is_focus or i % every == (n - 1) % every:
+            weight = ' font-weight="700"' if is_focus else ""
             parts.append(
                 f'<text x="{_n(x + bw / 2)}" y="{_n(y0 + h + 14)}" text-anchor="middle" class="tick"{weight}>'
-                f"{escape(chart.labels[i][-3:])}</text>"
+                f"{escape(tick_label(chart.labels[i]))}</text>"
             )
-        if last:
+        if partial:
+            parts.append(
+                f'<text x="{_n(x + bw / 2)}" y="{_n(y0 + h + 26)}" text-anchor="middle" class="tick">partial</text>'
+            )
+        if is_focus:
             parts.append(
                 f'<text x="{_n(x + bw / 2)}" y="{_n(y0 + h - totals[i] / top * h - 4)}" text-anchor="middle" '
                 f'class="val">{fmt.count(totals[i])}</text>'
             )
-    return _svg("volume", width, height, "Weekly feedback volume by kind", "".join(parts))
+    return _svg("volume", width, height, "Feedback volume per period by kind", "".join(parts))
 
 
 def trend_lines(chart: TimeChart, *, width: int = 1180, height: int = 240) -> Markup:
@@ -139,10 +176,13 @@ def trend_lines(chart: TimeChart, *, width: int = 1180, height: int = 240) -> Ma
     top = ticks[-1]
     step = w / max(n - 1, 1)
     parts = [_axes_y(ticks, top, x0, y0, w, h, lambda t: f"{t:.0f}%")]
+    every = _tick_every(n)
     for i, lab in enumerate(chart.labels):
+        if n > 13 and i % every != (n - 1) % every:
+            continue
         parts.append(
             f'<text x="{_n(x0 + i * step)}" y="{_n(y0 + h + 14)}" text-anchor="middle" class="tick">'
-            f"{escape(lab[-3:])}</text>"
+            f"{escape(tick_label(lab))}</text>"
         )
     for j, s in enumerate(chart.series):
         color = series_color(s.name, j)
@@ -153,7 +193,8 @@ def trend_lines(chart: TimeChart, *, width: int = 1180, height: int = 240) -> Ma
                 continue
             x, y = x0 + i * step, y0 + h - v / top * h
             segs[-1].append(f"{_n(x)},{_n(y)}")
-            tip = f"{chart.labels[i]} {s.name}: {v:.0f}% negative of {s.counts[i] if s.counts else '?'}"
+            partial = " (partial period)" if i < len(chart.partial) and chart.partial[i] else ""
+            tip = f"{chart.labels[i]} {s.name}: {v:.0f}% negative of {s.counts[i] if s.counts else '?'}{partial}"
             parts.append(
                 f'<circle cx="{_n(x)}" cy="{_n(y)}" r="2.5" fill="{color}"><title>{escape(tip)}</title></circle>'
             )
@@ -169,7 +210,7 @@ def trend_lines(chart: TimeChart, *, width: int = 1180, height: int = 240) -> Ma
             f'<text x="{_n(x0 + w + 26)}" y="{_n(ly + 1)}" class="legend">{escape(s.name)}</text>'
         )
     return _svg(
-        "sentiment", width, height, "Share of negative feedback per week by source kind", "".join(parts)
+        "sentiment", width, height, "Share of negative feedback per period by source kind", "".join(parts)
     )
 
 
@@ -200,7 +241,7 @@ def plotted_accounts(view: AccountsView, limit: int) -> list:
 def accounts_scatter(view: AccountsView, *, width: int = 620, height: int = 300, limit: int = 600) -> Markup:
     """Revenue (log scale) against satisfaction; the high-revenue, low-satisfaction corner is shaded."""
     x0, y0, w, h = _frame(width, height, (14, 16, 36, 44))
-    revs = [a.revenue for a in view.accounts if a.revenue > 0]
+    revs = [a.revenue for a in view.accounts if 0 < a.revenue < math.inf]
     if not revs:
         return Markup("")
     lo, hi = math.log10(min(revs)), math.log10(max(revs))

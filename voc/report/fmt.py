@@ -106,3 +106,26 @@ def money(x: float | None) -> str:
 def share(x: float | None) -> str:
     """0.345 -> '35%'."""
     return "–" if not is_num(x) else f"{x * 100:.0f}%"
+
+
+def marked(text: str, highlight: list[int] | None, limit: int) -> tuple[str, str, str]:
+    """(before, mark, after) of a verbatim, cut to about `limit` characters around the marked mention.
+
+    Plain strings: the renderer escapes each part and wraps the middle one (<mark>, **bold**).
+    Without a highlight the whole (shortened) text is `before`.
+    """
+    t = str(text)
+    if not highlight or len(highlight) != 2 or not 0 <= highlight[0] < highlight[1] <= len(t):
+        return shorten(t, limit), "", ""
+    a, b = highlight
+    before, mid, after = t[:a], t[a:b], t[b:]
+    room = max(0, limit - len(mid))
+    if len(before) + len(after) > room:
+        keep_before = min(len(before), room // 3)
+        keep_after = min(len(after), room - keep_before)
+        keep_before = min(len(before), room - keep_after)
+        if keep_before < len(before):
+            before = "…" + before[len(before) - keep_before :].lstrip()
+        if keep_after < len(after):
+            after = after[:keep_after].rstrip() + "…"
+    return before, mid, after

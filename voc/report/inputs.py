@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from voc.errors import InputError, StageError
+from voc.rank.periods import bucket_starts
 from voc.report import fmt
 from voc.report.models import (
     AlertView,
@@ -22,6 +23,7 @@ from voc.report.models import (
     Quote,
 )
 from voc.report.weeks import parse_week, week_starts
+from voc.safe import safe_url
 
 REQUIRED_ITEM_COLUMNS = ("id", "created_at", "text")
 UNASSIGNED = "unassigned"  # voc.themes.registry.UNASSIGNED: items no theme claimed
@@ -35,12 +37,6 @@ JOURNEY_ORDER = [
 ]  # fmt: skip
 
 
-def safe_url(url: Any) -> str | None:
-    """Keep only http(s) links: a `javascript:` URL in customer data must never become a link."""
-    if not isinstance(url, str):
-        return None
-    u = url.strip()
-    return u if u.lower().startswith(("http://", "https://")) else None
 
 
 def as_list(value: Any) -> list[str]:
@@ -127,8 +123,18 @@ def pick_quote(rows: pd.DataFrame, limit: int) -> Quote | None:
     return quote_from_row(r.iloc[0].to_dict(), limit)
 
 
-def prepare_items(items: pd.DataFrame, sentiment: pd.DataFrame | None) -> pd.DataFrame:
-    """Items with their ISO week and item sentiment joined on; a clear error when key columns are missing."""
+# The one period of an undated report: every item is filed under this day.
+UNDATED_DAY = date(1970, 1, 1)
+
+
+def prepare_items(
+    items: pd.DataFrame, sentiment: pd.DataFrame | None, granularity: str = "week"
+) -> pd.DataFrame:
+    """Items with their period (column `week`: the first day of the item's week, month or quarter)
+    and item sentiment joined on; a clear error when key columns are missing.
+
+    With granularity 'all' (an undated report) every item is in one period, `UNDATED_DAY`.
+    """
     missing = [c for c in REQUIRED_ITEM_COLUMNS if c not in items.columns]
     if missing:
         raise StageError(
@@ -142,9 +148,16 @@ def prepare_items(items: pd.DataFrame, sentiment: pd.DataFrame | None) -> pd.Dat
             it[col] = None
     it["id"] = it["id"].astype(str)
     it["created_at"] = pd.to_datetime(it["created_at"], utc=True)
-    it["week"] = week_starts(it["created_at"])
+    if granularity == "all":
+        it["week"] = UNDATED_DAY
+    elif granularity == "week":
+        it["week"] = week_starts(it["created_at"])
+    else:
+        it["week"] = bucket_starts(it["created_at"], granularity)
     it["rating"] = pd.to_numeric(it["rating"], errors="coerce")
     it["revenue"] = pd.to_numeric(it["revenue"], errors="coerce")
+    # Stores written before revenue was checked at ingest may hold inf or negatives: not an amount.
+    it["revenue"] = it["revenue"].where(np.isfinite(it["revenue"]) & (it["revenue"] >= 0))
     it["kind"] = it["kind"].astype(object).where(it["kind"].notna(), "unknown").astype(str)
     if has(sentiment, "item_id", "label"):
         s = sentiment[["item_id", "label", *(["score"] if "score" in sentiment.columns else [])]].copy()
@@ -199,6 +212,16 @@ def backlog_parts(backlog: Any) -> tuple[list[BacklogEntryView] | None, list[Any
     entries = [BacklogEntryView.model_validate(decode_entry(to_dict(e))) for e in raw_entries]
     entries.sort(key=lambda e: e.rank)
     return entries, alerts, opt_str(period)
+
+
+def backlog_values(backlog: Any) -> list[BacklogEntryView]:
+    """The "what customers value" entries a `Backlog` (or its dict) carries; [] for anything else."""
+    if backlog is None or isinstance(backlog, list | tuple):
+        return []
+    raw = to_dict(backlog).get("values") or []
+    return sorted(
+        (BacklogEntryView.model_validate(decode_entry(to_dict(e))) for e in raw), key=lambda e: e.rank
+    )
 
 
 def backlog_period_of(backlog: Any) -> str | None:

@@ -1,8 +1,8 @@
-"""KPIs per ISO week (volume, negative share, sentiment, NPS, CSAT, stars) against last week and the trailing weeks."""
+"""KPIs per period (volume, negative share, sentiment, NPS, CSAT, stars) against the last period and the trailing ones."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 
@@ -53,37 +53,46 @@ def _metric_values(a: pd.Series) -> dict[str, tuple[float | None, int]]:
     }
 
 
-def compute_metrics(agg: pd.DataFrame, period: Period) -> list[Metric]:
-    """The KPI cards for the report week; rating KPIs only when that kind of rating exists."""
-    cur = _metric_values(agg.loc[period.start])
-    prev_week = period.start - timedelta(days=7)
-    prev = _metric_values(agg.loc[prev_week]) if prev_week in agg.index else {}
-    trailing_weeks = [w for w in period.history if w < period.start][-period.trailing_weeks :]
-    trail_sum = agg.loc[trailing_weeks].sum() if trailing_weeks else None
-    trail = _metric_values(trail_sum) if trail_sum is not None else {}
-    if trail and trailing_weeks:  # volume is a weekly mean, the rates are pooled over the window
+_SPEC = [
+    ("volume", "Feedback items", "count", None),
+    ("negative", "Negative", "pct", False),
+    ("sentiment", "Mean sentiment", "score", True),
+    ("nps", "NPS", "nps", True),
+    ("csat", "CSAT (satisfied)", "pct", True),
+    ("stars", "Review rating", "stars", True),
+]
+_COUNT_COL = {
+    "nps": "nps_n",
+    "csat": "csat_n",
+    "stars": "stars_n",
+    "negative": "with_sent",
+    "sentiment": "score_n",
+}
+
+
+def _metrics(
+    agg: pd.DataFrame,
+    cur_periods: list[date],
+    prev_period: date | None,
+    trailing: list[date],
+    history: list[date],
+) -> list[Metric]:
+    """KPI cards: the pooled `cur_periods` against `prev_period` and the mean of the `trailing` periods."""
+    known = [p for p in cur_periods if p in agg.index]
+    cur = _metric_values(agg.loc[known].sum() if known else agg.iloc[:0].sum())
+    prev = (
+        _metric_values(agg.loc[prev_period]) if prev_period is not None and prev_period in agg.index else {}
+    )
+    trailing = [w for w in trailing if w in agg.index]
+    trail = _metric_values(agg.loc[trailing].sum()) if trailing else {}
+    if trail:  # volume is a per-period mean, the rates are pooled over the trailing periods
         v = trail["volume"]
-        trail["volume"] = (v[0] / len(trailing_weeks) if v[0] is not None else None, v[1])
-    spec = [
-        ("volume", "Feedback items", "count", None),
-        ("negative", "Negative", "pct", False),
-        ("sentiment", "Mean sentiment", "score", True),
-        ("nps", "NPS", "nps", True),
-        ("csat", "CSAT (satisfied)", "pct", True),
-        ("stars", "Review rating", "stars", True),
-    ]
+        trail["volume"] = (v[0] / len(trailing) if v[0] is not None else None, v[1])
     out: list[Metric] = []
-    for key, label, unit, better in spec:
+    for key, label, unit, better in _SPEC:
         value, n = cur[key]
-        col = {
-            "nps": "nps_n",
-            "csat": "csat_n",
-            "stars": "stars_n",
-            "negative": "with_sent",
-            "sentiment": "score_n",
-        }
-        has_history = any(agg.loc[w, col.get(key, "volume")] > 0 for w in period.history)
-        if key in ("nps", "csat", "stars", "negative", "sentiment") and not has_history:
+        has_history = any(agg.loc[w, _COUNT_COL.get(key, "volume")] > 0 for w in history if w in agg.index)
+        if key in _COUNT_COL and not has_history:
             continue  # that kind of rating (or sentiment) is not in this data at all
         out.append(
             Metric(
@@ -98,3 +107,27 @@ def compute_metrics(agg: pd.DataFrame, period: Period) -> list[Metric]:
             )
         )
     return out
+
+
+def compute_metrics(agg: pd.DataFrame, period: Period) -> list[Metric]:
+    """The KPI cards for the report's scope; rating KPIs only when that kind of rating exists.
+
+    The weekly report compares its week with the last one and the trailing weeks; a
+    window report's cards cover the whole window and carry no comparison (see `compute_latest`).
+    """
+    if period.scope == "window":
+        return _metrics(agg, period.scope_buckets, None, [], period.history)
+    trailing = [w for w in period.history if w < period.start][-period.trailing_weeks :]
+    return _metrics(agg, period.scope_buckets, period.prev, trailing, period.history)
+
+
+def compute_latest(agg: pd.DataFrame, period: Period) -> list[Metric]:
+    """The focus period's KPIs against the period before it and its trailing average; [] without a focus."""
+    if period.focus is None:
+        return []
+    trailing = (
+        [w for w in period.history if w < period.focus][-period.trailing_weeks :]
+        if period.trailing_weeks
+        else []
+    )
+    return _metrics(agg, [period.focus], period.prev, trailing, period.history)

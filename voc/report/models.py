@@ -7,27 +7,85 @@ renderer escapes it for its own output (HTML autoescape, Markdown escaping).
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Tone = Literal["good", "bad", "neutral"]
 Status = Literal["new", "rising", "steady", "falling", "resolved", "quiet"]
 
 
 class Period(BaseModel):
-    """The ISO week the report is about, and the weeks shown in trends."""
+    """What the report is about and the periods shown in its trends.
 
-    label: str  # "2026-W47"
-    start: date  # Monday
-    end: date  # Sunday (inclusive)
-    history: list[date]  # week starts, oldest first, ending with `start`
-    trailing_weeks: int
+    The weekly report (`scope` "period") is about one ISO week: `start` is its
+    Monday and `focus` the same week. The one-file report (`scope` "window") is
+    about every period of the export: its numbers cover the whole window, and
+    `focus` is the latest complete period with enough items, the one compared
+    with `prev` (or None when nothing can be compared). Periods are named by
+    their first day (`history`, oldest first) at `granularity`.
+    """
+
+    label: str  # "2026-W47", "2015-Q1 to 2020-Q1", "undated"
+    start: date | None  # first day covered (None: undated)
+    end: date | None  # last day covered, inclusive
+    history: list[date]  # period starts shown in trends, oldest first
+    trailing_weeks: int  # periods in the trailing average (before the focus)
+    granularity: Literal["week", "month", "quarter", "day", "all"] = "week"
+    scope: Literal["period", "window"] = "period"
+    focus: date | None = None
+    focus_label: str | None = None
+    prev: date | None = None
+    prev_label: str | None = None
+    partial: list[date] = Field(default_factory=list)
+    undated: bool = False
+
+    @model_validator(mode="after")
+    def _weekly_focus(self) -> Period:
+        # The weekly report's focus is its own week, compared with the week before.
+        if self.scope == "period" and self.focus is None and self.start is not None and not self.undated:
+            self.focus = self.start
+            self.focus_label = self.label
+            self.prev = self.start - timedelta(days=7)
+            self.prev_label = self.label_of(self.prev)
+        return self
+
+    @property
+    def unit(self) -> str:
+        """The period as a word: week, month, quarter (or 'period' when undated)."""
+        return {"all": "period"}.get(self.granularity, self.granularity)
+
+    @property
+    def scope_buckets(self) -> list[date]:
+        """The periods the report's numbers cover: the week, or every period of the window."""
+        if self.scope == "window":
+            return list(self.history)
+        return [self.start] if self.start is not None else []
+
+    def label_of(self, d: date) -> str:
+        """A period's label from its first day."""
+        if self.granularity == "week":
+            iso = d.isocalendar()
+            return f"{iso.year}-W{iso.week:02d}"
+        if self.granularity == "month":
+            return d.strftime("%Y-%m")
+        if self.granularity == "quarter":
+            return f"{d.year}-Q{(d.month - 1) // 3 + 1}"
+        if self.granularity == "day":
+            return d.isoformat()
+        return "all"
 
     @property
     def history_labels(self) -> list[str]:
-        return [f"{d.isocalendar().year}-W{d.isocalendar().week:02d}" for d in self.history]
+        return [self.label_of(d) for d in self.history]
+
+    @property
+    def span_text(self) -> str:
+        """'Mon 03 Nov to Sun 09 Nov 2025' or 'no dates'."""
+        if self.start is None or self.end is None:
+            return "no dates"
+        return f"{self.start:%a %d %b %Y} to {self.end:%a %d %b %Y}"
 
 
 class Quote(BaseModel):
@@ -85,13 +143,14 @@ class ThemeRow(BaseModel):
     pillar: str | None = None
     pillar_confidence: float | None = None
     pillar_evidence: str | None = None
-    volume: int = 0
-    prev_volume: int = 0
+    volume: int = 0  # items in the report's scope (the week, or the whole window)
+    focus_volume: int = 0  # items in the focus period (the week itself in a weekly report)
+    prev_volume: int = 0  # items in the period before the focus
     trailing_avg: float = 0.0
     total: int = 0  # items over the whole history window
-    share_negative: float | None = None  # this week
-    mean_sentiment: float | None = None  # this week
-    weekly: list[int] = Field(default_factory=list)  # aligned with Period.history
+    share_negative: float | None = None  # in scope
+    mean_sentiment: float | None = None  # in scope
+    weekly: list[int] = Field(default_factory=list)  # per period, aligned with Period.history
     status: Status = "steady"
     status_source: Literal["backlog", "computed"] = "computed"
     first_seen: date | None = None
@@ -100,9 +159,10 @@ class ThemeRow(BaseModel):
 
     @property
     def change_pct(self) -> float | None:
+        """Focus period against the one before it, in percent."""
         if self.prev_volume == 0:
             return None
-        return (self.volume - self.prev_volume) / self.prev_volume * 100.0
+        return (self.focus_volume - self.prev_volume) / self.prev_volume * 100.0
 
 
 class AlertView(BaseModel):
@@ -121,6 +181,7 @@ class BacklogVerbatim(BaseModel):
     text: str
     url: str | None = None
     sentiment: str | float | None = None
+    highlight: list[int] | None = None  # [start, end) of the mention the entry is about
 
     @field_validator("url", "sentiment", mode="before")
     @classmethod
@@ -142,6 +203,8 @@ class BacklogEntryView(BaseModel):
     rank: int
     theme_id: str
     theme_label: str
+    theme_name: str | None = None
+    kind: str = "problem"
     group_label: str | None = None
     journey_stage: str | None = None
     pillar: str | None = None
@@ -150,6 +213,8 @@ class BacklogEntryView(BaseModel):
     breakdown: dict[str, float] = Field(default_factory=dict)
     volume: int = 0
     prev_volume: int | None = None
+    focus_volume: int | None = None
+    focus_period: str | None = None
     unique_customers: int | None = None
     share_negative: float | None = None
     mean_sentiment: float | None = None
@@ -187,11 +252,15 @@ class Series(BaseModel):
 
 
 class TimeChart(BaseModel):
-    """Weekly values per series, aligned with `labels`."""
+    """Values per period and series, aligned with `labels`."""
 
     labels: list[str]
     series: list[Series]
     unit: Literal["count", "pct", "score"] = "count"
+    # Periods the data cover only in part: drawn hatched, so a short last period never reads as a drop.
+    partial: list[bool] = Field(default_factory=list)
+    # The period drawn solid (the report week, or the focus period); None: every period alike.
+    focus_index: int | None = -1
 
 
 class Account(BaseModel):
@@ -241,12 +310,14 @@ class RunRow(BaseModel):
 
 
 class ReportData(BaseModel):
-    """Everything the weekly report shows, computed from the store's tables."""
+    """Everything the report shows, computed from the store's tables."""
 
     title: str
     period: Period
     generated_at: datetime
     metrics: list[Metric]
+    # The focus period against the one before it (window reports; the weekly report's metrics are that).
+    latest: list[Metric] = Field(default_factory=list)
     headline: list[HeadlineLine]
     volume_chart: TimeChart
     top_themes: list[ThemeRow]
@@ -258,6 +329,8 @@ class ReportData(BaseModel):
     heatmap: Heatmap | None = None
     sentiment_chart: TimeChart | None = None
     backlog: list[BacklogEntryView] | None = None
+    # What customers value: the themes' praise, ranked by how many items praise it.
+    values: list[BacklogEntryView] = Field(default_factory=list)
     backlog_period: str | None = None
     accounts: AccountsView | None = None
     coverage: list[CountRow] = Field(default_factory=list)

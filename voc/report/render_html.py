@@ -74,6 +74,7 @@ def _environment() -> Environment:
         share=fmt.share,
         money=fmt.money,
         shorten=fmt.shorten,
+        marked=fmt.marked,
         safe_url=safe_url,
         sparkline=charts.sparkline,
         volume_bars=charts.volume_bars,

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from voc.config import VocConfig
+from voc.rank.periods import Window
 from voc.report.data import build_report_data, choose_week
 from voc.report.inputs import backlog_period_of, decode_entry
 from voc.report.models import ReportData
@@ -132,8 +133,28 @@ def load_texts(store: Any, start: date, weeks_back: int) -> pd.DataFrame:
     return store.query("SELECT id, text FROM items WHERE created_at >= ? AND created_at < ?", [lo, hi])
 
 
+def load_window_texts(store: Any, window: Window) -> pd.DataFrame:
+    """id and text of the items a window report may quote: those inside the window (all when undated)."""
+    if window.undated or window.granularity == "all":
+        return store.query("SELECT id, text FROM items")
+    conds, params = [], []
+    if window.since is not None:
+        conds.append("created_at >= ?")
+        params.append(window.since)
+    if window.until is not None:
+        conds.append("created_at < ?")
+        params.append(window.until)
+    where = f" WHERE {' AND '.join(conds)}" if conds else ""
+    return store.query(f"SELECT id, text FROM items{where}", params)
+
+
 def build_from_store(
-    store: Any, config: VocConfig, week: str | None = None, backlog: Any = None, now: datetime | None = None
+    store: Any,
+    config: VocConfig,
+    week: str | None = None,
+    backlog: Any = None,
+    now: datetime | None = None,
+    window: Window | None = None,
 ) -> ReportData:
     """Everything the report shows, computed from the store (plus a backlog passed in, if any).
 
@@ -157,13 +178,16 @@ def build_from_store(
                 "period": period.pop() if len(period) == 1 else None,
             }
     items = t["items"]
-    weeks = week_starts(items["created_at"]).unique().tolist() if len(items) else []
-    start = choose_week(weeks, week, backlog_period_of(backlog), now or datetime.now(UTC))
-    texts = (
-        load_texts(store, start, config.report.trailing_weeks)
-        if len(items)
-        else pd.DataFrame(columns=["id", "text"])
-    )
+    if window is not None:
+        texts = load_window_texts(store, window) if len(items) else pd.DataFrame(columns=["id", "text"])
+    else:
+        weeks = week_starts(items["created_at"]).dropna().unique().tolist() if len(items) else []
+        start = choose_week(weeks, week, backlog_period_of(backlog), now or datetime.now(UTC))
+        texts = (
+            load_texts(store, start, config.report.trailing_weeks)
+            if len(items)
+            else pd.DataFrame(columns=["id", "text"])
+        )
     items = items.merge(texts, on="id", how="left")
     items["text"] = items["text"].fillna("")
     return build_report_data(
@@ -176,11 +200,12 @@ def build_from_store(
         backlog=backlog,
         quarantine=t["quarantine"],
         runs=t["runs"],
-        week=week_label(start),
+        week=week_label(start) if window is None else None,
         config=config.report,
         now=now,
         stage_order=stage_order,
         pillar_order=pillar_order,
+        window=window,
     )
 
 
@@ -208,8 +233,10 @@ def write_report(
     backlog: Any = None,
     *,
     now: datetime | None = None,
+    window: Window | None = None,
 ) -> dict[str, Any]:
-    """Write report.html and report.md for `week` (default: the week just ended) into `out_dir`.
+    """Write report.html and report.md for `week` (default: the week just ended), or over `window`
+    (the one-file path), into `out_dir`.
 
     `backlog` is a `voc.rank.backlog.Backlog` (or a mapping/list of entries); without one the
     stored `backlog` table is used when it exists. Returns paths, sizes and counts.
@@ -218,7 +245,7 @@ def write_report(
     if week is not None:
         week = week_label(parse_week(week))  # normalise '2026-w7' -> '2026-W07', or a clear error
     out = Path(out_dir) if out_dir is not None else config.resolve(config.report.out_dir)
-    data = build_from_store(store, config, week=week, backlog=backlog, now=now)
+    data = build_from_store(store, config, week=week, backlog=backlog, now=now, window=window)
     html_path, md_path = out / "report.html", out / "report.md"
     # The backlog stage writes its files into the same folder: both outputs link the ones present.
     extra = [(text, name) for text, name in BESIDE if (out / name).exists()]
@@ -227,6 +254,8 @@ def write_report(
     volume = next((m.value for m in data.metrics if m.key == "volume"), 0) or 0
     result = {
         "week": data.period.label,
+        "granularity": data.period.granularity,
+        "focus": data.period.focus_label,
         "html": str(html_path),
         "md": str(md_path),
         "html_bytes": html_bytes,

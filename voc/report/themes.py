@@ -1,4 +1,4 @@
-"""Theme rows: weekly counts, movers (new, rising, falling) and a quote, per theme."""
+"""Theme rows: counts per period, movers (new, rising, falling) and a quote, per theme."""
 
 from __future__ import annotations
 
@@ -26,7 +26,11 @@ def theme_rows(
     period: Period,
     cfg: ReportConfig,
 ) -> list[ThemeRow]:
-    """One row per theme: weekly counts over the history, this week's negativity, status and a quote."""
+    """One row per theme: counts per period over the history, negativity in scope, status and a quote.
+
+    Status compares the focus period with the one before it and the trailing
+    average; without a focus (one period, undated data) nothing is called new or rising.
+    """
     hist = period.history
     registry: dict[str, dict[str, Any]] = {}
     if has(themes, "theme_id"):
@@ -53,7 +57,11 @@ def theme_rows(
         first = last = pd.Series(dtype=object)
 
     week_set = set(hist)
-    this_week = pairs[pairs["week"] == period.start] if len(pairs) else pairs
+    scope = set(period.scope_buckets)
+    this_week = pairs[pairs["week"].isin(scope)] if len(pairs) else pairs
+    pos = {d: i for i, d in enumerate(hist)}
+    focus_i = pos.get(period.focus) if period.focus is not None else None
+    prev_i = pos.get(period.prev) if period.prev is not None else None
     ids = sorted(
         set(registry) | {str(t) for t in counts.index.get_level_values(0)} if len(counts) else set(registry)
     )
@@ -69,8 +77,10 @@ def theme_rows(
             else pd.Series(dtype=int)
         )
         weekly = [int(per_week.get(w, 0)) for w in hist]
-        cur, prev = weekly[-1], (weekly[-2] if len(weekly) > 1 else 0)
-        trailing = weekly[-1 - period.trailing_weeks : -1]
+        volume = sum(weekly[pos[d]] for d in scope if d in pos)
+        cur = weekly[focus_i] if focus_i is not None else 0
+        prev = weekly[prev_i] if prev_i is not None else 0
+        trailing = weekly[max(0, focus_i - period.trailing_weeks) : focus_i] if focus_i is not None else []
         trailing_avg = float(np.mean(trailing)) if trailing else 0.0
         tw = this_week[this_week["theme_id"] == tid] if len(this_week) else this_week
         with_sent = tw[tw["label"].notna()] if len(tw) else tw
@@ -82,9 +92,11 @@ def theme_rows(
             continue  # gone from the registry and silent in the window
 
         status: str
-        if str(reg.get("status", "")).lower() == "resolved" and cur == 0:
+        if period.focus is None:
+            status = "steady" if volume > 0 else "quiet"  # nothing to compare with
+        elif str(reg.get("status", "")).lower() == "resolved" and cur == 0:
             status = "resolved"
-        elif cur > 0 and first_seen is not None and first_seen >= period.start:
+        elif cur > 0 and first_seen is not None and first_seen >= period.focus:
             status = "new"
         elif cur >= cfg.rising_min_mentions and cur >= cfg.rising_ratio * max(prev, trailing_avg, 1.0):
             status = "rising"
@@ -108,7 +120,8 @@ def theme_rows(
                 pillar=opt_str(mp.get("pillar")),
                 pillar_confidence=opt_float(mp.get("pillar_confidence")),
                 pillar_evidence=opt_str(mp.get("pillar_evidence")),
-                volume=cur,
+                volume=volume,
+                focus_volume=cur,
                 prev_volume=prev,
                 trailing_avg=trailing_avg,
                 total=total,

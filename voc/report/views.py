@@ -37,7 +37,7 @@ def build_heatmap(
         return None
     m = mapping[["theme_id", "journey_stage", "pillar"]].copy()
     m["theme_id"] = m["theme_id"].astype(str)
-    p = pairs[pairs["week"] == period.start].merge(m, on="theme_id", how="left")
+    p = pairs[pairs["week"].isin(set(period.scope_buckets))].merge(m, on="theme_id", how="left")
     if p.empty:
         return None
     mapped = (
@@ -69,8 +69,16 @@ def build_heatmap(
     return Heatmap(stages=stages, pillars=pillars, cells=cells, unmapped=unmapped)
 
 
+def _chart_marks(period: Period) -> dict:
+    partial = set(period.partial)
+    focus = period.history.index(period.focus) if period.focus in period.history else None
+    if period.scope == "period":
+        focus = -1  # the report week, the last bar
+    return {"partial": [d in partial for d in period.history], "focus_index": focus}
+
+
 def volume_chart(it: pd.DataFrame, period: Period) -> TimeChart:
-    """Items per week by source kind, over the history window."""
+    """Items per period by source kind, over the history window."""
     w = it[it["week"].isin(period.history)]
     kinds = [k for k in KINDS if (w["kind"] == k).any()] + sorted(set(w["kind"]) - set(KINDS))
     series = []
@@ -78,7 +86,7 @@ def volume_chart(it: pd.DataFrame, period: Period) -> TimeChart:
         per = w[w["kind"] == k].groupby("week").size()
         vals = [int(per.get(d, 0)) for d in period.history]
         series.append(Series(name=k, values=[float(v) for v in vals], counts=vals))
-    return TimeChart(labels=period.history_labels, series=series, unit="count")
+    return TimeChart(labels=period.history_labels, series=series, unit="count", **_chart_marks(period))
 
 
 def sentiment_chart(it: pd.DataFrame, period: Period) -> TimeChart | None:
@@ -94,7 +102,7 @@ def sentiment_chart(it: pd.DataFrame, period: Period) -> TimeChart | None:
         neg = g.apply(lambda s: (s == "negative").sum())
         vals = [float(neg.get(d, 0)) / n[d] * 100.0 if n.get(d, 0) else None for d in period.history]
         series.append(Series(name=name, values=vals, counts=[int(n.get(d, 0)) for d in period.history]))
-    return TimeChart(labels=period.history_labels, series=series, unit="pct")
+    return TimeChart(labels=period.history_labels, series=series, unit="pct", **_chart_marks(period))
 
 
 def _rated_satisfaction(it: pd.DataFrame) -> pd.Series:
@@ -118,7 +126,10 @@ def build_accounts(
     it: pd.DataFrame, pairs: pd.DataFrame, rows: list[ThemeRow], period: Period, cfg: ReportConfig
 ) -> AccountsView | None:
     """Accounts with revenue by satisfaction over the recent weeks, and the high-revenue unhappy ones."""
-    weeks = [w for w in period.history if w <= period.start][-(cfg.trailing_weeks + 1) :]
+    if period.scope == "window":
+        weeks = list(period.scope_buckets)
+    else:
+        weeks = [w for w in period.history if w <= period.start][-(cfg.trailing_weeks + 1) :]
     w = it[it["week"].isin(weeks) & it["customer_id"].notna() & it["revenue"].notna()].copy()
     if w.empty:
         return None

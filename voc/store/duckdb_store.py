@@ -26,6 +26,7 @@ from filelock import FileLock, Timeout
 from voc.errors import StoreError, StoreLockedError
 from voc.schema import ITEM_COLUMNS, FeedbackRecord, QuarantineRow
 from voc.store.base import BatchCounts, RunInfo
+from voc.store.quarantine import quarantine_frame, rekey_statements
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -36,7 +37,7 @@ CREATE TABLE IF NOT EXISTS items (
     external_id VARCHAR,
     kind VARCHAR NOT NULL,
     channel VARCHAR,
-    created_at TIMESTAMPTZ NOT NULL,
+    created_at TIMESTAMPTZ,
     updated_at TIMESTAMPTZ,
     title VARCHAR,
     text VARCHAR NOT NULL,
@@ -159,7 +160,9 @@ class DuckDBStore:
             raise
         if not read_only:
             self.con.execute(_SCHEMA)
+            self._migrate()
             self._mark_interrupted_runs()
+            self._rekey_quarantine()
 
     # -- lifecycle -----------------------------------------------------------
     def _release(self) -> None:
@@ -167,17 +170,34 @@ class DuckDBStore:
             self._lock.release()
 
     def close(self) -> None:
-        """Close the connection and release the write lock."""
+        """Close the connection and release the write lock (a writer first leaves its status snapshot)."""
         try:
+            self._snapshot()
             self.con.close()
         finally:
             self._release()
+
+    def _snapshot(self) -> None:
+        # What `voc status` shows while another process writes (DuckDB then refuses readers).
+        if not self.read_only and self.path != ":memory:" and not self._in_tx:
+            from voc.pipeline.status import save_snapshot
+
+            save_snapshot(self)
 
     def __enter__(self) -> DuckDBStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _migrate(self) -> None:
+        # Stores made before undated exports were allowed declare items.created_at NOT NULL.
+        rows = self.con.execute(
+            "SELECT is_nullable FROM information_schema.columns "
+            "WHERE table_name = 'items' AND column_name = 'created_at'"
+        ).fetchall()
+        if rows and rows[0][0] == "NO":
+            self.con.execute("ALTER TABLE items ALTER COLUMN created_at DROP NOT NULL")
 
     def _mark_interrupted_runs(self) -> None:
         # We hold the write lock, so any run still 'running' belongs to a dead process.
@@ -279,28 +299,12 @@ class DuckDBStore:
                 con.unregister("_new_items")
             counts.inserted = len(to_insert)
             counts.updated = len(to_update)
+            if write and to_insert:
+                self._drop_stale_quarantine(source, [batch[k] for k in to_insert])
             if quarantine:
-                qdf = pd.DataFrame(
-                    [
-                        {
-                            "qid": uuid.uuid4().hex,
-                            "source": q.source,
-                            "input_file": q.input_file,
-                            "input_row": q.input_row,
-                            "reason": q.reason,
-                            "detail": q.detail,
-                            "raw": q.raw,
-                            "run_id": run_id,
-                            "quarantined_at": now,
-                        }
-                        for q in quarantine
-                    ]
-                )
-                qdf["input_row"] = qdf["input_row"].astype("Int64")
-                con.register("_q", qdf)
-                con.execute("INSERT INTO quarantine SELECT * FROM _q")
-                con.unregister("_q")
-            counts.quarantined = len(quarantine)
+                new, again = self._insert_quarantine(quarantine, run_id, now)
+                counts.quarantined = new
+                counts.duplicates += again  # quarantined by an earlier read of the same file
             for key, value in (watermark or {}).items():
                 self._set_watermark(source, key, value, now)
             if run_id:
@@ -321,6 +325,48 @@ class DuckDBStore:
                 f"batch counts do not add up for source {source!r}: {counts.as_dict()}", code="E399"
             )
         return counts
+
+    def _insert_quarantine(
+        self, rows: Sequence[QuarantineRow], run_id: str | None, now: datetime
+    ) -> tuple[int, int]:
+        """Store quarantine rows keyed by (source, file, line, reason); returns (new, already stored)."""
+        qdf = quarantine_frame(rows, run_id, now)
+        self.con.register("_q", qdf)
+        try:
+            known = self.con.execute("SELECT count(*) FROM quarantine JOIN _q USING (qid)").fetchall()[0][0]
+            self.con.execute(
+                "INSERT INTO quarantine SELECT * FROM _q WHERE qid NOT IN (SELECT qid FROM quarantine)"
+            )
+        finally:
+            self.con.unregister("_q")
+        again = int(known) + len(rows) - len(qdf)
+        return len(rows) - again, again
+
+    def _drop_stale_quarantine(self, source: str, stored: Sequence[FeedbackRecord]) -> None:
+        # A row stored now (say, after sources[].date_order was set) is no longer quarantined.
+        if not self.con.execute("SELECT 1 FROM quarantine WHERE source = ? LIMIT 1", [source]).fetchall():
+            return
+        locs = pd.DataFrame(
+            {"input_file": [r.input_file for r in stored], "input_row": [r.input_row for r in stored]}
+        )
+        locs["input_row"] = locs["input_row"].astype("Int64")
+        self.con.register("_stored_locs", locs)
+        try:
+            self.con.execute(
+                "DELETE FROM quarantine q WHERE q.source = ? AND q.reason != 'duplicate_id_conflict' AND EXISTS "
+                "(SELECT 1 FROM _stored_locs l WHERE l.input_file = q.input_file AND l.input_row = q.input_row)",
+                [source],
+            )
+        finally:
+            self.con.unregister("_stored_locs")
+
+    def _rekey_quarantine(self) -> None:
+        # Stores written before quarantine rows had keys: key them, one row per key.
+        old = self.con.execute("SELECT count(*) FROM quarantine WHERE qid NOT LIKE 'k%'").fetchall()[0][0]
+        if old:
+            with self.transaction() as con:
+                for stmt in rekey_statements():
+                    con.execute(stmt)
 
     def _set_watermark(self, source: str, key: str, value: str | None, now: datetime) -> None:
         self.con.execute(
@@ -352,6 +398,7 @@ class DuckDBStore:
             "INSERT INTO runs (run_id, job, target, status, started_at, pid, detail) VALUES (?, ?, ?, 'running', ?, ?, ?)",
             [run.run_id, job, target, _now(), os.getpid(), json.dumps(run.detail, default=str)],
         )
+        self._snapshot()
         return run
 
     def finish_run(self, run: RunInfo, status: str, error: str | None = None) -> None:
@@ -361,6 +408,7 @@ class DuckDBStore:
             "UPDATE runs SET status = ?, finished_at = ?, detail = ?, error = ? WHERE run_id = ?",
             [status, _now(), json.dumps(run.detail, default=str), error, run.run_id],
         )
+        self._snapshot()
 
     # -- reading ---------------------------------------------------------------
     def count_items(self) -> int:
@@ -388,6 +436,22 @@ class DuckDBStore:
         """Run a statement (DDL or DML) in the current transaction, if any."""
         self.con.execute(sql, list(params))
 
+    def _add_new_columns(self, table: str) -> None:
+        """Columns of the registered `_frame` that `table` lacks, added with the frame's types.
+
+        A newer version of a stage may write a column an older store's table does not
+        have yet; the rows already stored read it as NULL.
+        """
+        have = {
+            r[0]
+            for r in self.con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+            ).fetchall()
+        }
+        for name, dtype, *_rest in self.con.execute("DESCRIBE _frame").fetchall():
+            if name not in have:
+                self.con.execute(f'ALTER TABLE {table} ADD COLUMN "{_check_ident(name)}" {dtype}')
+
     def table_exists(self, table: str) -> bool:
         rows = self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [_check_ident(table)]
@@ -413,6 +477,7 @@ class DuckDBStore:
                     # their rows in joins at 100,000 items).
                     con.execute(f"CREATE TABLE {table} AS SELECT * FROM _frame")
                     return len(df)
+                self._add_new_columns(table)
                 if key and len(df):
                     cond = " AND ".join(f"t.{_check_ident(k)} IS NOT DISTINCT FROM f.{k}" for k in key)
                     con.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM _frame f WHERE {cond})")

@@ -95,25 +95,22 @@ class ThemeText:
 
 
 def clean_for_terms(text: str) -> str:
-    """Text with placeholders and digits removed, for term counting."""
-    return re.sub(r"\d+", " ", _IDS.sub(" ", _PLACEHOLDER.sub(" ", text or "")))
+    """Text with framing (greetings, sign-offs, "I am writing to complain"), placeholders and digits
+    removed, for term counting: framing never becomes a label or a keyword."""
+    from voc.themes.boilerplate import strip_framing
+
+    return re.sub(r"\d+", " ", _IDS.sub(" ", _PLACEHOLDER.sub(" ", strip_framing(text or ""))))
 
 
-def substantive(texts: Sequence[str], min_words: int = 2) -> np.ndarray:
-    """Which texts say something a theme can be about: at least `min_words` content words.
+def substantive(texts: Sequence[str]) -> np.ndarray:
+    """Which texts say something a theme can be about (`voc.themes.boilerplate.mention_kind`).
 
-    Greetings, "Thanks!", lone placeholders ("[PHONE]") and fragments are
-    not mentions of anything; they stay unassigned instead of forming themes.
+    Greetings, "Thanks!", lone placeholders ("[PHONE]"), complaint framing and
+    fragments are not mentions of anything; they stay unassigned instead of forming themes.
     """
-    stop = _stop_words() - _WEAK_CONTENT
-    tok = re.compile(_TOKEN)
-    return np.array(
-        [
-            sum(1 for w in tok.findall(clean_for_terms(t).lower()) if w not in stop) >= min_words
-            for t in texts
-        ],
-        dtype=bool,
-    )
+    from voc.themes.boilerplate import mention_kinds
+
+    return mention_kinds(texts) != "boilerplate"
 
 
 def class_tfidf(counts: np.ndarray) -> np.ndarray:
@@ -128,15 +125,38 @@ def class_tfidf(counts: np.ndarray) -> np.ndarray:
     return np.sqrt(tf) * idf
 
 
+# scikit-learn's stop list holds nouns and adjectives that are feedback's content: "fabric too thin",
+# "bill payment", "system down", "side effects", "fire alarm". They count as words here.
+_CONTENT_STOP_WORDS = frozenset(
+    {"amount", "bill", "bottom", "call", "cry", "detail", "empty", "fill", "fire", "front", "full",
+     "interest", "move", "name", "part", "serious", "side", "system", "thick", "thin", "top", "show"}
+)  # fmt: skip
+
+
+@lru_cache(maxsize=1)
 def _stop_words() -> frozenset[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return frozenset(ENGLISH_STOP_WORDS) | _WEAK
+    return (frozenset(ENGLISH_STOP_WORDS) - _CONTENT_STOP_WORDS) | _WEAK
 
 
-def _good_phrase(phrase: str, stop: frozenset[str]) -> bool:
+# A complaint's name keeps its negation: "not clean", "no hot water" (see `spell_negations`).
+NEGATORS = frozenset({"not", "no", "never", "nothing", "nobody", "none", "cannot", "without"})
+_NT = re.compile(r"(?i)\b(\w+)n't\b|\bn't\b")
+_IRREGULAR_NOT = {"can't": "can not", "won't": "will not", "shan't": "shall not", "ain't": "is not"}
+_IRREGULAR = re.compile(r"(?i)\b(?:can't|won't|shan't|ain't)\b")
+
+
+def spell_negations(text: str) -> str:
+    """ "doesn't", "can't", "won’t" spelled "does not", "can not", "will not": tokenising keeps the "not"."""
+    t = text.replace("’", "'").replace("‘", "'")
+    t = _IRREGULAR.sub(lambda m: _IRREGULAR_NOT[m.group(0).lower()], t)
+    return _NT.sub(lambda m: f"{m.group(1) or ''} not", t)
+
+
+def _good_phrase(phrase: str, stop: frozenset[str], negations: bool = False) -> bool:
     words = phrase.split()
-    if not words or words[0] in stop or words[-1] in stop:
+    if not words or words[-1] in stop or (words[0] in stop and not (negations and words[0] in NEGATORS)):
         return False
     if len(set(words)) < len(words):
         return False
@@ -240,6 +260,7 @@ def label_themes(
     use_spacy: bool = True,
     encode_fn: Callable[[list[str]], np.ndarray] | None = None,
     parses: dict[str, Parse] | None = None,
+    negations: bool = False,
 ) -> dict[int, ThemeText]:
     """Name every theme (label >= 0) from its mentions.
 
@@ -247,6 +268,8 @@ def label_themes(
     label -1 (unassigned) is ignored. Returns {theme: ThemeText}.
     `parses` (text -> `Parse`), when given, is filled and reused: the stage
     labels its themes and then their groups from mostly the same mentions.
+    With `negations` (naming complaints), a name may start with a negation and
+    keeps it: "not clean", never "clean" for a room that was not.
     """
     from sklearn.feature_extraction.text import CountVectorizer
 
@@ -255,7 +278,9 @@ def label_themes(
     if not themes:
         return {}
     stop = _stop_words()
-    clean = [clean_for_terms(t).lower() for t in texts]
+    clean = [
+        (spell_negations(clean_for_terms(t)) if negations else clean_for_terms(t)).lower() for t in texts
+    ]
     idx_of = {t: np.flatnonzero(labels == t) for t in themes}
     # Cap the documents per theme (closest to the centroid) so labelling stays fast on big fits.
     docs_by_theme: dict[int, list[int]] = {}
@@ -277,7 +302,7 @@ def label_themes(
     if counts is not None:
         vocab = np.asarray(cv.get_feature_names_out(), dtype=object)
         ctfidf = class_tfidf(counts.toarray().astype(np.float64))
-        keep = np.array([_good_phrase(v, stop) for v in vocab])
+        keep = np.array([_good_phrase(v, stop, negations) for v in vocab])
         ctfidf[:, ~keep] = 0.0
     chunks, names = (
         _noun_chunks(
@@ -326,7 +351,12 @@ def label_themes(
                 wc = float(np.exp(np.mean([np.log(max(word_cover[w], 1e-3)) for w in phrase.split()])))
                 bonus = 1.0 + min(nc.get(phrase, 0) / n, 0.5) * 3
                 words = phrase.split()
-                if words[0] in bad_edge or words[-1] in bad_edge or any("'" in w for w in words):
+                lead_ok = negations and words[0] in NEGATORS
+                if (
+                    (words[0] in bad_edge and not lead_ok)
+                    or words[-1] in bad_edge
+                    or any("'" in w for w in words)
+                ):
                     bonus *= 0.3
                 cand.append(phrase)
                 scores.append((v / maxv) * np.sqrt(cover) * wc * bonus)

@@ -37,14 +37,15 @@ def centroids_of(embeddings: np.ndarray, labels: np.ndarray, themes: Sequence[in
     return normalise(np.stack([embeddings[labels == t].mean(axis=0) for t in themes]))
 
 
-def new_ids(existing: Iterable[str], n: int) -> list[str]:
-    """`n` fresh ids ("T0001", ...) after the largest existing one; ids are never reused."""
+def new_ids(existing: Iterable[str], n: int, prefix: str = "T") -> list[str]:
+    """`n` fresh ids ("T0001", ...; "P0001" for problems) after the largest existing one; never reused."""
+    pattern = _ID if prefix == "T" else re.compile(rf"^{re.escape(prefix)}(\d+)$")
     top = 0
     for tid in existing:
-        m = _ID.match(str(tid))
+        m = pattern.match(str(tid))
         if m:
             top = max(top, int(m.group(1)))
-    return [f"T{top + i:04d}" for i in range(1, n + 1)]
+    return [f"{prefix}{top + i:04d}" for i in range(1, n + 1)]
 
 
 def match_centroids(new: np.ndarray, old: np.ndarray, threshold: float) -> tuple[dict[int, int], np.ndarray]:

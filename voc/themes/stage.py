@@ -5,7 +5,10 @@ optionally `sentence_sentiment`/`item_sentiment`, and writes:
 
 - `themes`: the registry (theme_id, label, keywords, group_id, group_label,
   size, share_negative, first_seen, last_seen, status, is_new, centroid,
-  pinned, created_at, plus parent_id/merged_into/label_source/quotes);
+  pinned, created_at, plus parent_id/merged_into/label_source/quotes, and
+  problem_label/problem_keywords, praise_label/praise_keywords, opinion_share:
+  the names of the theme's complaints and praise, and how much of it is verdicts
+  with no aspect);
 - `mentions(item_id, sent_idx, theme_id, score)`;
 - `item_themes(item_id, theme_id, theme_label, theme_ids)`;
 - `theme_weekly(theme_id, week, mentions, items)`;
@@ -33,12 +36,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from voc.clean.language import may_be_english
 from voc.config import VocConfig
+from voc.themes.boilerplate import mention_kinds, opinion_share
 from voc.themes.cache import cached_embeddings
 from voc.themes.discover import fit_themes
 from voc.themes.hierarchy import group_themes
-from voc.themes.labels import Parse, label_themes, substantive
+from voc.themes.labels import Parse, label_themes
 from voc.themes.overrides import apply_overrides
+from voc.themes.polar_labels import polar_labels
+from voc.themes.problems import reads_as_praise, update_problems
 from voc.themes.registry import (
     UNASSIGNED,
     assign_to_centroids,
@@ -48,14 +55,18 @@ from voc.themes.registry import (
     new_ids,
     normalise,
 )
+from voc.themes.verdicts import apply_merges, verdict_merges
 
 log = logging.getLogger(__name__)
 
 REGISTRY_COLUMNS = [
     "theme_id", "label", "keywords", "group_id", "group_label", "size", "share_negative", "first_seen",
     "last_seen", "status", "is_new", "centroid", "pinned", "created_at", "parent_id", "merged_into",
-    "label_source", "quotes",
+    "label_source", "quotes", "problem_label", "problem_keywords", "praise_label", "praise_keywords",
+    "opinion_share",
 ]  # fmt: skip
+# A theme needs this many negative (positive) mentions at its fit for a problem (praise) name of its own.
+MIN_POLAR_MENTIONS = 3
 
 
 def _now() -> datetime:
@@ -65,7 +76,7 @@ def _now() -> datetime:
 # -- reading -----------------------------------------------------------------
 # A sentence is a mention when it has text; one definition for the full and the append-only reads.
 _IS_MENTION = "s.text IS NOT NULL AND length(trim(s.text)) > 0"
-_MENTION_COLUMNS = "s.item_id, s.sent_idx, s.text, i.created_at, i.language"
+_MENTION_COLUMNS = "s.item_id, s.sent_idx, s.text, i.created_at, i.language, i.kind"
 _MENTION_ORDER = "ORDER BY i.created_at, s.item_id, s.sent_idx"
 
 
@@ -130,6 +141,23 @@ def _negativity(store: Any, mentions: pd.DataFrame, *, only_their_items: bool = 
         fill = np.isnan(neg) & m["label"].notna().to_numpy()
         neg[fill] = (m.loc[fill, "label"] == "negative").to_numpy(dtype=float)
     return neg
+
+
+def _polarity(store: Any, mentions: pd.DataFrame) -> np.ndarray:
+    """Per mention its own sentiment label ('negative', 'neutral', 'positive'; None when not scored).
+
+    Only the mention's label: a complaint is found in the sentence that makes it,
+    never inferred from the tone of the item around it.
+    """
+    out = np.full(len(mentions), None, dtype=object)
+    if not store.table_exists("sentence_sentiment") or not len(mentions):
+        return out
+    key = mentions[["item_id", "sent_idx"]].reset_index(drop=True)
+    s = store.query("SELECT item_id, sent_idx, label FROM sentence_sentiment")
+    m = key.merge(s, on=["item_id", "sent_idx"], how="left")
+    known = m["label"].notna().to_numpy()
+    out[known] = m.loc[known, "label"].to_numpy(dtype=object)
+    return out
 
 
 def load_registry(store: Any) -> pd.DataFrame:
@@ -199,13 +227,17 @@ def update_themes(
 
     ov = apply_overrides(theme_of, emb, registry, cfg.overrides, seed=cfg.seed)
     theme_of, registry = ov.theme_of, ov.registry
+    polarity = _polarity(store, mentions)
+    if do_fit and cfg.verdict_share < 1:
+        theme_of, registry = _merge_verdicts(theme_of, registry, mentions, texts, polarity, cfg.verdict_share)
     neg = _negativity(store, mentions)
     # Label candidates are embedded (KeyBERT-style) only when some theme needs a new label:
     # an incremental week would otherwise load the encoder just to recompute labels it keeps.
     labelled = set(registry.loc[registry["label"].fillna("").astype(str).str.strip() != "", "theme_id"])
     needs_labels = do_fit or any(t not in labelled for t in set(theme_of.tolist()) - {UNASSIGNED})
     registry = _describe(registry, texts, emb, theme_of, cfg, relabel_all=False, use_spacy=do_fit and cfg.label_noun_chunks,
-                         encode_fn=encode_fn if embedding_model_ref is not None and needs_labels else None, now=now)  # fmt: skip
+                         encode_fn=encode_fn if embedding_model_ref is not None and needs_labels else None, now=now,
+                         polarity=polarity, relabel_polar=do_fit)  # fmt: skip
     # Scores are recomputed against the final centroids so overrides and merges are reflected.
     cent = {r.theme_id: r.centroid for r in registry.itertuples() if r.centroid is not None}
     pos = {t: i for i, t in enumerate(cent)}
@@ -228,8 +260,37 @@ def update_themes(
             store.write_frame("theme_fits", pd.DataFrame([{**fit_info, "fitted_at": now}]))
         store.set_watermark("themes", "edits", edits)
 
-    return _summary("fit" if do_fit else "incremental", registry, mentions, theme_of, usable, t0,
-                    notes=ov.notes, note=note)  # fmt: skip
+    problems = update_problems(store, config, refit=do_fit, encode_fn=encode_fn)
+    out = _summary("fit" if do_fit else "incremental", registry, mentions, theme_of, usable, t0,
+                   notes=ov.notes, note=note)  # fmt: skip
+    out["problems"] = problems
+    return out
+
+
+def _merge_verdicts(
+    theme_of: np.ndarray,
+    registry: pd.DataFrame,
+    mentions: pd.DataFrame,
+    texts: list[str],
+    polarity: np.ndarray,
+    share: float,
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Merge the themes made mostly of verdicts without an aspect, one per tone (`voc.themes.verdicts`).
+
+    A theme the user pinned or named is left as it is.
+    """
+    survey = (mentions["kind"] == "survey").to_numpy() if "kind" in mentions.columns else None
+    kept = set(registry.loc[registry["pinned"].fillna(False).astype(bool), "theme_id"])
+    kept |= set(registry.loc[registry["label_source"] == "user", "theme_id"])
+    groups = [
+        [t for t in g if t not in kept]
+        for g in verdict_merges(theme_of, mention_kinds(texts, survey), polarity, share)
+    ]
+    groups = [g for g in groups if len(g) > 1]
+    if groups:
+        log.info("themes: merged %d verdict themes into %d (one per tone): %s",
+                 sum(len(g) for g in groups), len(groups), "; ".join(",".join(g) for g in groups))  # fmt: skip
+    return apply_merges(theme_of, registry, groups)
 
 
 def _configured_encoder(config: VocConfig, progress: bool) -> Callable[[list[str]], np.ndarray]:
@@ -245,8 +306,9 @@ def _configured_encoder(config: VocConfig, progress: bool) -> Callable[[list[str
 def _usable(mentions: pd.DataFrame, texts: list[str]) -> np.ndarray:
     """Only English mentions with some content are themed (the encoder and the labels are English)."""
     lang = mentions["language"].astype(object).where(mentions["language"].notna(), None).tolist()
-    return substantive(texts) & np.array(
-        [lg is None or str(lg).lower().startswith("en") for lg in lang], dtype=bool
+    survey = (mentions["kind"] == "survey").to_numpy() if "kind" in mentions.columns else None
+    return (mention_kinds(texts, survey) != "boilerplate") & np.array(
+        [may_be_english(lg) for lg in lang], dtype=bool
     )
 
 
@@ -324,7 +386,10 @@ def _append_new_mentions(
         reg = _write_theme_tables(store, reg)
     log.info("themes: %s new mentions of %s items to theme (append-only run)", f"{len(new):,}",
              f"{new['item_id'].nunique():,}")  # fmt: skip
-    return _summary("incremental", reg, new, theme_of, usable, t0, total=_count_mentions(store))
+    problems = update_problems(store, config, refit=False, encode_fn=encode_fn)
+    out = _summary("incremental", reg, new, theme_of, usable, t0, total=_count_mentions(store))
+    out["problems"] = problems
+    return out
 
 
 def _count_mentions(store: Any) -> tuple[int, int]:
@@ -564,11 +629,20 @@ def _describe(
     use_spacy: bool,
     encode_fn: Callable[[list[str]], np.ndarray] | None,
     now: datetime,
+    polarity: np.ndarray | None = None,
+    relabel_polar: bool = False,
 ) -> pd.DataFrame:
     """Centroids, keywords, quotes, labels (only where missing) and groups of the themes with mentions.
 
-    Sizes, dates and share negative are counted in the store when the tables
-    are written (`_write_theme_tables`).
+    With `polarity` (each mention's sentiment label), a theme also gets the name
+    of its complaints (`problem_label`, from its negative mentions: what the
+    backlog calls it) and of its praise (`praise_label`), each chosen against
+    the theme's other mentions (renamed on every fit, `relabel_polar`: what
+    customers complain about in an aspect moves on; the theme's own label and id
+    stay), and the share of its mentions that are verdicts without an aspect
+    (`opinion_share`). Sizes, dates and share
+    negative are counted in the store when the tables are written
+    (`_write_theme_tables`).
     """
     reg = registry.set_index("theme_id", drop=False).copy()
     present = [t for t in dict.fromkeys(theme_of.tolist()) if t != UNASSIGNED and t in reg.index]
@@ -591,6 +665,13 @@ def _describe(
             reg.at[t, "label"] = d.label
         if pd.isna(reg.at[t, "created_at"]):
             reg.at[t, "created_at"] = now
+    kinds = mention_kinds(texts)
+    for t, i in index_of.items():
+        reg.at[t, "opinion_share"] = round(opinion_share(kinds[lab == i].tolist()), 4)
+    if polarity is not None:
+        for pol, col in (("negative", "problem"), ("positive", "praise")):
+            _polar_labels(reg, col, texts, emb, lab, np.asarray(polarity, dtype=object) == pol, index_of, cfg,
+                          relabel_all=relabel_all or relabel_polar, use_spacy=use_spacy, parses=parses)  # fmt: skip
     # Hierarchy over the themes that have mentions.
     reg["group_id"] = None
     reg["group_label"] = None
@@ -608,6 +689,50 @@ def _describe(
             reg.at[t, "group_id"] = f"G{g + 1:02d}"
             reg.at[t, "group_label"] = gdesc[g].label if g in gdesc else "All themes"
     return reg.reset_index(drop=True)
+
+
+def _polar_labels(
+    reg: pd.DataFrame,
+    col: str,
+    texts: list[str],
+    emb: np.ndarray,
+    lab: np.ndarray,
+    chosen: np.ndarray,
+    index_of: dict[str, int],
+    cfg: Any,
+    *,
+    relabel_all: bool,
+    use_spacy: bool,
+    parses: dict[str, Parse],
+) -> None:
+    """Name each theme's negative (`col` "problem") or positive ("praise") mentions (in place).
+
+    Named like themes, against the other themes' complaints (praise), with negations kept for
+    complaints; a complaint name that would read as praise takes the name that sets the complaints
+    apart from the theme's other mentions instead. Kept as fitted unless `relabel_all`.
+    """
+    rows = np.flatnonzero(chosen & (lab >= 0))
+    counts = np.bincount(lab[rows], minlength=len(index_of)) if len(rows) else np.zeros(len(index_of), int)
+    sub = np.where(counts[lab[rows]] >= MIN_POLAR_MENTIONS, lab[rows], -1) if len(rows) else lab[rows]
+    problems = col == "problem"
+    desc = {}
+    if len(rows):
+        desc = label_themes([texts[i] for i in rows], sub, emb[rows], n_keywords=cfg.n_keywords, n_quotes=0,
+                            use_spacy=use_spacy, parses=parses, negations=problems)  # fmt: skip
+    if problems and any(reads_as_praise(d.label) for d in desc.values()):
+        rest = np.flatnonzero(~chosen & (lab >= 0))
+        contrast = polar_labels([texts[i] for i in rows], sub, [texts[i] for i in rest], lab[rest],
+                                n_keywords=cfg.n_keywords, min_mentions=MIN_POLAR_MENTIONS)  # fmt: skip
+        for i, d in list(desc.items()):
+            if reads_as_praise(d.label) and i in contrast and not reads_as_praise(contrast[i].label):
+                desc[i] = contrast[i]
+    for t, i in index_of.items():
+        have = reg.at[t, f"{col}_label"]
+        if not relabel_all and isinstance(have, str) and have.strip():
+            continue
+        d = desc.get(i)
+        reg.at[t, f"{col}_label"] = d.label if d is not None else None
+        reg.at[t, f"{col}_keywords"] = json.dumps(d.keywords) if d is not None else None
 
 
 def _retire_empty(registry: pd.DataFrame) -> pd.DataFrame:
@@ -659,11 +784,13 @@ def _registry_frame(reg: pd.DataFrame) -> pd.DataFrame:
         isinstance(c, float) and np.isnan(c)) else None for c in out["centroid"]]  # fmt: skip
     out["size"] = pd.to_numeric(out["size"]).fillna(0).astype("int64")
     out["share_negative"] = pd.to_numeric(out["share_negative"], errors="coerce").astype("float64")
+    out["opinion_share"] = pd.to_numeric(out["opinion_share"], errors="coerce").astype("float64")
     out["is_new"] = out["is_new"].fillna(False).astype(bool)
     out["pinned"] = out["pinned"].fillna(False).astype(bool)
     for col in ("first_seen", "last_seen", "created_at"):
         out[col] = pd.to_datetime(out[col], utc=True)
     for col in ("theme_id", "label", "keywords", "group_id", "group_label", "status", "parent_id", "merged_into",
-                "label_source", "quotes"):  # fmt: skip
+                "label_source", "quotes", "problem_label", "problem_keywords", "praise_label",
+                "praise_keywords"):  # fmt: skip
         out[col] = out[col].astype(object).where(out[col].notna(), None)
     return out.sort_values("theme_id").reset_index(drop=True)

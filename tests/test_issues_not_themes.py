@@ -1,0 +1,182 @@
+"""Issues, not themes: framing is never a theme, complaints are named as problems, verbatims mark them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from voc.config.ranking import RankingConfig
+from voc.nlp.sentences import Span, split_long
+from voc.rank.backlog import build_entries, excerpt
+from voc.rank.metrics import theme_items
+from voc.themes.boilerplate import mention_kind, opinion_share, strip_framing
+from voc.themes.polar_labels import polar_labels
+
+# -- framing and verdicts ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi team,",
+        "Good morning,",
+        "Dear Northwind Support,",
+        "Best regards,",
+        "Thanks in advance,",
+        "Sorry to bother you again.",
+        "Looking forward to your reply,",
+        "To whom it may concern,",
+        "Bearing my signature",
+        "I hope you can help.",
+        "Team please reply",
+    ],
+)
+def test_greetings_sign_offs_and_framing_are_boilerplate(text: str) -> None:
+    assert mention_kind(text) == "boilerplate"
+
+
+@pytest.mark.parametrize("text", ["Love it!", "Not happy.", "Great app", "Excellent service", "Very good"])
+def test_verdicts_without_an_aspect_are_opinions(text: str) -> None:
+    assert mention_kind(text) == "opinion"
+
+
+@pytest.mark.parametrize(
+    "text", ["Runs small", "Fabric is too thin", "The app crashes every time", "Stopped working after a week"]
+)
+def test_what_feedback_is_about_is_content(text: str) -> None:
+    assert mention_kind(text) == "content"
+
+
+def test_complaint_framing_is_cut_and_the_complaint_kept() -> None:
+    assert strip_framing("I am writing to complain about the late delivery of my parcel") == (
+        "the late delivery of my parcel"
+    )
+    assert (
+        strip_framing("Hello, I'm filing this complaint regarding my credit report.") == "my credit report."
+    )
+    assert opinion_share(["opinion", "opinion", "content", "boilerplate"]) == pytest.approx(2 / 3)
+
+
+# -- mentions of long run-on reviews ------------------------------------------------------------
+
+
+def test_a_review_without_full_stops_is_cut_at_commas() -> None:
+    text = (
+        "nice hotel expensive parking got good deal stay hotel anniversary, arrived late evening took advice "
+        "previous reviews did valet parking, check quick easy, bed comfortable woke stiff neck high pillows, "
+        "not soundproof heard music room night, location great walking distance shopping"
+    )
+    pieces = split_long(Span(text, 10, 10 + len(text)))
+    assert len(pieces) >= 5
+    assert all(text[p.start - 10 : p.end - 10] == p.text for p in pieces)
+    assert any(p.text == "not soundproof heard music room night" for p in pieces)
+    short = Span("the room was fine", 0, 17)
+    assert split_long(short) == [short]
+
+
+# -- naming a theme's complaints ------------------------------------------------------------
+
+
+def test_complaints_are_named_by_what_sets_them_apart_from_the_praise() -> None:
+    # One aspect, praised and complained about in nearly the same words: negation decides.
+    neg = ["bed not comfortable at all", "the bed was not comfortable", "bed not comfortable springs",
+           "pillows hard and bed not comfortable", "mattress sagging bed not comfortable"]  # fmt: skip
+    pos = ["bed comfortable", "bed very comfortable", "comfortable bed and pillows", "the bed was comfortable",
+           "bed comfortable slept well", "really comfortable bed"]  # fmt: skip
+    other_neg = ["parking expensive", "parking expensive downtown", "valet parking expensive"]
+    texts = neg + other_neg
+    labels = np.array([0] * len(neg) + [1] * len(other_neg))
+    got = polar_labels(texts, labels, pos, np.zeros(len(pos), dtype=int))
+    assert got[0].label == "Bed not comfortable"
+    assert "expensive" in got[1].label.lower() and "parking" in got[1].label.lower()
+
+
+# -- verbatims mark the complaint in its item -------------------------------------------------
+
+
+def test_excerpt_keeps_the_mention_and_marks_it() -> None:
+    text = "Love the colour and the fabric.  " + "x " * 200 + "But it runs small, order a size up."
+    start = text.index("it runs small")
+    cut, (a, b) = excerpt(text, start, start + len("it runs small"), limit=120)
+    assert len(cut) <= 122 and cut[a:b] == "it runs small" and cut.startswith("…")
+    whole, mark = excerpt("Too short.", 0, 3)
+    assert whole == "Too short." and mark == [0, 3]
+
+
+def test_a_positive_review_with_one_complaint_is_evidence_for_the_problem() -> None:
+    # "Love it, but it runs small": a positive item; its negative mention makes it a sizing complaint.
+    text = "Love this dress, the colour is perfect. But it runs small."
+    items = pd.DataFrame(
+        {
+            "id": ["r1", "r2", "r3", "r4"],
+            "created_at": pd.NaT,
+            "text": [text] * 4,
+            "rating": [4.0, 5.0, 4.0, 2.0],
+        }
+    )
+    for col in ("rating_scale", "customer_id", "revenue", "url", "external_id"):
+        items[col] = None
+    items["rating_scale"] = "stars"
+    rows = []
+    for i in items["id"]:
+        rows += [
+            {
+                "item_id": i,
+                "sent_idx": 0,
+                "theme_id": "T1",
+                "score": 0.7,
+                "label": "positive",
+                "sentiment": 0.9,
+            },
+            {
+                "item_id": i,
+                "sent_idx": 1,
+                "theme_id": "T2",
+                "score": 0.6,
+                "label": "positive",
+                "sentiment": 0.8,
+            },
+            {
+                "item_id": i,
+                "sent_idx": 2,
+                "theme_id": "T3",
+                "score": 0.8,
+                "label": "negative",
+                "sentiment": -0.7,
+            },
+        ]
+    isent = pd.DataFrame({"item_id": items["id"], "label": "positive", "score": [0.6, 0.7, 0.6, -0.2]})
+    ti = theme_items(items, pd.DataFrame(rows), isent, "all")
+    ip = pd.DataFrame(
+        {"item_id": items["id"], "period": "all", "rating": items["rating"], "rating_scale": "stars"}
+    )
+    themes = pd.DataFrame(
+        {"theme_id": ["T1", "T2", "T3"], "label": ["Dress", "Colour", "Sizing"],
+         "problem_label": [None, None, "Runs small"], "praise_label": ["Love this dress", "Colour", None]}
+    )  # fmt: skip
+    spans = {(i, 2): (text.index("But it runs"), len(text)) for i in items["id"]}
+    (e,) = build_entries(ti, ip, themes, None, "all", RankingConfig(period="all"), spans=spans)
+    assert (e.theme_id, e.theme_label, e.volume) == ("T3", "Runs small", 4)
+    v = e.verbatims[0]
+    assert v.item_id == "r4"  # the least happy customer is the first evidence
+    assert v.highlight is not None and v.text[v.highlight[0] : v.highlight[1]] == "But it runs small."
+    values = build_entries(
+        ti, ip, themes, None, "all", RankingConfig(period="all"), kind="value", spans=spans
+    )
+    assert {x.theme_id for x in values} == {"T1", "T2"}  # the praise, never an issue
+
+
+def test_verdict_themes_merge_into_one_per_tone_and_aspects_stay() -> None:
+    from voc.themes.verdicts import apply_merges, verdict_merges
+
+    theme_of = np.array(["T1"] * 5 + ["T2"] * 3 + ["T3"] * 4 + ["T4"] * 4 + ["unassigned"], dtype=object)
+    kinds = ["opinion"] * 5 + ["opinion"] * 3 + ["content"] * 4 + ["opinion"] * 4 + ["boilerplate"]
+    pol = ["positive"] * 8 + ["negative"] * 4 + ["negative"] * 4 + [None]
+    groups = verdict_merges(theme_of, kinds, pol, threshold=0.5)
+    assert groups == [["T1", "T2"]]  # T4 is the only negative verdict theme; T3 is an aspect
+    reg = pd.DataFrame({"theme_id": ["T1", "T2", "T3", "T4"], "status": "active", "merged_into": None,
+                        "is_new": False})  # fmt: skip
+    merged, reg2 = apply_merges(theme_of, reg, groups)
+    assert (merged[:8] == "T1").all() and reg2.set_index("theme_id").at["T2", "merged_into"] == "T1"
+    assert reg2.set_index("theme_id").at["T2", "status"] == "retired"
