@@ -276,14 +276,14 @@ def test_shipped_default_model_mixed_review() -> None:
     assert items[4].score == pytest.approx(
         float(whole[2] - whole[0]), abs=1e-4
     )  # a ticket: the model's reading
-    # As a review, the calibrator beside the model sets the overall tone: still positive here, and a review
-    # that is mostly reservations ("Nice hotel ... but ...") can be neutral.
+    # As a review, the calibrator beside the model sets the overall tone: still positive here, and praise
+    # with a real defect after it, negative as a ticket, is a neutral (three-star) review.
     cal = calibrator_for(model)
     assert cal is not None and "review" in cal.applies_to
-    _s, _p, reviews, _ = score_texts(
-        model, [texts[4], "Nice hotel, rooms were clean, staff friendly, but the breakfast was overpriced and the wifi slow."],
-        calibrator=cal,
-    )  # fmt: skip
+    both = [texts[4], "Love it, but the battery died after a week."]
+    _s, _p, tickets, _ = score_texts(model, both)
+    _s, _p, reviews, _ = score_texts(model, both, calibrator=cal)
+    assert [r.label for r in tickets] == ["positive", "negative"]
     assert [r.label for r in reviews] == ["positive", "neutral"]
     # The mentions read inside the item, as before session 11: the cold breakfast takes the praise around it.
     _s, inside, _i, _ = score_texts(model, texts[4:5], mentions_in_context=True)
