@@ -262,13 +262,14 @@ def train_item_calibrator_cmd(
     train splits only; the one with the best mean LODO macro-F1 over the rated
     sets is fitted (ties: fewer features, then CV).
     """
-    from voc.eval.itemdata import DATASETS, RATED
+    from voc.eval.itemdata import DATASETS, RATED, check_files
     from voc.nlp.calibrate import CALIBRATOR_FILE
     from voc.nlp.sentiment import load_sentiment_model
     from voc.train.calibrate import Recipe, fit_item_calibrator
 
     _logging()
     cfg = load(config)
+    check_files(data_dir, DATASETS)  # before the model loads
     model = load_sentiment_model(cfg.sentiment.model, str(cfg.root))
     recipe = (
         None if features is None else Recipe(features=features, class_power=class_power, nhs_view=nhs_view)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import csv
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,6 +130,20 @@ def split_rated(df: pd.DataFrame) -> pd.DataFrame:
     df["split"] = np.where(test, "test", "train")
     df["fold"] = np.where(test, -1, fold)
     return df.reset_index(drop=True)
+
+
+def check_files(data_dir: Path, names: Sequence[str]) -> None:
+    """Fail early, before any model loads, when a dataset's file is missing (E201 names it)."""
+    from voc.train.data import AIRLINE_FILE
+
+    for name in names:
+        if name not in SPECS and name != "airline":
+            raise InputError(f"unknown dataset {name!r}; choose one of {list(DATASETS)}", code="E204")
+        path = data_dir / (AIRLINE_FILE if name == "airline" else SPECS[name].path)
+        if not path.exists():
+            raise InputError(
+                f"{path} does not exist; pass --data-dir with the shared datasets (../shared/data)", code="E201"
+            )
 
 
 def load_rated(data_dir: Path, name: str, *, view: str = "score") -> pd.DataFrame:

@@ -72,11 +72,13 @@ def evaluate_items(
     `limit`: a quick run on each dataset's first `limit` test rows (and 3 x `limit` train rows for the
     train-fitted cuts and LODO); the figures are then not the reported ones.
     """
+    from voc.eval.itemdata import check_files
     from voc.eval.sentiment import vader_labels, vader_scores
     from voc.nlp.calibrate import calibrator_for
     from voc.nlp.sentiment import load_sentiment_model
     from voc.train.calibrate import Recipe, fit_recipe, labels_index, rated_frames, read_items
 
+    check_files(data_dir, [*datasets, *(DATASETS if lodo else ())])
     model = load_sentiment_model(model_ref, root)
     cal = calibrator_for(model)
     names = list(dict.fromkeys([*datasets, *(DATASETS if lodo and cal is not None else ())]))

@@ -128,11 +128,12 @@ def evaluate_mentions(
     from voc.nlp.sentiment import aggregate_many, load_sentiment_model
     from voc.nlp.stage import read_texts
 
+    data = {domain: load_semeval(data_dir, domain, split) for domain in domains}  # fails before the model loads
     model = load_sentiment_model(model_ref, root)
     calibrator = calibrator_for(model) if calibrate else None
     out: dict[str, Any] = {"split": split, "model": model.name, "domains": {}}
     for domain in domains:
-        texts, terms = load_semeval(data_dir, domain, split)
+        texts, terms = data[domain]
         if limit:
             texts = texts[:limit]
             terms = terms.loc[terms["sentence"] < len(texts)].reset_index(drop=True)

@@ -33,6 +33,17 @@ from typing import Any
 import numpy as np
 
 from voc.errors import ModelError
+
+# Item results live in voc.nlp.aggregate; imported here too, where callers have always found them.
+from voc.nlp.aggregate import (
+    NEGATIVE_WEIGHT,
+    STRONG,
+    ItemSentiment,
+    aggregate,
+    aggregate_many,
+    is_mixed,
+    item_reading,
+)
 from voc.nlp.precision import inference_precision
 
 log = logging.getLogger(__name__)
@@ -44,12 +55,21 @@ _URL = re.compile(r"https?://\S+|www\.\S+")
 _HANDLE = re.compile(r"(?<!\w)@\w{1,30}")
 _SPACE = re.compile(r"\s+")
 
-# A sentence counts as strongly positive/negative for `mixed` at |score| >= this.
-STRONG = 0.5
-# Negative sentences weigh this much more than others in the item average.
-NEGATIVE_WEIGHT = 2.0
-
 MODEL_ENV = "VOC_SENTIMENT_MODEL_DIR"
+
+def __getattr__(name: str) -> Any:
+    # Hugging Face models live in voc.nlp.hfmodel (which imports this module); callers found them here.
+    if name in ("HFSentiment", "_label_order"):
+        from voc.nlp import hfmodel
+
+        return getattr(hfmodel, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "LABELS", "NEGATIVE_WEIGHT", "STRONG", "ItemSentiment", "Predictions", "SentimentModel", "TopLayersSentiment",
+    "aggregate", "aggregate_many", "is_mixed", "item_reading", "load_sentiment_model", "normalize_text",
+]  # fmt: skip
 
 
 def _emoji_name(chars: str, data: dict[str, Any]) -> str:
@@ -96,100 +116,6 @@ class Predictions:
     def confidences(self) -> np.ndarray:
         """Probability of the predicted label."""
         return self.probs.max(1).astype(np.float32) if len(self.probs) else np.zeros(0)
-
-
-@dataclass(frozen=True)
-class ItemSentiment:
-    """The sentiment of a whole item, aggregated from its sentences."""
-
-    label: str
-    score: float
-    confidence: float
-    mixed: bool
-
-
-def aggregate(
-    probs: np.ndarray,
-    lengths: Sequence[int] | np.ndarray,
-    whole: np.ndarray | None = None,
-    contrast: Sequence[tuple[float, float]] = (),
-    calibrator: Any = None,
-) -> ItemSentiment:
-    """Item sentiment (the overall tone) from its mentions' probabilities [n, 3] and lengths (characters).
-
-    With `calibrator` (a `voc.nlp.calibrate.ItemCalibrator`), the item's
-    probabilities are the calibrator's, from the whole reading and the
-    distribution of the mention scores. Without it they are `whole` (the whole
-    text read at once) or, without that, the sentences weighted by confidence
-    and sqrt(length) (a long sentence says more, but not linearly more),
-    negative sentences by NEGATIVE_WEIGHT more.
-    `mixed` = a sentence with score >= STRONG and one with score <= -STRONG, or a
-    `contrast` pair (the scores of two clauses joined by "but", "however", ...,
-    each read on its own) with one of each. It is a flag only: "Love it, but it
-    runs small" is a positive item with a negative mention, and the complaint is
-    found at the mention level (`voc.nlp.complaints`).
-    No sentences: neutral, confidence 0.
-    """
-    probs = np.asarray(probs, dtype=np.float64).reshape(-1, len(LABELS))
-    if len(probs) == 0:
-        return ItemSentiment("neutral", 0.0, 0.0, False)
-    if calibrator is not None:
-        from voc.nlp.calibrate import item_features
-
-        item = calibrator.predict_proba(item_features(probs, lengths, whole))[0]
-    else:
-        item = item_reading(probs, lengths, whole)
-    return _item_result(item, is_mixed(probs, contrast))
-
-
-def item_reading(probs: np.ndarray, lengths: Sequence[int] | np.ndarray, whole: np.ndarray | None) -> np.ndarray:
-    """The uncalibrated item probabilities: `whole`, or the confidence- and length-weighted sentences."""
-    if whole is not None:
-        return np.asarray(whole, dtype=np.float64).reshape(len(LABELS))
-    conf = probs.max(1)
-    w = conf * np.sqrt(np.maximum(np.asarray(lengths, dtype=np.float64), 1.0))
-    w = w * np.where(probs.argmax(1) == NEG, NEGATIVE_WEIGHT, 1.0)
-    return (probs * w[:, None]).sum(0) / w.sum()
-
-
-def is_mixed(probs: np.ndarray, contrast: Sequence[tuple[float, float]] = ()) -> bool:
-    """A strongly positive and a strongly negative mention, or an explicit contrast read side by side."""
-    scores = probs[:, POS] - probs[:, NEG]
-    return bool((scores >= STRONG).any() and (scores <= -STRONG).any()) or any(
-        max(a, b) >= STRONG and min(a, b) <= -STRONG for a, b in contrast
-    )
-
-
-def _item_result(item: np.ndarray, mixed: bool) -> ItemSentiment:
-    k = int(item.argmax())
-    score = float(np.clip(item[POS] - item[NEG], -1.0, 1.0))
-    return ItemSentiment(LABELS[k], round(score, 6), round(float(item[k]), 6), mixed)
-
-
-def aggregate_many(
-    readings: Sequence[Any], calibrator: Any = None, use: Sequence[bool] | None = None
-) -> list[ItemSentiment]:
-    """`aggregate` of many readings (objects with probs, lengths, whole, contrast).
-
-    The calibrator, if any, is applied in one batch to the items `use` marks
-    (all of them without `use`); the others keep the model's reading.
-    """
-    out: list[ItemSentiment] = []
-    rows, feats = [], []
-    for i, r in enumerate(readings):
-        p = np.asarray(r.probs, dtype=np.float64).reshape(-1, len(LABELS))
-        calibrate = calibrator is not None and len(p) > 0 and (use is None or bool(use[i]))
-        if calibrate:
-            from voc.nlp.calibrate import item_features
-
-            rows.append(i)
-            feats.append(item_features(p, r.lengths, r.whole))
-        out.append(aggregate(p, r.lengths, whole=r.whole, contrast=r.contrast))
-    if rows:
-        probs = calibrator.predict_proba(np.vstack(feats))
-        for i, item in zip(rows, probs, strict=True):
-            out[i] = _item_result(item, out[i].mixed)
-    return out
 
 
 # -- token windows (long text) ------------------------------------------------------------
@@ -480,55 +406,6 @@ class TopLayersSentiment(SentimentModel):
         return sentence_probs, item_probs
 
 
-def _label_order(id2label: dict[Any, str]) -> list[int]:
-    """For a HF model's id2label, the column index of negative, neutral, positive (-1 if absent)."""
-    names = {int(k): str(v).lower() for k, v in id2label.items()}
-    n = len(names)
-    if all(v.startswith("label_") for v in names.values()):
-        # Unnamed labels (e.g. cardiffnlp/twitter-roberta-base-sentiment): the usual order.
-        if n == 3:
-            return [0, 1, 2]
-        if n == 2:
-            return [0, -1, 1]
-    found = []
-    for want in ("neg", "neu", "pos"):
-        hits = [k for k, v in names.items() if v.startswith(want)]
-        found.append(hits[0] if hits else -1)
-    if found[NEG] < 0 or found[POS] < 0:
-        raise ModelError(
-            f"cannot map the model's labels {sorted(names.values())} to negative/neutral/positive; "
-            "use a model whose config names them (id2label)",
-            code="E405",
-        )
-    return found
-
-
-class HFSentiment(SentimentModel):
-    """Any `AutoModelForSequenceClassification` folder or hub id with sentiment labels."""
-
-    def __init__(self, path: str, name: str | None = None) -> None:
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-        try:
-            tok = AutoTokenizer.from_pretrained(path)
-            self.model = AutoModelForSequenceClassification.from_pretrained(path)
-        except Exception as exc:
-            raise ModelError(f"cannot load sentiment model {path!r}: {exc}", code="E403") from exc
-        super().__init__(tok)
-        self.model.eval()
-        self.order = _label_order(self.model.config.id2label)
-        self.max_length = min(int(getattr(tok, "model_max_length", 512) or 512), 512)
-        self.name = name or path
-
-    def _window_logits(self, ids: Any, mask: Any) -> np.ndarray:
-        raw = self.model(input_ids=ids, attention_mask=mask).logits.float().numpy()
-        out = np.full((len(raw), len(LABELS)), -1e4, dtype=np.float32)  # absent class: never predicted
-        for j, col in enumerate(self.order):
-            if col >= 0:
-                out[:, j] = raw[:, col]
-        return out
-
-
 # -- resolving `sentiment.model` --------------------------------------------------------------
 def default_model_dir() -> Path:
     """The shipped model: `models/sentiment/` of the checkout (or $VOC_SENTIMENT_MODEL_DIR)."""
@@ -596,6 +473,8 @@ def load_sentiment_model(ref: str = "default", root: str | None = None) -> Senti
             )
         if json.loads(cfg.read_text()).get("kind") == "voc-toplayers":
             return TopLayersSentiment(p, name=f"voc:{p.name}")
+        from voc.nlp.hfmodel import HFSentiment
+
         return HFSentiment(str(p), name=str(p))
     if _looks_like_path(ref):
         raise ModelError(
@@ -603,4 +482,6 @@ def load_sentiment_model(ref: str = "default", root: str | None = None) -> Senti
             "an existing model folder, or a hub id like 'org/name'",
             code="E402",
         )
+    from voc.nlp.hfmodel import HFSentiment
+
     return HFSentiment(ref, name=ref)
