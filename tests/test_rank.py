@@ -150,6 +150,12 @@ def test_severity_signals_do_not_fire_on_a_cancelled_flight():
     assert sig.loc[1, "cancel"] and sig.loc[2, "legal"] and not sig.loc[3].any()
 
 
+def test_safety_is_a_fire_not_the_fire_stick():
+    cfg = RankingConfig()
+    texts = pd.Series(["My Fire Stick keeps freezing", "the Kindle Fire is slow", "the charger caught fire"])
+    assert severity_signals(texts, cfg.severity_patterns)["safety"].tolist() == [False, False, True]
+
+
 def test_breakdown_sums_to_score_and_explains_the_order():
     spec = [("big_bad", w, 30, "negative") for w in range(6)] + [
         ("small_bad", w, 5, "negative") for w in range(6)

@@ -78,7 +78,8 @@ def _default_severity() -> dict[str, list[str]]:
             r"\bdanger(?:ous)?\b",
             r"\bhazard\b",
             r"\bsmoke\b",
-            r"\bfire\b",
+            # Not the product line (Amazon Fire TV / Fire Stick / Kindle Fire): reviews of it are not hazards.
+            r"(?<!kindle )(?<!amazon )\bfire\b(?! ?(?:tv|stick|tablet|hd|os|phone|cube)\b)",
             r"\bemergency\b",
         ],
     }
