@@ -92,6 +92,25 @@ def test_complaints_are_named_by_what_sets_them_apart_from_the_praise() -> None:
     assert "expensive" in got[1].label.lower() and "parking" in got[1].label.lower()
 
 
+def test_a_negated_hedge_never_names_a_problem() -> None:
+    from voc.themes.labels import label_themes
+
+    # "I don't know why", "I don't think" are the writer's hedge; they name nothing to fix.
+    texts = ["I don't know why I got this survey", "I don't know why they sent it", "don't know why I am asked this",
+             "I don't know why", "do not know why this came", "I don't think it applies to me",
+             "I dont know why I was sent this"]  # fmt: skip
+    other = [
+        "the ambulance took two hours",
+        "ambulance took hours to arrive",
+        "waited hours for the ambulance",
+    ]
+    labels = np.array([0] * len(texts) + [1] * len(other))
+    emb = np.zeros((len(labels), 4), dtype=np.float32)
+    names = label_themes(texts + other, labels, emb, n_quotes=0, use_spacy=False, negations=True)
+    assert names[0].label and names[0].label.split()[0].lower() not in ("not", "no", "never")
+    assert "ambulance" in names[1].label.lower()
+
+
 # -- verbatims mark the complaint in its item -------------------------------------------------
 
 

@@ -154,9 +154,17 @@ def spell_negations(text: str) -> str:
     return _NT.sub(lambda m: f"{m.group(1) or ''} not", t)
 
 
+# Negated verbs of thinking and saying are the writer's hedge ("I don't think", "I don't know why I was
+# sent this survey", "don't get me wrong"), not what is wrong: "Not think" names nothing to fix.
+STANCE_VERBS = frozenset({"think", "know", "believe", "feel", "want", "mean", "say", "judge", "understand",
+                          "sure", "remember", "wish", "expect", "get", "like", "need", "bother"})  # fmt: skip
+
+
 def _good_phrase(phrase: str, stop: frozenset[str], negations: bool = False) -> bool:
     words = phrase.split()
     if not words or words[-1] in stop or (words[0] in stop and not (negations and words[0] in NEGATORS)):
+        return False
+    if negations and words[0] in NEGATORS and all(w in STANCE_VERBS or w in stop for w in words[1:]):
         return False
     if len(set(words)) < len(words):
         return False

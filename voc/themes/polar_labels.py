@@ -24,7 +24,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from voc.themes.labels import ThemeText, _stop_words, class_tfidf, clean_for_terms, spell_negations
+from voc.themes.labels import (
+    STANCE_VERBS,
+    ThemeText,
+    _stop_words,
+    class_tfidf,
+    clean_for_terms,
+    spell_negations,
+)
 
 NEGATORS = frozenset({"not", "no", "never", "nothing", "nobody", "none", "cannot", "cant", "dont", "didnt",
                       "doesnt", "wont", "isnt", "wasnt", "arent", "werent", "couldnt", "wouldnt", "without"})  # fmt: skip
@@ -46,6 +53,8 @@ def _good(phrase: str, stop: frozenset[str]) -> bool:
         return False
     if words[0] in stop and words[0] not in NEGATORS:
         return False
+    if words[0] in NEGATORS and all(w in STANCE_VERBS or w in stop for w in words[1:]):
+        return False  # "not think": the writer's hedge, not what is wrong (see labels.STANCE_VERBS)
     return any(w not in stop and w not in NEGATORS for w in words)
 
 
