@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from voc.errors import ModelError
-from voc.nlp.sentiment import LABELS, NEG, POS, SentimentModel
+from voc.nlp.sentiment_base import LABELS, NEG, POS, SentimentModel
 
 
 def _label_order(id2label: dict[Any, str]) -> list[int]:
