@@ -82,7 +82,7 @@ def build_demo_data(seed: int, n_items: int, weeks: int, end: date) -> DemoData:
     if n_items < 200:
         raise ConfigError(
             f"n_items={n_items} is too small for a demo with 16 themes and planted rows; use at least 200",
-            code="E190",
+            code="E192",
         )
     cal = Calendar.ending(end, weeks)
     plan_rng = random.Random(f"voc-demo-plan-{seed}")

@@ -43,7 +43,11 @@ class HFSentiment(SentimentModel):
             tok = AutoTokenizer.from_pretrained(path)
             self.model = AutoModelForSequenceClassification.from_pretrained(path)
         except Exception as exc:
-            raise ModelError(f"cannot load sentiment model {path!r}: {exc}", code="E403") from exc
+            raise ModelError(
+                f"cannot load sentiment model {path!r}: {exc}; "
+                "set sentiment.model to a sequence-classification folder or hub id",
+                code="E418",
+            ) from exc
         super().__init__(tok)
         self.model.eval()
         self.order = _label_order(self.model.config.id2label)

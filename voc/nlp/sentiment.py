@@ -94,7 +94,9 @@ class TopLayersSentiment(SentimentModel):
         self.meta = json.loads((folder / "config.json").read_text())
         if self.meta.get("labels") != list(LABELS):
             raise ModelError(
-                f"{folder}/config.json: labels must be {list(LABELS)}, got {self.meta.get('labels')}"
+                f"{folder}/config.json: labels must be {list(LABELS)}, got {self.meta.get('labels')}; "
+                "retrain it with `voc train sentiment`",
+                code="E422",
             )
         tok, base = load_base(str(default_encoder_path()))
         super().__init__(tok)
@@ -324,7 +326,7 @@ def load_sentiment_model(ref: str = "default", root: str | None = None) -> Senti
         raise ModelError(
             f"sentiment model path {ref!r} does not exist; set sentiment.model to 'default', "
             "an existing model folder, or a hub id like 'org/name'",
-            code="E402",
+            code="E417",
         )
     from voc.nlp.hfmodel import HFSentiment
 

@@ -241,7 +241,11 @@ def teacher_probs(folder: Path, states: Sequence[np.ndarray], split: int) -> np.
 
     folder = Path(folder)
     if not (folder / "config.json").exists():
-        raise ModelError(f"--teacher {folder}: no trained model there (config.json not found)", code="E411")
+        raise ModelError(
+            f"--teacher {folder}: no trained model there (config.json not found); "
+            "pass a folder `voc train sentiment` wrote",
+            code="E421",
+        )
     teacher = TopLayersSentiment(folder)
     if teacher.tops[0].split != split:
         raise ModelError(
@@ -388,7 +392,8 @@ def _append_member(model: Any, folder: Path, meta: dict[str, Any], weights: str 
     cfg = json.loads(cfg_path.read_text())
     if int(cfg["split"]) != model.split:
         raise ModelError(
-            f"{folder} freezes {cfg['split']} layers, this member {model.split}; use the same --split"
+            f"{folder} freezes {cfg['split']} layers, this member {model.split}; use the same --split",
+            code="E423",
         )
     members = cfg.get("members") or [
         {"file": "top_layers.safetensors", "bias": cfg.get("bias"), "trained_at": cfg.get("trained_at"),
