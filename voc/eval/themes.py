@@ -48,14 +48,14 @@ def read_labelled(path: Path, text_col: str, label_cols: list[str]) -> pd.DataFr
     path = Path(path)
     files = sorted(path.glob("*.csv")) if path.is_dir() else [path]
     if not files or not files[0].exists():
-        raise InputError(f"no CSV data at {path}; give a .csv file or a folder of them", code="E201")
+        raise InputError(f"no CSV data at {path}; give a .csv file or a folder of them", code="E275")
     frames = []
     for f in files:
         df = pd.read_csv(f)
         missing = [c for c in (text_col, *label_cols) if c not in df.columns]
         if missing:
             raise InputError(
-                f"{f}: columns {missing} not found; available: {', '.join(map(str, df.columns))}", code="E202"
+                f"{f}: columns {missing} not found; available: {', '.join(map(str, df.columns))}", code="E276"
             )
         frames.append(df[[text_col, *label_cols]])
     out = pd.concat(frames, ignore_index=True).dropna(subset=[text_col])
@@ -165,7 +165,7 @@ def evaluate_themes(
     out: dict[str, Any] = {"data": str(data), "n": len(texts), "labels": {c: int(df[c].nunique()) for c in label_cols},
                            "embed_seconds": round(embed_s, 1), "systems": []}  # fmt: skip
     t0 = time.perf_counter()
-    disc = fit_themes(texts, emb, config, embedding_model=model)
+    disc = fit_themes(texts, emb, config)
     ours = score_clustering("voc themes", disc.labels, truth, time.perf_counter() - t0)
     out["systems"].append(ours.as_dict())
     log.info("eval themes: voc %d themes, %.1f%% unassigned in %.0f s", ours.n_themes, 100 * ours.unassigned_share,
