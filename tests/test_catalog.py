@@ -50,8 +50,9 @@ def test_a_table_not_written_yet_reads_empty_with_its_declared_types(mem_store: 
 
 def test_a_column_an_older_table_lacks_reads_as_null(mem_store: DuckDBStore) -> None:
     mem_store.write_frame("sentences", pd.DataFrame({"item_id": ["a"], "sent_idx": [0], "text": ["hi"]}))
-    df = mem_store.read("sentences")
+    df = mem_store.read("sentences", ["item_id", "text", "end_char"])
     assert df["end_char"].isna().all() and df["text"].tolist() == ["hi"]
+    assert mem_store.read("sentences").columns.tolist() == ["item_id", "sent_idx", "text"]
 
 
 def test_undeclared_tables_and_columns_are_refused(mem_store: DuckDBStore) -> None:

@@ -274,13 +274,12 @@ class DispatchResult:
 
 def known_keys(store: Any) -> set[str]:
     """Alert keys already recorded (sent or waiting in the outbox): not raised again."""
-    ensure_tables(store)
-    return set(store.query(f"SELECT DISTINCT key FROM {SENT_TABLE}")["key"].tolist())
+    return set(store.read(SENT_TABLE, ["key"])["key"].tolist())
 
 
 def muted_themes(store: Any) -> set[str]:
-    ensure_tables(store)
-    return set(store.query(f"SELECT theme_id FROM {MUTE_TABLE}")["theme_id"].tolist())
+    """Themes muted with `voc alerts mute`: they never alert."""
+    return set(store.read(MUTE_TABLE, ["theme_id"])["theme_id"].tolist())
 
 
 def mute(store: Any, theme_id: str, reason: str = "") -> None:

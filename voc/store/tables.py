@@ -47,6 +47,16 @@ class TablesMixin:
         ).fetchall()
         return bool(rows[0][0])
 
+    def written(self, name: str) -> bool:
+        """Whether the owner of the catalogued table `name` has written it yet, even with no rows.
+
+        For the few decisions that hang on whether a stage has run at all (a store from
+        before the problems were found ranks the themes' complaints instead); readers
+        that only need the rows use `read`, which is empty either way.
+        """
+        declared(name)
+        return self.table_exists(name)
+
     def _columns_of(self, table: str) -> list[str]:
         return [
             r[0]
@@ -69,13 +79,17 @@ class TablesMixin:
     ) -> pd.DataFrame:
         """Rows of the catalogued table `name` as a frame with the declared types.
 
-        `columns` defaults to every declared column. A table not written yet
-        reads as an empty frame, and a declared column an older store's table
-        lacks reads as NULL, so a reader never guards on what has run.
+        `columns` defaults to the declared columns the table has. A table not
+        written yet reads as an empty frame of all declared columns, and a
+        column asked for by name that an older store's table lacks reads as
+        NULL, so a reader never guards on what has run.
         `item_ids` keeps the rows of those items (tables with an `item_id`).
         """
         t = declared(name)
-        wanted = list(columns) if columns is not None else list(t.columns)
+        have = set(self._columns_of(name)) if self.table_exists(name) else set()
+        # By default every declared column the table has (all of them for a table not written yet):
+        # a row of an older layout keeps its gaps, so a model's defaults fill them as before.
+        wanted = [c for c in t.columns if c in have or not have] if columns is None else list(columns)
         unknown = [c for c in wanted if c not in t.columns]
         if unknown:
             raise StoreError(
@@ -83,7 +97,6 @@ class TablesMixin:
                 f"declared: {', '.join(t.columns)}",
                 code="E331",
             )
-        have = set(self._columns_of(name)) if self.table_exists(name) else set()
         select = ", ".join(
             f'"{c}"' if c in have else f'CAST(NULL AS {t.columns[c]}) AS "{c}"'
             for c in map(check_ident, wanted)
@@ -121,6 +134,20 @@ class TablesMixin:
         return int(self.con.execute(sql, list(params)).fetchall()[0][0])
 
     # -- writing ----------------------------------------------------------------
+    def typed(self, name: str, records: Sequence[dict[str, Any]]) -> pd.DataFrame:
+        """`records` as a frame of the catalogued table `name`: every declared column, with its declared type.
+
+        A first write of all-empty columns then creates them with the right type, not as NULL.
+        """
+        t = declared(name)
+        df = pd.DataFrame.from_records(list(records), columns=list(t.columns))
+        self.con.register("_typed", df)
+        try:
+            cols = ", ".join(f'CAST("{check_ident(c)}" AS {typ}) AS "{c}"' for c, typ in t.columns.items())
+            return self.con.execute(f"SELECT {cols} FROM _typed").df()
+        finally:
+            self.con.unregister("_typed")
+
     def write(self, name: str, df: pd.DataFrame, *, partition: Any = None) -> int:
         """Write `df` to the catalogued table `name` with its declared disposition; returns rows written.
 
