@@ -137,7 +137,10 @@ def test_architecture_doc_shows_the_catalogue() -> None:
     )
 
 
-_CALL = re.compile(r"""\.(read|count|relation|write|replace|drop_items)\(\s*["']([a-z_]+)["']""")
+# Calls on a store (`store.read("x")`, `mem.write("x", ...)`), not str.replace("_", " ").
+_CALL = re.compile(
+    r"""\b(?:store|mem)\.(read|count|relation|written|write|replace|drop_items)\(\s*["']([a-z_]+)["']"""
+)
 
 
 def _module(path: Path) -> str:

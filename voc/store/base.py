@@ -129,6 +129,7 @@ class Store(Protocol):
         params: Sequence[Any] = (),
         item_ids: Sequence[str] | None = None,
         order_by: str | None = None,
+        limit: int | None = None,
     ) -> pd.DataFrame:
         """Rows of a catalogued table with its declared types; empty when no stage wrote it yet."""
         ...

@@ -76,6 +76,7 @@ class TablesMixin:
         params: Sequence[Any] = (),
         item_ids: Sequence[str] | None = None,
         order_by: str | None = None,
+        limit: int | None = None,
     ) -> pd.DataFrame:
         """Rows of the catalogued table `name` as a frame with the declared types.
 
@@ -111,6 +112,7 @@ class TablesMixin:
         sql = f"SELECT {select} FROM {name}"
         sql += f" WHERE {' AND '.join(conds)}" if conds else ""
         sql += f" ORDER BY {order_by}" if order_by else ""
+        sql += f" LIMIT {int(limit)}" if limit is not None else ""
         return self.con.execute(sql, args).df()
 
     def relation(self, name: str) -> str:
