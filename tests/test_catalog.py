@@ -168,3 +168,35 @@ def test_each_table_is_written_by_its_owner_and_read_by_its_declared_readers() -
             if not _within(module, allowed):
                 wrong.append(f"{module}: {verb}({name!r}), but the catalogue does not list it")
     assert not wrong, "\n".join(wrong)
+
+
+def test_negative_is_stored_per_mention_and_share_negative_counts_items(mem_store: DuckDBStore) -> None:
+    """One definition (voc.nlp.complaints): a mention's own label, else its item's; a theme's share_negative
+    is the share of its items carrying a complaint about it, whatever the number of mentions."""
+    import numpy as np
+
+    from voc.themes.frames import item_themes, mention_frame
+    from voc.themes.stage import _negativity, _theme_stats
+
+    t0 = datetime(2026, 3, 2, tzinfo=UTC)
+    mem_store.commit_batch("src", [_item(str(k), f"text {k}", t0) for k in range(3)], [])
+    # Item 0 complains three times about T1; item 1 praises it once; item 2 has no sentence labels.
+    ss = pd.DataFrame({"item_id": ["src:0"] * 3 + ["src:1"], "sent_idx": [0, 1, 2, 0],
+                       "label": ["negative"] * 3 + ["positive"], "score": 0.0, "confidence": 1.0, "model": "m"})  # fmt: skip
+    mem_store.write("sentence_sentiment", ss)
+    mem_store.write("item_sentiment", pd.DataFrame({"item_id": ["src:2"], "label": ["negative"], "score": [-1.0],
+                                                    "confidence": [1.0], "mixed": [False], "model": ["m"],
+                                                    "content_hash": ["h"]}))  # fmt: skip
+    ments = pd.DataFrame({"item_id": ["src:0"] * 3 + ["src:1", "src:2"], "sent_idx": [0, 1, 2, 0, 0]})
+    neg = _negativity(mem_store, ments)
+    np.testing.assert_array_equal(neg, [1.0, 1.0, 1.0, 0.0, 1.0])
+    frame = mention_frame(ments, np.array(["T1"] * 5), np.ones(5), neg)
+    mem_store.write("mentions", frame)
+    stats = _theme_stats(mem_store).set_index("theme_id")
+    assert stats.loc["T1", "size"] == 5
+    assert stats.loc["T1", "share_negative"] == pytest.approx(
+        2 / 3
+    )  # items 0 and 2 of 3, not 4 mentions of 5
+    reg = pd.DataFrame({"theme_id": ["T1"], "label": ["Fit"]})
+    it = item_themes(pd.DataFrame({"item_id": ["src:0", "src:1", "src:2"]}), frame, reg)
+    assert it["complaint_ids"].tolist() == ['["T1"]', "[]", '["T1"]']

@@ -235,7 +235,7 @@ _TABLES = [
     Table(
         "mentions",
         "voc.themes.stage",
-        _cols("item_id VARCHAR, sent_idx INTEGER, theme_id VARCHAR, score FLOAT"),
+        _cols("item_id VARCHAR, sent_idx INTEGER, theme_id VARCHAR, score FLOAT, negative BOOLEAN"),
         "append",
         key=("item_id", "sent_idx"),
         readers=("voc.themes.problems", "voc.taxonomy.stage", "voc.rank.stage"),
@@ -244,7 +244,7 @@ _TABLES = [
     Table(
         "item_themes",
         "voc.themes.stage",
-        _cols("item_id VARCHAR, theme_id VARCHAR, theme_label VARCHAR, theme_ids VARCHAR"),
+        _cols("item_id VARCHAR, theme_id VARCHAR, theme_label VARCHAR, theme_ids VARCHAR, complaint_ids VARCHAR"),
         "upsert",
         key=("item_id",),
         readers=(

@@ -9,15 +9,18 @@ empty frame with its declared columns and types.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
-from typing import Any
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
 
 from voc.errors import StoreError
 from voc.store.catalog import table as declared
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -75,6 +78,7 @@ class TablesMixin:
         where: str | None = None,
         params: Sequence[Any] = (),
         item_ids: Sequence[str] | None = None,
+        match: pd.DataFrame | None = None,
         order_by: str | None = None,
         limit: int | None = None,
     ) -> pd.DataFrame:
@@ -84,8 +88,39 @@ class TablesMixin:
         written yet reads as an empty frame of all declared columns, and a
         column asked for by name that an older store's table lacks reads as
         NULL, so a reader never guards on what has run.
-        `item_ids` keeps the rows of those items (tables with an `item_id`).
+        `item_ids` keeps the rows of those items (tables with an `item_id`);
+        `match` keeps the rows whose values in the frame's columns it holds
+        (a join, for many keys at once).
         """
+        with self._selected(name, columns, where, params, item_ids, match, order_by, limit) as (sql, args):
+            return self.con.execute(sql, args).df()
+
+    def read_arrow(
+        self,
+        name: str,
+        columns: Sequence[str] | None = None,
+        *,
+        where: str | None = None,
+        params: Sequence[Any] = (),
+        match: pd.DataFrame | None = None,
+    ) -> pa.Table:
+        """`read` as an Arrow table: list columns (vectors) stay one contiguous buffer, not a row of arrays each."""
+        with self._selected(name, columns, where, params, None, match, None, None) as (sql, args):
+            return self.con.sql(sql, params=args or None).to_arrow_table()
+
+    @contextmanager
+    def _selected(
+        self,
+        name: str,
+        columns: Sequence[str] | None,
+        where: str | None,
+        params: Sequence[Any],
+        item_ids: Sequence[str] | None,
+        match: pd.DataFrame | None,
+        order_by: str | None,
+        limit: int | None,
+    ) -> Iterator[tuple[str, list[Any]]]:
+        """The SELECT of `read` and its parameters, with `match` registered while it runs."""
         t = declared(name)
         have = set(self._columns_of(name)) if self.table_exists(name) else set()
         # By default every declared column the table has (all of them for a table not written yet):
@@ -99,21 +134,33 @@ class TablesMixin:
                 code="E331",
             )
         select = ", ".join(
-            f'"{c}"' if c in have else f'CAST(NULL AS {t.columns[c]}) AS "{c}"'
+            f't."{c}"' if c in have else f'CAST(NULL AS {t.columns[c]}) AS "{c}"'
             for c in map(check_ident, wanted)
         )
-        conds, args = ([f"({where})"] if where else []), list(params)
-        if item_ids is not None:
-            conds.append("item_id IN (SELECT unnest(?::VARCHAR[]))")
-            args.append([str(i) for i in item_ids])
         if not have:
             # The empty frame DuckDB itself gives for these types: the same dtypes as a real read.
-            return self.con.execute(f"SELECT {select} LIMIT 0").df()
-        sql = f"SELECT {select} FROM {name}"
-        sql += f" WHERE {' AND '.join(conds)}" if conds else ""
+            yield f"SELECT {select} LIMIT 0", []
+            return
+        conds, args = ([f"({where})"] if where else []), list(params)
+        if item_ids is not None:
+            conds.append("t.item_id IN (SELECT unnest(?::VARCHAR[]))")
+            args.append([str(i) for i in item_ids])
+        sql = f"SELECT {select} FROM {name} t"
+        if match is not None:
+            keys = " AND ".join(f't."{check_ident(str(c))}" = k."{c}"' for c in match.columns)
+            sql += f" WHERE EXISTS (SELECT 1 FROM _match k WHERE {keys})" + ("".join(f" AND {c}" for c in conds))
+        else:
+            sql += f" WHERE {' AND '.join(conds)}" if conds else ""
         sql += f" ORDER BY {order_by}" if order_by else ""
         sql += f" LIMIT {int(limit)}" if limit is not None else ""
-        return self.con.execute(sql, args).df()
+        if match is None:
+            yield sql, args
+            return
+        self.con.register("_match", match)
+        try:
+            yield sql, args
+        finally:
+            self.con.unregister("_match")
 
     def relation(self, name: str) -> str:
         """SQL for the catalogued table `name` inside its owner's queries: the table, or an empty typed one.
