@@ -200,3 +200,23 @@ def test_negative_is_stored_per_mention_and_share_negative_counts_items(mem_stor
     reg = pd.DataFrame({"theme_id": ["T1"], "label": ["Fit"]})
     it = item_themes(pd.DataFrame({"item_id": ["src:0", "src:1", "src:2"]}), frame, reg)
     assert it["complaint_ids"].tolist() == ['["T1"]', "[]", '["T1"]']
+
+
+def test_the_report_counts_a_themes_negative_share_from_the_stored_complaints() -> None:
+    """The report's share_negative of a theme was the share of its items negative in overall tone; it is
+    now the stored complaint flag (a positive item complaining about the theme counts, a negative item
+    that only praises it does not), as in themes.csv and the backlog."""
+    from voc.report.inputs import theme_pairs
+
+    it = pd.DataFrame({"id": ["a", "b", "c"], "week": None, "created_at": None, "label": ["positive", "negative", None],
+                       "score": 0.0, "text": "", "url": None, "source": "s", "kind": "review"})  # fmt: skip
+    item_themes = pd.DataFrame({"item_id": ["a", "b", "c"], "theme_id": ["T1", "T1", "T1"],
+                                "theme_ids": ['["T1", "T2"]', '["T1"]', '["T1"]'],
+                                "complaint_ids": ['["T1"]', "[]", "[]"]})  # fmt: skip
+    p = theme_pairs(it, item_themes).set_index(["id", "theme_id"])["complaint"]
+    assert p.loc[("a", "T1")] == 1.0 and p.loc[("a", "T2")] == 0.0 and p.loc[("b", "T1")] == 0.0
+    assert pd.isna(p.loc[("c", "T1")])  # no known sentiment: left out of the share
+    old = theme_pairs(it, item_themes.drop(columns=["complaint_ids"])).set_index(["id", "theme_id"])[
+        "complaint"
+    ]
+    assert old.loc[("b", "T1")] == 1.0  # a store from before the stored flag: the item's tone, as before

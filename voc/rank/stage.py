@@ -77,7 +77,8 @@ def load_inputs(store: Any, granularity: str) -> RankInputs:
     )
     has_sentiment = store.written("sentence_sentiment")
     sentiment = store.read("sentence_sentiment", ["item_id", "sent_idx", "label", "score"])
-    mentions = store.read("mentions", ["item_id", "sent_idx", "theme_id", "score"])
+    # `negative`: each mention's complaint flag as the themes stage stored it (voc.nlp.complaints).
+    mentions = store.read("mentions", ["item_id", "sent_idx", "theme_id", "score", "negative"])
     if has_sentiment:
         mentions = _with_sentiment(mentions, sentiment)
     isent = store.read("item_sentiment", ["item_id", "label", "score"])

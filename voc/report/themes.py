@@ -125,7 +125,7 @@ def theme_rows(
                 prev_volume=prev,
                 trailing_avg=trailing_avg,
                 total=total,
-                share_negative=(float((with_sent["label"] == "negative").mean()) if len(with_sent) else None),
+                share_negative=(float(with_sent["complaint"].mean()) if len(with_sent) else None),
                 mean_sentiment=(float(tw["score"].mean()) if len(tw) and tw["score"].notna().any() else None),
                 weekly=weekly,
                 status=status,  # type: ignore[arg-type]
