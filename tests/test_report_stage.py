@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from report_synth import NOW, REPORT_WEEK, build_from_tables, make_backlog, make_tables
+from report_synth import NOW, REPORT_WEEK, build_from_tables, make_backlog, make_tables, make_trends
 
 from voc.config import config_from_dict
 from voc.errors import InputError
@@ -28,6 +28,11 @@ def _fill(store: DuckDBStore, *, stages: bool = True, backlog: bool = False) -> 
     if stages:
         for name in ("item_sentiment", "themes", "item_themes", "theme_weekly", "theme_mapping"):
             store.write_frame(name, t[name])
+        store.write(
+            "theme_trends",
+            store.typed("theme_trends", make_trends(t).to_dict("records")),
+            partition=REPORT_WEEK,
+        )
     if backlog:
         rows = pd.DataFrame(make_backlog(t)["entries"])
         for col in ("breakdown", "verbatims", "severity", "example_ids", "example_urls"):

@@ -22,7 +22,7 @@ import pandas as pd
 from voc.alerts.deliver import dispatch, known_keys, muted_themes
 from voc.alerts.rules import Alert, evaluate_alerts
 from voc.config import VocConfig
-from voc.rank.backlog import Backlog, build_entries
+from voc.rank.backlog import TREND_COLUMNS, Backlog, build_entries, theme_trends
 from voc.rank.metrics import theme_items
 from voc.rank.periods import UNDATED, Window, parse_period, period_labels, week_window
 from voc.rank.writers import write_backlog
@@ -219,7 +219,9 @@ def build_backlog(
             window = week_window(period, cfg.baseline_periods, cfg.period) if period != "none" else None
     entries, values = [], []
     evaluated: list[Alert] = []
+    trends = pd.DataFrame(columns=TREND_COLUMNS)
     if window is not None:
+        trends = theme_trends(inp.ti, inp.item_periods, window, cfg)
         if inp.problem_ti is not None and inp.problems is not None:
             entries = build_entries(inp.problem_ti, inp.item_periods, inp.problems, inp.problem_mapping, window,
                                     cfg, spans=inp.spans, aspect_items=_aspect_items(inp))  # fmt: skip
@@ -253,6 +255,9 @@ def build_backlog(
     with store.transaction():  # this period's rows replace the last run's
         store.write(TABLE, frame, partition=label)
         store.write("alerts", store.typed("alerts", [a.model_dump() for a in evaluated]), partition=label)
+        # Each theme's movement, by the backlog's own test: the report's theme table shows it.
+        rows = trends.assign(period=label).to_dict("records")
+        store.write("theme_trends", store.typed("theme_trends", rows), partition=label)
     if config.alerts.enabled:
         backlog.delivery = dispatch(store, backlog.alerts, config.alerts)
     statuses = pd.Series([e.status for e in entries]).value_counts().to_dict() if entries else {}

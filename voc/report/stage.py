@@ -195,6 +195,8 @@ def build_from_store(
         stage_order=stage_order,
         pillar_order=pillar_order,
         window=window,
+        # The themes' statuses as the backlog stage's trend test decided them, for every period it ranked.
+        trends=store.read("theme_trends", ["period", "theme_id", "status"]),
     )
 
 

@@ -350,6 +350,20 @@ _TABLES = [
         doc="the alerts evaluated for a period (sent or not); the report lists these",
     ),
     Table(
+        "theme_trends",
+        "voc.rank.stage",
+        _cols(
+            "period VARCHAR, theme_id VARCHAR, status VARCHAR, growth DOUBLE, growth_p DOUBLE, "
+            "focus_volume BIGINT, prev_volume BIGINT"
+        ),
+        "replace",
+        key=("period", "theme_id"),
+        partition="period",
+        readers=("voc.report.stage",),
+        doc="each theme's status (new, rising, falling, resolved, steady) by the backlog's trend test "
+        "(`voc.rank.trend`), on all its items; the report's theme table shows it",
+    ),
+    Table(
         "alerts_sent",
         "voc.alerts.deliver",
         _cols(
