@@ -104,13 +104,14 @@ _TABLES = [
         "upsert",
         key=("id",),
         readers=(
-            "voc.nlp.stage",
+            "voc.nlp.pending",
             "voc.themes",
-            "voc.taxonomy.stage",
             "voc.rank.stage",
             "voc.report.stage",
             "voc.pipeline",
-            "flows.scale",
+            "voc.eval",
+            "voc.train",
+            "voc.demo",
         ),
         doc="one row per feedback record (`voc.schema.ITEM_COLUMNS`); an update replaces the row",
         bulky=("text", "metadata"),
@@ -134,7 +135,7 @@ _TABLES = [
         _cols("source VARCHAR, key VARCHAR, value VARCHAR, updated_at TIMESTAMPTZ"),
         "upsert",
         key=("source", "key"),
-        readers=("voc.ingest",),
+        readers=("voc.ingest", "voc.pipeline", "voc.themes.stage", "voc.taxonomy.stage"),
         doc="how far each source has been read; committed with the rows they cover",
     ),
     Table(
@@ -147,7 +148,7 @@ _TABLES = [
         ),
         "upsert",
         key=("run_id",),
-        readers=("voc.report.stage", "voc.pipeline.status"),
+        readers=("voc.report.stage", "voc.pipeline"),
         doc="one row per job run with its counts",
     ),
     # -- sentiment (voc/nlp/stage.py) ---------------------------------------------------------------------
@@ -159,9 +160,9 @@ _TABLES = [
         key=("item_id", "sent_idx"),
         invalidates=("sentence_sentiment", "mentions"),
         readers=("voc.themes", "voc.taxonomy.stage", "voc.rank.stage"),
-        writers=("flows.scale", "voc.themes"),
-        doc="an item's mentions (sentences, clauses cut at 'but', ...); rewriting an item's drops its "
-        "scores and theme mentions",
+        writers=("flows.scale", "voc.themes.stage"),
+        doc="an item's mentions (sentences, clauses cut at 'but', ...); the themes stage splits items "
+        "itself when sentiment has not run; rewriting an item's drops its scores and theme mentions",
     ),
     Table(
         "sentence_sentiment",
@@ -171,7 +172,7 @@ _TABLES = [
         ),
         "upsert",
         key=("item_id", "sent_idx"),
-        readers=("voc.themes", "voc.rank.stage", "voc.eval"),
+        readers=("voc.themes", "voc.rank.stage"),
         writers=("flows.scale",),
         doc="each mention read on its own; `label = 'negative'` is a complaint (`voc.nlp.complaints`)",
     ),
@@ -185,12 +186,11 @@ _TABLES = [
         "upsert",
         key=("item_id",),
         readers=(
-            "voc.themes",
+            "voc.nlp.pending",
+            "voc.themes.stage",
             "voc.rank.stage",
             "voc.report.stage",
             "voc.pipeline.exports",
-            "flows.stages",
-            "voc.nlp.pending",
         ),
         writers=("flows.scale",),
         doc="the item's overall tone; `model` and `content_hash` say what was read (`voc.nlp.pending`)",
@@ -201,9 +201,9 @@ _TABLES = [
         _cols("text_hash VARCHAR, model VARCHAR, vector FLOAT[]"),
         "upsert",
         key=("text_hash", "model"),
-        readers=("voc.themes",),
+        readers=("voc.themes", "voc.taxonomy.stage"),
         writers=("voc.nlp.stage", "flows.scale"),
-        doc="the shared sentence-vector cache (written through `voc.themes.cache.cached_embeddings`)",
+        doc="the shared sentence-vector cache; every writer goes through `voc.themes.cache.cached_embeddings`",
         bulky=("vector",),
     ),
     # -- themes (voc/themes/) ---------------------------------------------------------------------------------
@@ -221,15 +221,14 @@ _TABLES = [
         "replace",
         key=("theme_id",),
         readers=(
-            "voc.themes.problems",
             "voc.taxonomy.stage",
             "voc.rank.stage",
             "voc.report.stage",
             "voc.pipeline.exports",
             "voc.cli.themes",
         ),
-        writers=("voc.cli.themes",),
-        doc="the theme registry; `share_negative` = share of the theme's mentions that are complaints",
+        doc="the theme registry; `share_negative` = share of the theme's items (known sentiment) that "
+        "carry a complaint about it, over all time (`voc.nlp.complaints`)",
         bulky=("centroid",),
     ),
     Table(
@@ -239,12 +238,15 @@ _TABLES = [
         "append",
         key=("item_id", "sent_idx"),
         readers=("voc.themes.problems", "voc.taxonomy.stage", "voc.rank.stage"),
-        doc="one row per themed mention; appended weekly, rewritten at a refit",
+        doc="one row per themed mention; `negative` = it is a complaint (`voc.nlp.complaints."
+        "mention_negative`), stored once; appended weekly, rewritten at a refit",
     ),
     Table(
         "item_themes",
         "voc.themes.stage",
-        _cols("item_id VARCHAR, theme_id VARCHAR, theme_label VARCHAR, theme_ids VARCHAR, complaint_ids VARCHAR"),
+        _cols(
+            "item_id VARCHAR, theme_id VARCHAR, theme_label VARCHAR, theme_ids VARCHAR, complaint_ids VARCHAR"
+        ),
         "upsert",
         key=("item_id",),
         readers=(
@@ -252,9 +254,10 @@ _TABLES = [
             "voc.report.stage",
             "voc.pipeline.exports",
             "voc.cli.backlog",
+            "voc.eval",
             "flows.stages",
         ),
-        doc="each item's main theme and all its themes",
+        doc="each item's main theme, all its themes and those it complains about (`complaint_ids`)",
     ),
     Table(
         "theme_weekly",
@@ -273,7 +276,7 @@ _TABLES = [
             "raw_clusters BIGINT, seconds DOUBLE, fitted_at TIMESTAMPTZ"
         ),
         "append",
-        readers=("voc.themes.stage",),
+        readers=(),
         doc="one row per fit: when the next refit is due",
     ),
     Table(
@@ -286,8 +289,7 @@ _TABLES = [
         ),
         "replace",
         key=("problem_id",),
-        readers=("voc.rank.stage", "voc.cli.themes"),
-        writers=("voc.cli.themes",),
+        readers=("voc.rank.stage",),
         doc="the problem registry: clusters of complaints, each under its aspect theme",
         bulky=("centroid",),
     ),
@@ -316,7 +318,7 @@ _TABLES = [
         _cols("item_id VARCHAR, sent_idx INTEGER, theme_id VARCHAR, " + _MAPPING_COLS),
         "append",
         key=("item_id", "sent_idx"),
-        readers=("voc.taxonomy.stage",),
+        readers=(),
         doc="each themed mention's stage and pillar",
     ),
     Table(
