@@ -220,3 +220,29 @@ def test_the_report_counts_a_themes_negative_share_from_the_stored_complaints() 
         "complaint"
     ]
     assert old.loc[("b", "T1")] == 1.0  # a store from before the stored flag: the item's tone, as before
+
+
+def test_read_by_many_keys_and_as_arrow(mem_store: DuckDBStore) -> None:
+    frame = pd.DataFrame({"text_hash": ["a", "b", "c"], "model": ["m", "m", "x"], "vector": [[1.0, 0.0]] * 3})
+    mem_store.write("embeddings", frame)
+    keys = pd.DataFrame({"text_hash": ["a", "c", "z"]})
+    got = mem_store.read("embeddings", ["text_hash"], match=keys, order_by="text_hash")
+    assert got["text_hash"].tolist() == ["a", "c"]
+    arrow = mem_store.read_arrow(
+        "embeddings", ["text_hash", "vector"], where="model = ?", params=["m"], match=keys
+    )
+    assert arrow.column("text_hash").to_pylist() == ["a"]
+
+
+def test_no_guards_and_no_connection_outside_the_store() -> None:
+    """Stages ask the catalogue (read, written, relation), never the database directly."""
+    found = []
+    for path in sorted([*(ROOT / "voc").rglob("*.py"), *(ROOT / "flows").rglob("*.py")]):
+        if _module(path).startswith("voc.store"):
+            continue
+        text = path.read_text()
+        for needle in ("table_exists(", "store.con.", "store.con)", "write_frame("):
+            if needle in text:
+                found.append(f"{_module(path)}: {needle}")
+    # The Dask worker fills its private in-memory store's items, which belong to the store itself.
+    assert found == ["flows.scale: write_frame("], found

@@ -128,11 +128,24 @@ class Store(Protocol):
         where: str | None = None,
         params: Sequence[Any] = (),
         item_ids: Sequence[str] | None = None,
+        match: pd.DataFrame | None = None,
         order_by: str | None = None,
         limit: int | None = None,
     ) -> pd.DataFrame:
         """Rows of a catalogued table with its declared types; empty when no stage wrote it yet."""
         ...
+
+    def read_arrow(
+        self,
+        name: str,
+        columns: Sequence[str] | None = None,
+        *,
+        where: str | None = None,
+        params: Sequence[Any] = (),
+        match: pd.DataFrame | None = None,
+    ) -> Any: ...
+
+    def typed(self, name: str, records: Sequence[dict[str, Any]]) -> pd.DataFrame: ...
 
     def written(self, name: str) -> bool: ...
 

@@ -37,9 +37,8 @@ class TablesMixin:
 
     con: duckdb.DuckDBPyConnection
 
-    def transaction(
-        self,
-    ) -> AbstractContextManager[duckdb.DuckDBPyConnection]:  # pragma: no cover - the store's
+    def transaction(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """One transaction; `DuckDBStore` gives it."""
         raise NotImplementedError
 
     # -- what is there --------------------------------------------------------
@@ -145,12 +144,11 @@ class TablesMixin:
         if item_ids is not None:
             conds.append("t.item_id IN (SELECT unnest(?::VARCHAR[]))")
             args.append([str(i) for i in item_ids])
-        sql = f"SELECT {select} FROM {name} t"
         if match is not None:
             keys = " AND ".join(f't."{check_ident(str(c))}" = k."{c}"' for c in match.columns)
-            sql += f" WHERE EXISTS (SELECT 1 FROM _match k WHERE {keys})" + ("".join(f" AND {c}" for c in conds))
-        else:
-            sql += f" WHERE {' AND '.join(conds)}" if conds else ""
+            conds.append(f"EXISTS (SELECT 1 FROM _match k WHERE {keys})")
+        sql = f"SELECT {select} FROM {name} t"
+        sql += f" WHERE {' AND '.join(conds)}" if conds else ""
         sql += f" ORDER BY {order_by}" if order_by else ""
         sql += f" LIMIT {int(limit)}" if limit is not None else ""
         if match is None:

@@ -245,7 +245,7 @@ def _update_mappings(store: Any, mention_map: pd.DataFrame) -> pd.DataFrame:
     their = store.query(f"SELECT * FROM mention_mapping WHERE {ids}", [touched])
     items = item_mapping(their, store.read("item_themes", ["item_id", "theme_id"], item_ids=touched))
     store.execute(f"DELETE FROM item_mapping WHERE {ids}", [touched])
-    store.write_frame("item_mapping", items)
+    store.write("item_mapping", items)
     return items
 
 

@@ -89,7 +89,7 @@ def cached_embeddings(
                 f"DELETE FROM {TABLE} WHERE (model = ? OR starts_with(model, ?)) AND model <> ?",
                 [bare, bare + "#", model],
             )
-        store.write_frame(TABLE, frame, key=["text_hash", "model"])
+        store.write(TABLE, frame)  # upsert on (text_hash, model)
         log.info(
             "embeddings cache: added %s texts (%s were cached)",
             f"{len(new_h):,}",
