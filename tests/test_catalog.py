@@ -61,6 +61,9 @@ def test_undeclared_tables_and_columns_are_refused(mem_store: DuckDBStore) -> No
     assert e.value.code == "E330"
     with pytest.raises(StoreError) as e:
         mem_store.write("mentions", pd.DataFrame({"item_id": ["a"], "colour": ["red"]}))
+    assert e.value.code == "E333"
+    with pytest.raises(StoreError) as e:
+        mem_store.read("mentions", ["colour"])
     assert e.value.code == "E331"
 
 

@@ -207,7 +207,7 @@ class TablesMixin:
         extra = [str(c) for c in df.columns if c not in t.columns]
         if extra:
             raise StoreError(
-                f"table {name!r} declares no column {extra}; add it to voc/store/catalog.py", code="E331"
+                f"table {name!r} declares no column {extra}; add it to voc/store/catalog.py", code="E333"
             )
         if t.disposition == "upsert":
             return self.write_frame(name, df, key=list(t.key))
