@@ -242,8 +242,12 @@ def test_the_period_alerts_are_stored_once_and_the_report_reads_them(mem_store, 
     stored = mem_store.read("alerts", order_by="key")
     assert stored["key"].tolist() == sorted(a.key for a in first.alerts)
     # The next run sends nothing again, but the period's alerts stay stored for the report.
-    assert build_backlog(mem_store, cfg, tmp_path, now=NOW).alerts == []
+    second = build_backlog(mem_store, cfg, tmp_path, now=NOW)
+    assert second.alerts == []
     assert mem_store.read("alerts", ["key"], order_by="key")["key"].tolist() == stored["key"].tolist()
+    # `voc run` hands the report its backlog: the report still lists the period's stored alerts.
+    with_run = build_from_store(mem_store, cfg, week=first.period, backlog=second, now=NOW)
+    assert len(with_run.alerts) == len(stored)
     shown = {
         (a.theme_id, a.title) for a in build_from_store(mem_store, cfg, week=first.period, now=NOW).alerts
     }

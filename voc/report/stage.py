@@ -21,7 +21,7 @@ import pandas as pd
 from voc.config import VocConfig
 from voc.rank.periods import Window
 from voc.report.data import build_report_data, choose_week
-from voc.report.inputs import backlog_period_of
+from voc.report.inputs import backlog_period_of, to_dict
 from voc.report.models import ReportData
 from voc.report.render_html import render_html
 from voc.report.render_md import render_md
@@ -166,6 +166,10 @@ def build_from_store(
             period = {str(e.get("period")) for e in entries if e.get("period")}
             label = period.pop() if len(period) == 1 else None
             backlog = {"entries": entries, "alerts": stored_alerts(store, label), "period": label}
+    elif not isinstance(backlog, list | tuple) and store.written("alerts"):
+        # A backlog from this run carries only the alerts not sent before; the report lists the
+        # period's alerts as the backlog stage stored them, as `voc report` alone does.
+        backlog = {**to_dict(backlog), "alerts": stored_alerts(store, backlog_period_of(backlog))}
     items = t["items"]
     if window is not None:
         texts = load_window_texts(store, window) if len(items) else pd.DataFrame(columns=["id", "text"])
