@@ -183,7 +183,8 @@ def build_report_data(
     rows = theme_rows(pairs, themes, theme_weekly, theme_mapping, period, cfg)
     if has(trends, "period"):
         assert trends is not None
-        trends = trends[trends["period"].astype(str) == (window.label if window is not None else period.label)]
+        label = window.label if window is not None else period.label
+        trends = trends[trends["period"].astype(str) == label]
     apply_trends(rows, trends, period)
     if rows and not has(theme_mapping, "theme_id"):
         missing.append("journey stages and pillars")
