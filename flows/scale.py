@@ -34,12 +34,8 @@ from prefect.cache_policies import NO_CACHE
 from flows.common import logger, step_outcome, writer
 from voc.config import VocConfig
 
-# Tables the sentiment stage writes, with their keys (docs/architecture.md).
-SENTIMENT_TABLES: dict[str, list[str]] = {
-    "sentences": ["item_id", "sent_idx"],
-    "sentence_sentiment": ["item_id", "sent_idx"],
-    "item_sentiment": ["item_id"],
-}
+# Tables the sentiment stage writes (their keys and dispositions: voc/store/catalog.py).
+SENTIMENT_TABLES = ("sentences", "sentence_sentiment", "item_sentiment")
 
 
 def task_runner(cfg: VocConfig) -> Any:
@@ -78,9 +74,7 @@ def score_partition(cfg: VocConfig, items: pd.DataFrame) -> dict[str, pd.DataFra
     with DuckDBStore(":memory:") as mem:
         mem.write_frame("items", items)
         enrich_sentiment(mem, cfg, progress=False)
-        tables = {t: mem.query(f"SELECT * FROM {t}") for t in SENTIMENT_TABLES if mem.table_exists(t)}
-        if mem.table_exists("embeddings"):
-            tables["embeddings"] = mem.query("SELECT text_hash, model, vector FROM embeddings")
+        tables = {t: mem.read(t) for t in (*SENTIMENT_TABLES, "embeddings")}
     logger().info(
         "sentiment: scored a partition of %s items on a worker in %.1f s",
         f"{len(items):,}",
@@ -100,18 +94,12 @@ def embed_partition(cfg: VocConfig, texts: list[str]) -> np.ndarray:
     )
 
 
-def _unscored(store: Any) -> pd.DataFrame:
-    """Items with no sentiment yet or whose text changed since it was scored.
+def sentiment_tag(cfg: VocConfig) -> str:
+    """How the sentiment stage reads items under `cfg` (`item_sentiment.model`); loads the model once per process."""
+    from voc.nlp.sentiment import load_sentiment_model
+    from voc.nlp.stage import item_tag
 
-    Items scored by another model are left to the in-process stage, which
-    re-scores them after this step.
-    """
-    if not store.table_exists("item_sentiment"):
-        return store.query("SELECT * FROM items ORDER BY created_at, id")
-    return store.query(
-        "SELECT i.* FROM items i LEFT JOIN item_sentiment s ON s.item_id = i.id "
-        "WHERE s.item_id IS NULL OR s.content_hash IS DISTINCT FROM i.content_hash ORDER BY i.created_at, i.id"
-    )
+    return item_tag(load_sentiment_model(cfg.sentiment.model, str(cfg.root)), cfg)
 
 
 def _write_partition(store: Any, cfg: VocConfig, tables: dict[str, pd.DataFrame]) -> int:
@@ -122,17 +110,12 @@ def _write_partition(store: Any, cfg: VocConfig, tables: dict[str, pd.DataFrame]
     if items is None or not len(items):
         return 0
     with store.transaction():
-        # A re-scored item may now have fewer sentences: drop its old rows first (as the stage does).
-        store.con.register("_part_ids", pd.DataFrame({"item_id": items["item_id"].tolist()}))
-        try:
-            for table in ("sentences", "sentence_sentiment"):
-                if store.table_exists(table):
-                    store.execute(f"DELETE FROM {table} WHERE item_id IN (SELECT item_id FROM _part_ids)")
-        finally:
-            store.con.unregister("_part_ids")
-        for table, key in SENTIMENT_TABLES.items():
+        # As the stage does: a re-scored item's old sentences go first, and with them what the
+        # catalogue declares they invalidate (its scores and its theme mentions).
+        store.drop_items("sentences", items["item_id"].tolist())
+        for table in SENTIMENT_TABLES:
             if table in tables:
-                store.write_frame(table, tables[table], key=key)
+                store.write(table, tables[table])
     emb = tables.get("embeddings")
     if emb is not None and len(emb) and "sentences" in tables:
         by_hash = dict(zip(emb["text_hash"].tolist(), emb["vector"].tolist(), strict=True))
@@ -158,13 +141,15 @@ def _partitions(n: int, size: int) -> list[slice]:
 @flow(name="voc-analyze-dask", log_prints=True)
 def heavy_steps_flow(cfg: VocConfig) -> dict[str, Any]:
     """Sentiment scoring and theme embeddings of the new items, partitioned over the flow's task runner."""
+    from voc.nlp.pending import needs_sentiment
     from voc.themes.stage import load_mentions
 
     log = logger()
     size = cfg.flows.dask.partition_items
     started = time.perf_counter()
     with writer(cfg) as store:
-        todo = _unscored(store)
+        # The in-process stage's rule, reading included: nothing is left for it to re-score afterwards.
+        todo = needs_sentiment(store, sentiment_tag(cfg), columns=["*"])
     parts = _partitions(len(todo), size)
     futures = [score_partition.submit(cfg, todo.iloc[p].reset_index(drop=True)) for p in parts]
     scored = 0

@@ -26,9 +26,6 @@ STAGES: dict[str, tuple[str, str]] = {
     "report": ("voc.report.stage", "write_report"),
 }
 
-# Per-item output table of the incremental stages: items without a row there are "new" to the stage.
-_DONE_TABLE = {"sentiment": "item_sentiment", "themes": "item_themes"}
-
 
 def resolve(stage: str) -> Any:
     """The library function of a stage."""
@@ -37,16 +34,22 @@ def resolve(stage: str) -> Any:
 
 
 def pending_items(store: DuckDBStore, stage: str) -> int | None:
-    """Items the stage has not processed yet (None when the stage keeps no per-item table)."""
-    table = _DONE_TABLE.get(stage)
-    if table is None:
-        return None
-    if not store.table_exists(table):
-        return store.count_items()
-    df = store.query(
-        f"SELECT count(*) AS n FROM items i WHERE NOT EXISTS (SELECT 1 FROM {table} d WHERE d.item_id = i.id)"
-    )
-    return int(df["n"].iloc[0])
+    """Items the stage has not processed yet (None when the stage keeps no per-item table).
+
+    Sentiment uses the stage's own rule (`voc.nlp.pending`), leaving aside how items were read
+    (that needs the model); themes counts the items without an `item_themes` row.
+    """
+    if stage == "sentiment":
+        from voc.nlp.pending import count_needing_sentiment
+
+        return count_needing_sentiment(store)
+    if stage == "themes":
+        done = store.relation("item_themes")
+        df = store.query(
+            f"SELECT count(*) AS n FROM items i WHERE NOT EXISTS (SELECT 1 FROM {done} d WHERE d.item_id = i.id)"
+        )
+        return int(df["n"].iloc[0])
+    return None
 
 
 @task(name="stage", cache_policy=NO_CACHE, retry_condition_fn=retry_if_transient)

@@ -234,6 +234,27 @@ def make_backlog(tables: dict[str, pd.DataFrame], period: str = REPORT_WEEK) -> 
     return {"period": period, "entries": entries, "alerts": alerts}
 
 
+def make_trends(tables: dict[str, pd.DataFrame], period: str = REPORT_WEEK) -> pd.DataFrame:
+    """The `theme_trends` rows the backlog stage stores for these tables: voc.rank's own trend test."""
+    from voc.config.ranking import RankingConfig
+    from voc.rank.backlog import theme_trends
+    from voc.rank.metrics import theme_items
+    from voc.rank.periods import period_labels, week_window
+
+    items, it = tables["items"], tables.get("item_themes")
+    if it is None or it.empty:
+        return pd.DataFrame(columns=["period", "theme_id", "status"])
+    mentions = (
+        it.assign(theme_id=it["theme_ids"].map(json.loads)).explode("theme_id").dropna(subset=["theme_id"])
+    )
+    ti = theme_items(items, mentions[["item_id", "theme_id"]], tables.get("item_sentiment"), "week")
+    item_periods = pd.DataFrame({"item_id": items["id"], "period": period_labels(items["created_at"], "week"),
+                                 "rating": items["rating"], "rating_scale": items["rating_scale"]})  # fmt: skip
+    cfg = RankingConfig()
+    trends = theme_trends(ti, item_periods, week_window(period, cfg.baseline_periods, "week"), cfg)
+    return trends.assign(period=period)
+
+
 def build_from_tables(t: dict[str, pd.DataFrame], **kw):
     """`build_report_data` over the synthetic tables, at NOW; keyword arguments override."""
     from voc.report.data import build_report_data
@@ -249,4 +270,6 @@ def build_from_tables(t: dict[str, pd.DataFrame], **kw):
         now=NOW,
     )
     args.update(kw)
+    if "trends" not in args:  # what the backlog stage stores for the themes given
+        args["trends"] = make_trends({**t, "item_themes": args["item_themes"]})
     return build_report_data(t["items"], **args)

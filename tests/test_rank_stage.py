@@ -227,3 +227,34 @@ def test_enabled_alerts_are_recorded_and_a_bad_channel_setting_keeps_the_backlog
     outbox = mem_store.query("SELECT key, status FROM alerts_sent")
     assert set(outbox["key"]) == {a.key for a in backlog.alerts} and (outbox["status"] == "pending").all()
     assert build_backlog(mem_store, cfg, tmp_path, now=NOW).alerts == []  # deduplicated on the next run
+
+
+def test_the_period_alerts_are_stored_once_and_the_report_reads_them(mem_store, tmp_path):
+    """Alerts are evaluated once, by the backlog stage, and stored; `voc report` lists the stored ones
+    (it used to evaluate the rules again on the stored backlog rows, with the mutes of the moment)."""
+    from voc.alerts.deliver import mute
+    from voc.report.stage import build_from_store
+
+    build_store(mem_store)
+    cfg = config().model_copy(update={"alerts": config().alerts.model_copy(update={"enabled": True})})
+    first = build_backlog(mem_store, cfg, tmp_path, now=NOW)
+    assert first.alerts
+    stored = mem_store.read("alerts", order_by="key")
+    assert stored["key"].tolist() == sorted(a.key for a in first.alerts)
+    # The next run sends nothing again, but the period's alerts stay stored for the report.
+    second = build_backlog(mem_store, cfg, tmp_path, now=NOW)
+    assert second.alerts == []
+    assert mem_store.read("alerts", ["key"], order_by="key")["key"].tolist() == stored["key"].tolist()
+    # `voc run` hands the report its backlog: the report still lists the period's stored alerts.
+    with_run = build_from_store(mem_store, cfg, week=first.period, backlog=second, now=NOW)
+    assert len(with_run.alerts) == len(stored)
+    shown = {
+        (a.theme_id, a.title) for a in build_from_store(mem_store, cfg, week=first.period, now=NOW).alerts
+    }
+    assert shown == set(zip(stored["theme_id"], stored["title"], strict=True))
+    # A theme muted after the run: the report still shows what the run raised, until the next run.
+    mute(mem_store, first.alerts[0].theme_id)
+    again = {
+        (a.theme_id, a.title) for a in build_from_store(mem_store, cfg, week=first.period, now=NOW).alerts
+    }
+    assert again == shown

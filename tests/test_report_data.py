@@ -7,7 +7,15 @@ from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 import pytest
-from report_synth import NOW, REPORT_WEEK, WEEK_START, build_from_tables, make_backlog, make_tables
+from report_synth import (
+    NOW,
+    REPORT_WEEK,
+    WEEK_START,
+    build_from_tables,
+    make_backlog,
+    make_tables,
+    make_trends,
+)
 
 from voc.config.report import ReportConfig
 from voc.errors import InputError, StageError
@@ -143,7 +151,7 @@ def test_backlog_for_another_week_is_not_trusted(tables) -> None:
     backlog = make_backlog(tables, period="2026-W40")
     for e in backlog["entries"]:
         e["status"] = "resolved"
-    d = _build(tables, backlog=backlog, week=REPORT_WEEK)
+    d = _build(tables, backlog=backlog, week=REPORT_WEEK, trends=None)
     assert any("2026-W40" in n for n in d.notes)
     assert all(r.status_source == "computed" for r in d.themes)
 
@@ -183,10 +191,17 @@ def test_unsafe_urls_are_dropped(data) -> None:
     assert all(q.url is None or q.url.startswith("https://") for q in quotes)
 
 
-def test_config_thresholds_change_the_movers(tables) -> None:
-    strict = ReportConfig(rising_ratio=10.0)
-    d = _build(tables, config=strict)
+def test_theme_statuses_are_the_backlog_stages_trend_test_only(tables) -> None:
+    """The report used to call a theme rising by its own ratio rule beside the backlog's tested statuses;
+    it now shows the stored `theme_trends` only, and claims no change without them."""
+    bare = _build(tables, trends=None)
+    assert bare.rising == [] and bare.new == [] and bare.falling == []
+    assert {r.status for r in bare.themes} <= {"steady", "quiet", "resolved"}
+    trends = make_trends(tables)
+    trends.loc[trends["theme_id"] == "t07", "status"] = "steady"  # the test found nothing: no rising by ratio
+    d = _build(tables, trends=trends)
     assert "t07" not in [r.theme_id for r in d.rising]
+    assert next(r for r in d.themes if r.theme_id == "t07").status == "steady"
 
 
 def test_real_backlog_models_are_accepted(tables) -> None:
@@ -280,6 +295,6 @@ def test_with_a_backlog_its_statuses_name_the_movers(tables) -> None:
     backlog["entries"] = [e for e in backlog["entries"] if e["theme_id"] != "t07"]  # not ranked this week
     d = _build(tables, backlog=backlog)
     t07 = next(r for r in d.themes if r.theme_id == "t07")
-    assert t07.status == "rising" and t07.status_source == "computed"  # the table still shows the simple rule
+    assert t07.status == "rising" and t07.status_source == "backlog"  # the table shows the stored trend test
     assert "t07" not in [r.theme_id for r in d.rising]  # but the summary follows the backlog
     assert all(r.status_source == "backlog" for r in [*d.rising, *d.new, *d.falling])

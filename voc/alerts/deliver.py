@@ -274,23 +274,18 @@ class DispatchResult:
 
 def known_keys(store: Any) -> set[str]:
     """Alert keys already recorded (sent or waiting in the outbox): not raised again."""
-    ensure_tables(store)
-    return set(store.query(f"SELECT DISTINCT key FROM {SENT_TABLE}")["key"].tolist())
+    return set(store.read(SENT_TABLE, ["key"])["key"].tolist())
 
 
 def muted_themes(store: Any) -> set[str]:
-    ensure_tables(store)
-    return set(store.query(f"SELECT theme_id FROM {MUTE_TABLE}")["theme_id"].tolist())
+    """Themes muted with `voc alerts mute`: they never alert."""
+    return set(store.read(MUTE_TABLE, ["theme_id"])["theme_id"].tolist())
 
 
 def mute(store: Any, theme_id: str, reason: str = "") -> None:
     """Stop alerts for a theme until it is unmuted."""
     ensure_tables(store)
-    store.write_frame(
-        MUTE_TABLE,
-        pd.DataFrame({"theme_id": [theme_id], "reason": [reason], "muted_at": [_now()]}),
-        key=["theme_id"],
-    )
+    store.write(MUTE_TABLE, pd.DataFrame({"theme_id": [theme_id], "reason": [reason], "muted_at": [_now()]}))
 
 
 def unmute(store: Any, theme_id: str) -> bool:
@@ -318,7 +313,7 @@ def _record(store: Any, alert: Alert, channel: str, status: str, attempts: int, 
         }
     )
     row["sent_at"] = pd.to_datetime(row["sent_at"], utc=True)
-    store.write_frame(SENT_TABLE, row, key=["key", "channel"])
+    store.write(SENT_TABLE, row)  # upsert on (key, channel)
 
 
 def _update(store: Any, key: str, channel: str, status: str, attempts: int, error: str | None) -> None:

@@ -92,7 +92,7 @@ def backlog_cmd(
     out_dir = out or cfg.resolve(cfg.report.out_dir)
     store = open_store(cfg)
     try:
-        if remap or not store.table_exists("theme_mapping"):
+        if remap or not store.written("theme_mapping"):
             map_taxonomy(store, cfg)
         backlog = build_backlog(store, cfg, out_dir, period)
     finally:
@@ -162,18 +162,14 @@ def alerts_list(
     config: ConfigOpt = None, limit: Annotated[int, typer.Option(help="alerts to show")] = 20
 ) -> None:
     """Muted themes and the latest alerts with their delivery status (pending ones wait in the outbox)."""
-    from voc.alerts.deliver import MUTE_TABLE, SENT_TABLE, ensure_tables
+    from voc.alerts.deliver import MUTE_TABLE, SENT_TABLE
     from voc.store import open_store
 
     store = open_store(load(config))
     try:
-        ensure_tables(store)
-        mutes = store.query(f"SELECT theme_id, reason, muted_at FROM {MUTE_TABLE} ORDER BY muted_at")
-        sent = store.query(
-            f"SELECT key, channel, status, attempts, last_error, created_at FROM {SENT_TABLE} "
-            "ORDER BY created_at DESC LIMIT ?",
-            [limit],
-        )
+        mutes = store.read(MUTE_TABLE, ["theme_id", "reason", "muted_at"], order_by="muted_at")
+        sent = store.read(SENT_TABLE, ["key", "channel", "status", "attempts", "last_error", "created_at"],
+                          order_by="created_at DESC", limit=limit)  # fmt: skip
     finally:
         store.close()
     t = Table(title=f"muted themes ({len(mutes)})")
@@ -285,7 +281,7 @@ def eval_demo_themes(
     store = open_store(cfg, read_only=True)
     try:
         truth = stored_truth(store, demo, cfg)
-        item_themes = store.query("SELECT item_id, theme_id, theme_label FROM item_themes")
+        item_themes = store.read("item_themes", ["item_id", "theme_id", "theme_label"])
     finally:
         store.close()
     res = score_demo_themes(item_themes, truth)

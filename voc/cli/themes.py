@@ -109,11 +109,14 @@ def themes_list_cmd(
 
     cfg = load(config)
     with open_store(cfg, read_only=True) as store:
-        if not store.table_exists("themes"):
+        if not store.written("themes"):
             console.print("no themes yet; run `voc themes update` (or `voc analyze`)")
             raise typer.Exit(0)
-        where = "" if all_ else "WHERE status != 'retired'"
-        df = store.query(f"SELECT * FROM themes {where} ORDER BY group_id, size DESC")
+        cols = ["theme_id", "label", "group_id", "group_label", "size", "share_negative", "status", "pinned",
+                "keywords"]  # fmt: skip
+        df = store.read(
+            "themes", cols, where=None if all_ else "status != 'retired'", order_by="group_id, size DESC"
+        )
     table = Table()
     for col in ("id", "label", "group", "size", "neg", "status", "keywords"):
         table.add_column(col)
@@ -138,15 +141,15 @@ def themes_show_cmd(theme_id: str, config: ConfigOpt = None) -> None:
 
     cfg = load(config)
     with open_store(cfg, read_only=True) as store:
-        if not store.table_exists("themes"):
+        if not store.written("themes"):
             console.print("no themes yet; run `voc themes update`")
             raise typer.Exit(1)
-        t = store.query("SELECT * FROM themes WHERE theme_id = ?", [theme_id])
+        t = store.read("themes", where="theme_id = ?", params=[theme_id])
         if t.empty:
             console.print(f"no theme {theme_id!r}; see `voc themes list --all`")
             raise typer.Exit(1)
-        weekly = store.query("SELECT week, mentions, items FROM theme_weekly WHERE theme_id = ? ORDER BY week",
-                             [theme_id])  # fmt: skip
+        weekly = store.read("theme_weekly", ["week", "mentions", "items"], where="theme_id = ?", params=[theme_id],
+                            order_by="week")  # fmt: skip
     r = t.iloc[0]
     console.print(
         f"[bold]{r['theme_id']}[/] {r['label']}  ({r['status']}, group {r['group_id']} {r['group_label']})"

@@ -29,14 +29,14 @@ class ReportConfig(BaseModel):
     quote_chars: int = Field(
         default=180, ge=40, le=2000, description="longest quote before it is cut with an ellipsis"
     )
-    rising_min_mentions: int = Field(
-        default=5, ge=1, description="a theme must have this many items to be called rising"
-    )
+    # Ignored, kept so existing config files still load: a theme's new, rising and falling status is the
+    # backlog stage's trend test (`ranking.alpha`, `ranking.min_rising_volume`), stored in `theme_trends`.
+    rising_min_mentions: int = Field(default=5, ge=1, description="ignored: see ranking.min_rising_volume")
     rising_ratio: float = Field(
-        default=1.5, gt=1.0, description="rising: this week >= ratio x max(last week, trailing average)"
+        default=1.5, gt=1.0, description="ignored: statuses come from ranking's trend test"
     )
     falling_ratio: float = Field(
-        default=0.5, gt=0.0, lt=1.0, description="falling: this week <= ratio x last week"
+        default=0.5, gt=0.0, lt=1.0, description="ignored: statuses come from ranking's trend test"
     )
     at_risk_revenue_quantile: float = Field(
         default=0.75,

@@ -101,9 +101,13 @@ def evaluate_framework(
         analyze_file(src, folder / "out", opts, config=cfg, store_path=folder / "voc.duckdb", progress=False)
         voc_s = time.perf_counter() - t0
         with DuckDBStore(folder / "voc.duckdb", read_only=True) as store:
-            it = store.query(
-                "SELECT i.external_id AS cid, t.theme_id FROM items i LEFT JOIN item_themes t ON t.item_id = i.id"
+            it = store.read("items", ["id", "external_id"]).merge(
+                store.read("item_themes", ["item_id", "theme_id"]),
+                left_on="id",
+                right_on="item_id",
+                how="left",
             )
+            it = it.rename(columns={"external_id": "cid"})
     finally:
         if tmp is not None:
             tmp.cleanup()

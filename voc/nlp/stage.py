@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from voc.nlp.pending import needs_sentiment
 from voc.nlp.sentiment import (
     SentimentModel,
     TopLayersSentiment,
@@ -40,18 +41,6 @@ log = logging.getLogger(__name__)
 
 # The encoder truncates at this many tokens; the shared pass uses the same window.
 _ENCODER_MAX_TOKENS = 128
-
-
-def _todo(store: Any, model_name: str) -> pd.DataFrame:
-    """Items with no sentiment, changed text, or sentiment from another model."""
-    if not store.table_exists("item_sentiment"):
-        return store.query("SELECT id, text, content_hash, kind FROM items ORDER BY created_at, id")
-    return store.query(
-        "SELECT i.id, i.text, i.content_hash, i.kind FROM items i LEFT JOIN item_sentiment s ON s.item_id = i.id "
-        "WHERE s.item_id IS NULL OR s.content_hash IS DISTINCT FROM i.content_hash OR s.model IS DISTINCT FROM ? "
-        "ORDER BY i.created_at, i.id",
-        [model_name],
-    )
 
 
 @dataclass(frozen=True)
@@ -319,7 +308,7 @@ def enrich_sentiment(store: Any, config: Any, *, progress: bool = True) -> dict[
     model.precision = config.encoder.precision
     cal = calibrator_for(model) if config.sentiment.item_calibration else None
     tag = item_tag(model, config)
-    todo = _todo(store, tag)
+    todo = needs_sentiment(store, tag)
     share = (
         config.sentiment.share_embeddings
         and isinstance(model, TopLayersSentiment)
@@ -366,20 +355,12 @@ def enrich_sentiment(store: Any, config: Any, *, progress: bool = True) -> dict[
             scores = scores.astype({"sent_idx": "int32", "score": "float32", "confidence": "float32"})
             item_df = item_df.astype({"score": "float32", "confidence": "float32", "mixed": "bool"})
             with store.transaction():
-                # A re-scored item may now have fewer or other sentences: drop its old rows first,
-                # its theme mentions included, so the themes stage assigns its new sentences afresh.
-                store.con.register("_sent_ids", pd.DataFrame({"item_id": ids}))
-                try:
-                    for table in ("sentences", "sentence_sentiment", "mentions"):
-                        if store.table_exists(table):
-                            store.execute(
-                                f"DELETE FROM {table} WHERE item_id IN (SELECT item_id FROM _sent_ids)"
-                            )
-                finally:
-                    store.con.unregister("_sent_ids")
-                store.write_frame("sentences", sentences, key=["item_id", "sent_idx"])
-                store.write_frame("sentence_sentiment", scores, key=["item_id", "sent_idx"])
-                store.write_frame("item_sentiment", item_df, key=["item_id"])
+                # A re-scored item may now have fewer or other sentences: its old rows go first, and
+                # with them what the catalogue declares they invalidate (the themes stage's mentions).
+                store.drop_items("sentences", ids)
+                store.write("sentences", sentences)
+                store.write("sentence_sentiment", scores)
+                store.write("item_sentiment", item_df)
             if share and vecs is not None and len(sentences):
                 n_shared += _share_embeddings(store, config, model, sentences["text"].tolist(), vecs)
             n_items += len(chunk)

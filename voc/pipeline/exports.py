@@ -18,19 +18,15 @@ from voc.store import DuckDBStore
 
 def items_frame(store: DuckDBStore) -> pd.DataFrame:
     """One row per stored item with the sentiment, theme and mapping columns joined in."""
-    joins: list[str] = []
-    cols = ["i.input_row", "i.id", "i.source", "i.kind", "i.created_at", "i.text", "i.rating", "i.language"]
-    if store.table_exists("item_sentiment"):
-        joins.append("LEFT JOIN item_sentiment s ON s.item_id = i.id")
-        cols += ["s.label AS sentiment", "s.score AS sentiment_score"]
-    if store.table_exists("item_themes"):
-        joins.append("LEFT JOIN item_themes t ON t.item_id = i.id")
-        cols += ["t.theme_id", "t.theme_label", "t.theme_ids"]
-    if store.table_exists("item_mapping"):
-        joins.append("LEFT JOIN item_mapping m ON m.item_id = i.id")
-        cols += ["m.journey_stage", "m.pillar"]
-    sql = f"SELECT {', '.join(cols)} FROM items i {' '.join(joins)} ORDER BY i.input_file, i.input_row, i.id"
-    df = store.query(sql)
+    cols = ["input_file", "input_row", "id", "source", "kind", "created_at", "text", "rating", "language"]
+    df = store.read("items", cols, order_by="input_file, input_row, id")
+    # Each stage's per-item columns, empty where the stage has not run on an item (or at all).
+    sentiment = store.read("item_sentiment", ["item_id", "label", "score"])
+    sentiment = sentiment.rename(columns={"label": "sentiment", "score": "sentiment_score"})
+    themes = store.read("item_themes", ["item_id", "theme_id", "theme_label", "theme_ids"])
+    mapping = store.read("item_mapping", ["item_id", "journey_stage", "pillar"])
+    for part in (sentiment, themes, mapping):
+        df = df.merge(part.rename(columns={"item_id": "id"}), on="id", how="left")
     for c in ITEMS_CSV_COLUMNS:
         if c not in df.columns:
             df[c] = None
@@ -60,24 +56,13 @@ def write_quarantine_csv(store: DuckDBStore, path: Path) -> int:
 
 def themes_frame(store: DuckDBStore) -> pd.DataFrame:
     """One row per registered theme with its group, size, share negative, dates and mapping."""
-    if not store.table_exists("themes"):
-        return pd.DataFrame(columns=THEMES_CSV_COLUMNS)
-    mapping = store.table_exists("theme_mapping")
-    sql = (
-        'SELECT t.theme_id AS id, t.label, t.keywords, t.group_label AS "group", t.size, t.share_negative, '
-        "t.first_seen, t.last_seen, t.status"
-        + (
-            ", m.journey_stage, m.pillar FROM themes t LEFT JOIN theme_mapping m USING (theme_id)"
-            if mapping
-            else " FROM themes t"
-        )
-        + " ORDER BY t.size DESC, t.theme_id"
+    cols = ["theme_id", "label", "keywords", "group_label", "size", "share_negative", "first_seen", "last_seen",
+            "status"]  # fmt: skip
+    df = store.read("themes", cols, order_by="size DESC, theme_id")
+    df = df.merge(
+        store.read("theme_mapping", ["theme_id", "journey_stage", "pillar"]), on="theme_id", how="left"
     )
-    df = store.query(sql)
-    for c in THEMES_CSV_COLUMNS:
-        if c not in df.columns:
-            df[c] = None
-    return df[THEMES_CSV_COLUMNS]
+    return df.rename(columns={"theme_id": "id", "group_label": "group"})[THEMES_CSV_COLUMNS]
 
 
 THEMES_CSV_COLUMNS = [

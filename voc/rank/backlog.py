@@ -316,34 +316,7 @@ def build_entries(
     themes_seen = sorted(set(in_window["theme_id"]) | (set(ti[ti["period"].isin(baseline)]["theme_id"])))
     first = in_window.groupby("theme_id")["created_at"].min()
     last_seen = in_window.groupby("theme_id")["created_at"].max()
-    if focus is not None:
-        trend_periods = [*baseline, focus]
-        counts = (
-            ti[ti["period"].isin(trend_periods)].groupby(["theme_id", "period"]).size().unstack(fill_value=0)
-        )
-        counts = counts.reindex(index=themes_seen, fill_value=0)
-        exposure = item_periods.groupby("period").size()
-        first_period = ti.sort_values("created_at").groupby("theme_id")["period"].first()
-        trend = trend_table(
-            counts,
-            exposure,
-            focus,
-            baseline,
-            first_period,
-            alpha=cfg.alpha,
-            min_rising_volume=cfg.min_rising_volume,
-        )
-        # A theme first seen after the focus (in a trailing partial period) is new too.
-        later = first_period.reindex(trend.index)
-        trend.loc[(later > focus).fillna(False) & (trend["status"] == "steady"), "status"] = "new"
-        trend = trend.rename(columns={"volume": "focus_volume"})
-    else:
-        trend = pd.DataFrame(index=pd.Index(themes_seen, name="theme_id"))
-        for col in ("focus_volume", "prev_volume", "base_volume"):
-            trend[col] = 0
-        for col in ("growth", "growth_p"):
-            trend[col] = None
-        trend["status"] = "steady"  # nothing to compare with: no claim of change
+    trend = _trend(ti, item_periods, themes_seen, window, cfg)
     metrics = period_metrics(ti, sorted(ranked), cfg.severity_patterns)
     table = trend.join(metrics, how="left")
     table["volume"] = table["volume"].fillna(0).astype(int)
@@ -423,6 +396,60 @@ def build_entries(
             )
         )
     return entries
+
+
+def _trend(
+    ti: pd.DataFrame, item_periods: pd.DataFrame, themes_seen: list[str], window: Window, cfg: RankingConfig
+) -> pd.DataFrame:
+    """Status, growth and its p-value per theme: the window's focus period against its baseline (`trend_table`)."""
+    focus, baseline = window.focus, list(window.baseline)
+    if focus is None:
+        trend = pd.DataFrame(index=pd.Index(themes_seen, name="theme_id"))
+        for col in ("focus_volume", "prev_volume", "base_volume"):
+            trend[col] = 0
+        for col in ("growth", "growth_p"):
+            trend[col] = None
+        trend["status"] = "steady"  # nothing to compare with: no claim of change
+        return trend
+    counts = (
+        ti[ti["period"].isin([*baseline, focus])].groupby(["theme_id", "period"]).size().unstack(fill_value=0)
+    )
+    counts = counts.reindex(index=themes_seen, fill_value=0)
+    exposure = item_periods.groupby("period").size()
+    first_period = ti.sort_values("created_at").groupby("theme_id")["period"].first()
+    trend = trend_table(counts, exposure, focus, baseline, first_period, alpha=cfg.alpha,
+                        min_rising_volume=cfg.min_rising_volume)  # fmt: skip
+    # A theme first seen after the focus (in a trailing partial period) is new too.
+    later = first_period.reindex(trend.index)
+    trend.loc[(later > focus).fillna(False) & (trend["status"] == "steady"), "status"] = "new"
+    return trend.rename(columns={"volume": "focus_volume"})
+
+
+TREND_COLUMNS = ["theme_id", "status", "growth", "growth_p", "focus_volume", "prev_volume"]
+
+
+def theme_trends(
+    ti: pd.DataFrame, item_periods: pd.DataFrame, window: Window, cfg: RankingConfig
+) -> pd.DataFrame:
+    """Each theme's movement over `window`, counted on all its items (not only its complaints).
+
+    The same test as the backlog's statuses (`voc.rank.trend`: new, rising,
+    falling, resolved, steady, Benjamini-Hochberg corrected); the backlog stage
+    stores it (`theme_trends`) and the report's theme table shows it.
+    """
+    last = window.periods[-1] if window.periods else None
+    if last is not None and not window.undated and window.granularity != "all":
+        ti = ti[(ti["period"] <= last) | (ti["period"] == UNDATED_PERIOD)]
+        item_periods = item_periods[item_periods["period"] <= last]
+    ranked = set(window.ranked_periods)
+    seen = sorted(
+        set(ti[ti["period"].isin(ranked)]["theme_id"])
+        | set(ti[ti["period"].isin(window.baseline)]["theme_id"])
+    )
+    if not seen:
+        return pd.DataFrame(columns=TREND_COLUMNS)
+    trend = _trend(ti, item_periods, seen, window, cfg).reset_index()
+    return trend[TREND_COLUMNS]
 
 
 def _round(v: Any, digits: int) -> float | None:

@@ -2,8 +2,9 @@
 
 One row per (item, theme) is the unit: an item that mentions a theme in
 three sentences counts once towards that theme's volume. The item is
-negative for the theme when any of its sentences about the theme is
-negative (sentence sentiment), else when the item as a whole is negative.
+negative for the theme when it carries a complaint about it: any of its
+mentions of the theme is negative, as the themes stage stored it
+(`mentions.negative`, `voc.nlp.complaints`), else when the item as a whole is negative.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from voc.nlp.complaints import mention_negative
 from voc.rank.periods import period_labels
 
 ITEM_FIELDS = [
@@ -39,9 +41,10 @@ def theme_items(
     """One row per (item, theme) with the item's fields, period, negativity and sentiment.
 
     `mentions` needs item_id and theme_id; optional `sent_idx`, `score`
-    (similarity to the theme), `label` and `sentiment` (the sentence's
-    sentiment label and score in [-1, 1]). `item_sentiment` (item_id, label,
-    score) fills in where sentence sentiment is missing.
+    (similarity to the theme), `negative` (the stored complaint flag; from
+    `label` when absent), `label` and `sentiment` (the sentence's sentiment
+    label and score in [-1, 1]). `item_sentiment` (item_id, label, score)
+    fills in where neither is known.
 
     Per row: `negative` / `positive` (the item has a negative / positive mention
     of the theme: a complaint, praise), `neg_sent` / `pos_sent` (the sent_idx of
@@ -51,7 +54,13 @@ def theme_items(
     for col, default in (("score", np.nan), ("label", None), ("sentiment", np.nan), ("sent_idx", -1)):
         if col not in m.columns:
             m[col] = default
-    m["is_neg"] = m["label"].eq("negative")
+    # A mention with no stored flag (problem mentions, or a store from before the flag) gets it from its
+    # own label by the same definition.
+    own = pd.Series(mention_negative(m["label"], pd.Series([None] * len(m), dtype=object)), index=m.index)
+    stored = m["negative"] if "negative" in m.columns else pd.Series(np.nan, index=m.index)
+    flag = stored.astype("boolean").astype("Float64").astype(float).fillna(own)
+    m["is_neg"] = flag.eq(1.0).to_numpy()
+    m["neg_known"] = flag.notna().to_numpy()
     m["is_pos"] = m["label"].eq("positive")
     m["has_label"] = m["label"].notna()
     # The strongest complaint (praise) of each (item, theme): the lowest (highest) sentence score.
@@ -63,6 +72,7 @@ def theme_items(
         .agg(
             mention_score=("score", "max"),
             neg=("is_neg", "any"),
+            neg_known=("neg_known", "any"),
             positive=("is_pos", "any"),
             has_label=("has_label", "any"),
             sentiment=("sentiment", "min"),
@@ -93,13 +103,13 @@ def theme_items(
     else:
         out["item_label"] = None
         out["item_score"] = np.nan
-    # Sentence sentiment wins; the item's own label fills in where there is none.
-    out["negative"] = np.where(out["has_label"], out["neg"], out["item_label"].eq("negative"))
+    # The stored complaint flag wins; the item's own label fills in where there is none.
+    out["negative"] = np.where(out["neg_known"], out["neg"], out["item_label"].eq("negative"))
     out["positive"] = np.where(out["has_label"], out["positive"], out["item_label"].eq("positive"))
-    out["known_sentiment"] = out["has_label"] | out["item_label"].notna()
+    out["known_sentiment"] = out["has_label"] | out["neg_known"] | out["item_label"].notna()
     out["sentiment"] = out["sentiment"].where(out["sentiment"].notna(), out["item_score"])
     out["period"] = period_labels(out["created_at"], granularity) if len(out) else pd.Series(dtype=object)
-    return out.drop(columns=["neg", "has_label"])
+    return out.drop(columns=["neg", "neg_known", "has_label"])
 
 
 def severity_signals(texts: pd.Series, patterns: Mapping[str, Sequence[str]]) -> pd.DataFrame:

@@ -20,9 +20,9 @@ from typing import Any
 import pandas as pd
 
 from voc.alerts.deliver import dispatch, known_keys, muted_themes
-from voc.alerts.rules import evaluate_alerts
+from voc.alerts.rules import Alert, evaluate_alerts
 from voc.config import VocConfig
-from voc.rank.backlog import Backlog, build_entries
+from voc.rank.backlog import TREND_COLUMNS, Backlog, build_entries, theme_trends
 from voc.rank.metrics import theme_items
 from voc.rank.periods import UNDATED, Window, parse_period, period_labels, week_window
 from voc.rank.writers import write_backlog
@@ -55,15 +55,14 @@ class RankInputs:
 
 
 def _spans(store: Any) -> dict[tuple[str, int], tuple[int, int]]:
-    cols = set(
-        store.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'sentences'")[
-            "column_name"
-        ]
-    )
-    if not {"start_char", "end_char"} <= cols:
-        return {}
-    sp = store.query("SELECT item_id, sent_idx, start_char, end_char FROM sentences")
+    sp = store.read("sentences", ["item_id", "sent_idx", "start_char", "end_char"]).dropna()
     return {(str(i), int(k)): (int(a), int(b)) for i, k, a, b in sp.itertuples(index=False, name=None)}
+
+
+def _with_sentiment(mentions: pd.DataFrame, sentiment: pd.DataFrame) -> pd.DataFrame:
+    """Mentions with their own sentiment label and score (`sentiment`) where scored."""
+    s = sentiment.rename(columns={"score": "sentiment"})
+    return mentions.merge(s, on=["item_id", "sent_idx"], how="left")
 
 
 def load_inputs(store: Any, granularity: str) -> RankInputs:
@@ -76,28 +75,15 @@ def load_inputs(store: Any, granularity: str) -> RankInputs:
         # Stores written before revenue was checked at ingest may hold inf or negatives.
         "CASE WHEN isfinite(revenue) AND revenue >= 0 THEN revenue END AS revenue, url FROM items"
     )
-    has_sentiment = store.table_exists("sentence_sentiment")
+    has_sentiment = store.written("sentence_sentiment")
+    sentiment = store.read("sentence_sentiment", ["item_id", "sent_idx", "label", "score"])
+    # `negative`: each mention's complaint flag as the themes stage stored it (voc.nlp.complaints).
+    mentions = store.read("mentions", ["item_id", "sent_idx", "theme_id", "score", "negative"])
     if has_sentiment:
-        mentions = store.query(
-            "SELECT m.item_id, m.sent_idx, m.theme_id, m.score, s.label, s.score AS sentiment FROM mentions m "
-            "LEFT JOIN sentence_sentiment s USING (item_id, sent_idx)"
-        )
-    else:
-        mentions = store.query("SELECT item_id, sent_idx, theme_id, score FROM mentions")
-    isent = (
-        store.query("SELECT item_id, label, score FROM item_sentiment")
-        if store.table_exists("item_sentiment")
-        else None
-    )
-    themes = store.query(f"SELECT * FROM themes WHERE theme_id <> '{UNASSIGNED}'")
-    for col in THEME_COLUMNS:
-        if col not in themes.columns:
-            themes[col] = None
-    mapping = (
-        store.query("SELECT theme_id, journey_stage, pillar FROM theme_mapping")
-        if store.table_exists("theme_mapping")
-        else None
-    )
+        mentions = _with_sentiment(mentions, sentiment)
+    isent = store.read("item_sentiment", ["item_id", "label", "score"])
+    themes = store.read("themes", THEME_COLUMNS, where=f"theme_id <> '{UNASSIGNED}'")
+    mapping = store.read("theme_mapping", ["theme_id", "journey_stage", "pillar"])
     ti = theme_items(items, mentions, isent, granularity)
     item_periods = pd.DataFrame(
         {
@@ -107,25 +93,29 @@ def load_inputs(store: Any, granularity: str) -> RankInputs:
             "rating_scale": items["rating_scale"],
         }
     )
-    out = RankInputs(ti, item_periods, themes[THEME_COLUMNS], mapping, _spans(store))
-    if has_sentiment and store.table_exists("problems") and store.table_exists("problem_mentions"):
-        pm = store.query(
-            "SELECT p.item_id, p.sent_idx, p.problem_id AS theme_id, p.score, s.label, s.score AS sentiment "
-            "FROM problem_mentions p LEFT JOIN sentence_sentiment s USING (item_id, sent_idx)"
-        )
+    out = RankInputs(ti, item_periods, themes, mapping, _spans(store))
+    # A store from before problems were found has no problems table: the themes' complaints stand in.
+    if has_sentiment and store.written("problems") and store.written("problem_mentions"):
+        pm = store.read("problem_mentions", ["item_id", "sent_idx", "problem_id", "score"])
+        pm = _with_sentiment(pm.rename(columns={"problem_id": "theme_id"}), sentiment)
         out.problem_ti = theme_items(items, pm, isent, granularity)
-        reg = store.query(
-            # A problem's own name (a user's rename included) is its problem_label; `label` is its aspect's.
-            "SELECT p.problem_id AS theme_id, p.label AS problem_label, t.label AS group_label, "
-            "NULL AS label_source, p.opinion_share, p.theme_id AS aspect_id, coalesce(t.label, p.label) AS label "
-            "FROM problems p LEFT JOIN themes t ON t.theme_id = p.theme_id WHERE p.status <> 'retired'"
+        # A problem's own name (a user's rename included) is its problem_label; `label` is its aspect's.
+        reg = store.read(
+            "problems", ["problem_id", "label", "opinion_share", "theme_id"], where="status <> 'retired'"
         )
+        reg = reg.rename(
+            columns={"problem_id": "theme_id", "label": "problem_label", "theme_id": "aspect_id"}
+        )
+        names = store.read("themes", ["theme_id", "label"]).drop_duplicates("theme_id").set_index("theme_id")
+        reg["group_label"] = reg["aspect_id"].map(names["label"])
+        reg["label_source"] = None
+        reg["label"] = reg["group_label"].where(reg["group_label"].notna(), reg["problem_label"])
         reg["praise_label"] = None
-        out.problems = reg
-        if mapping is not None:
-            out.problem_mapping = reg[["theme_id", "aspect_id"]].merge(
-                mapping.rename(columns={"theme_id": "aspect_id"}), on="aspect_id", how="inner"
-            )[["theme_id", "journey_stage", "pillar"]]
+        out.problems = reg[["theme_id", "problem_label", "group_label", "label_source", "opinion_share",
+                            "aspect_id", "label", "praise_label"]]  # fmt: skip
+        out.problem_mapping = reg[["theme_id", "aspect_id"]].merge(
+            mapping.rename(columns={"theme_id": "aspect_id"}), on="aspect_id", how="inner"
+        )[["theme_id", "journey_stage", "pillar"]]
     return out
 
 
@@ -208,7 +198,7 @@ def build_backlog(
     """
     t0 = time.perf_counter()
     cfg = config.ranking
-    if not store.table_exists("themes") or not store.table_exists("mentions"):
+    if not store.written("themes") or not store.written("mentions"):
         log.info("backlog: no themes yet (run the themes stage first); writing an empty backlog")
         backlog = Backlog(period=period or (window.label if window else "none"))
         write_backlog(backlog, Path(out_dir), cfg.jira_project, cfg.jira_issue_type)
@@ -228,7 +218,10 @@ def build_backlog(
                 parse_period(period, cfg.period)  # a clear error for a label that does not fit
             window = week_window(period, cfg.baseline_periods, cfg.period) if period != "none" else None
     entries, values = [], []
+    evaluated: list[Alert] = []
+    trends = pd.DataFrame(columns=TREND_COLUMNS)
     if window is not None:
+        trends = theme_trends(inp.ti, inp.item_periods, window, cfg)
         if inp.problem_ti is not None and inp.problems is not None:
             entries = build_entries(inp.problem_ti, inp.item_periods, inp.problems, inp.problem_mapping, window,
                                     cfg, spans=inp.spans, aspect_items=_aspect_items(inp))  # fmt: skip
@@ -242,7 +235,7 @@ def build_backlog(
     backlog = Backlog(period=label, entries=entries, values=values[: cfg.values_top_n])
 
     already = known_keys(store) if config.alerts.enabled else set()
-    muted = muted_themes(store) if store.table_exists("alert_mutes") else set()
+    muted = muted_themes(store)
     if window is not None and window.focus is None and window.granularity != "all":
         # No period to compare: nothing is new or rising, and a volume rule alone would re-raise
         # the same standing counts on every run of an export.
@@ -252,16 +245,19 @@ def build_backlog(
     elif window is not None and window.undated:
         log.info("backlog: no alerts evaluated: the data carry no dates, so there is no baseline")
     else:
-        backlog.alerts = evaluate_alerts(entries, config.alerts, muted=muted, already_sent=already)
+        evaluated = evaluate_alerts(entries, config.alerts, muted=muted)
+        # Every alert of the period is stored (the report lists them); only those not sent yet go out.
+        backlog.alerts = [a for a in evaluated if a.key not in already]
 
     # The backlog is written before any delivery, so a bad alert setting cannot cost it.
     paths = write_backlog(backlog, Path(out_dir), cfg.jira_project, cfg.jira_issue_type)
     frame = _table_frame(backlog)  # the problems; the values are the report's, not a ticket list
-    with store.transaction():
-        if store.table_exists(TABLE):
-            store.execute(f"DELETE FROM {TABLE} WHERE period = ?", [label])
-        if len(frame):
-            store.write_frame(TABLE, frame)
+    with store.transaction():  # this period's rows replace the last run's
+        store.write(TABLE, frame, partition=label)
+        store.write("alerts", store.typed("alerts", [a.model_dump() for a in evaluated]), partition=label)
+        # Each theme's movement, by the backlog's own test: the report's theme table shows it.
+        rows = trends.assign(period=label).to_dict("records")
+        store.write("theme_trends", store.typed("theme_trends", rows), partition=label)
     if config.alerts.enabled:
         backlog.delivery = dispatch(store, backlog.alerts, config.alerts)
     statuses = pd.Series([e.status for e in entries]).value_counts().to_dict() if entries else {}

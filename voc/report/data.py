@@ -33,7 +33,7 @@ from voc.report.inputs import (
 )
 from voc.report.metrics import compute_latest, compute_metrics, week_aggregates
 from voc.report.models import BacklogEntryView, Period, Quote, ReportData, ThemeRow
-from voc.report.themes import apply_backlog, theme_rows
+from voc.report.themes import apply_backlog, apply_trends, theme_rows
 from voc.report.views import build_accounts, build_heatmap, sentiment_chart, volume_chart
 from voc.report.weeks import default_week, parse_week, week_label
 
@@ -137,11 +137,14 @@ def build_report_data(
     stage_order: list[str] | None = None,
     pillar_order: list[str] | None = None,
     window: Window | None = None,
+    trends: pd.DataFrame | None = None,
 ) -> ReportData:
     """Compute the report: for `week` ('YYYY-Www'; default the week just ended), or over `window`.
 
     `backlog` is a `voc.rank.backlog.Backlog`, a mapping with `entries`/`alerts`/`period`,
-    or a list of entries; `alerts` adds alerts from elsewhere. `stage_order`/`pillar_order`
+    or a list of entries; `alerts` adds alerts from elsewhere. `trends` are the backlog
+    stage's `theme_trends` rows (with `period`, the report's own period's are used): the
+    themes' new, rising and falling statuses. `stage_order`/`pillar_order`
     (the taxonomy's entry names) order the heatmap. Only `items` is required. With a
     `window` (the one-file path) the numbers cover the whole window at its granularity,
     and the comparisons are those of its focus period.
@@ -178,6 +181,11 @@ def build_report_data(
     if pairs.empty and not has(theme_weekly, "theme_id"):
         missing.append("themes")
     rows = theme_rows(pairs, themes, theme_weekly, theme_mapping, period, cfg)
+    if has(trends, "period"):
+        assert trends is not None
+        label = window.label if window is not None else period.label
+        trends = trends[trends["period"].astype(str) == label]
+    apply_trends(rows, trends, period)
     if rows and not has(theme_mapping, "theme_id"):
         missing.append("journey stages and pillars")
 
@@ -204,7 +212,7 @@ def build_report_data(
     active = [r for r in rows if r.volume > 0]
     top = active[: cfg.top_themes]
     # With this period's backlog its problems, with their significance-tested statuses, are the movers;
-    # the simple rule in theme_rows only stands in without one, so the summary never contradicts it.
+    # without one, the themes with the statuses the same test gave them (theme_trends), if stored.
     movers = [entry_row(e, cfg) for e in entries] if backlog_applied and entries is not None else rows
     if period.focus is None:
         movers = []  # nothing to compare with: no claim of change

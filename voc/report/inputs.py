@@ -174,8 +174,14 @@ def prepare_items(
 
 
 def theme_pairs(it: pd.DataFrame, item_themes: pd.DataFrame | None) -> pd.DataFrame:
-    """One row per (item, theme): an item in two themes counts once in each."""
-    cols = ["id", "theme_id", "week", "created_at", "label", "score", "text", "url", "source", "kind"]
+    """One row per (item, theme): an item in two themes counts once in each.
+
+    `complaint` says whether the item carries a complaint about the theme, as the themes stage
+    stored it (`item_themes.complaint_ids`, `voc.nlp.complaints`); a store from before that column
+    falls back to the item's own tone.
+    """
+    cols = ["id", "theme_id", "week", "created_at", "label", "score", "text", "url", "source", "kind",
+            "complaint"]  # fmt: skip
     if not has(item_themes, "item_id"):
         return pd.DataFrame(columns=cols)
     f = item_themes.copy()
@@ -187,12 +193,28 @@ def theme_pairs(it: pd.DataFrame, item_themes: pd.DataFrame | None) -> pd.DataFr
         ]
     else:
         ids = [[str(one)] if opt_str(one) else [] for one in f["theme_id"]]
+    stored = f["complaint_ids"] if "complaint_ids" in f.columns else pd.Series(None, index=f.index)
+    complained = [None if not isinstance(c, str) else set(as_list(c)) for c in stored]
     f = pd.DataFrame(
-        {"item_id": f["item_id"].to_numpy(dtype=object), "theme_id": pd.Series(ids, dtype=object)}
+        {
+            "item_id": f["item_id"].to_numpy(dtype=object),
+            "theme_id": pd.Series(ids, dtype=object),
+            "complained": pd.Series(complained, dtype=object),
+        }
     )
-    f = f.explode("theme_id").dropna(subset=["theme_id"]).drop_duplicates()
+    f = f.explode("theme_id").dropna(subset=["theme_id"])
     f = f[f["theme_id"] != UNASSIGNED]
-    pairs = f.merge(it[[c for c in cols if c != "theme_id"]], left_on="item_id", right_on="id", how="inner")
+    f = f.assign(
+        stored=[None if c is None else t in c for t, c in zip(f["theme_id"], f["complained"], strict=True)]
+    ).drop(columns=["complained"])
+    f = f.drop_duplicates(["item_id", "theme_id"])
+    pairs = f.merge(
+        it[[c for c in cols if c not in ("theme_id", "complaint")]], left_on="item_id", right_on="id", how="inner"
+    )
+    tone = (pairs["label"] == "negative").astype(float)
+    pairs["complaint"] = pairs["stored"].astype("boolean").astype("Float64").astype(float).fillna(tone)
+    # Counted where the item's sentiment is known, as before.
+    pairs["complaint"] = pairs["complaint"].where(pairs["label"].notna())
     return pairs[cols].reset_index(drop=True)
 
 

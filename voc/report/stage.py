@@ -21,7 +21,7 @@ import pandas as pd
 from voc.config import VocConfig
 from voc.rank.periods import Window
 from voc.report.data import build_report_data, choose_week
-from voc.report.inputs import backlog_period_of, decode_entry
+from voc.report.inputs import backlog_period_of, to_dict
 from voc.report.models import ReportData
 from voc.report.render_html import render_html
 from voc.report.render_md import render_md
@@ -49,15 +49,16 @@ OPTIONAL_TABLES = [
 
 
 # Only the columns the report uses where a table carries bulky ones (raw rows, centroids).
-QUERIES = {
-    "quarantine": "SELECT source, reason, quarantined_at FROM quarantine",
+COLUMNS = {
+    "quarantine": ["source", "reason", "quarantined_at"],
 }
 
 
-def _read(store: Any, table: str, sql: str | None = None) -> pd.DataFrame | None:
-    if not store.table_exists(table):
+def _read(store: Any, table: str, columns: list[str] | None = None) -> pd.DataFrame | None:
+    """The table's rows; None when its stage has not run yet, so the report can say so."""
+    if not store.written(table):
         return None
-    return store.query(sql or f"SELECT * FROM {table}")
+    return store.read(table, columns or COLUMNS.get(table))
 
 
 def load_tables(store: Any, *, text: bool = True) -> dict[str, pd.DataFrame | None]:
@@ -66,12 +67,12 @@ def load_tables(store: Any, *, text: bool = True) -> dict[str, pd.DataFrame | No
     With `text=False` items come without their text (the widest column): see `load_texts`.
     """
     fields = ITEM_FIELDS if text else [f for f in ITEM_FIELDS if f != "text"]
-    items = _read(store, "items", f"SELECT {', '.join(fields)} FROM items")
+    items = _read(store, "items", fields)
     out: dict[str, pd.DataFrame | None] = {
         "items": items if items is not None else pd.DataFrame(columns=fields)
     }
     for t in OPTIONAL_TABLES:
-        out[t] = _read(store, t, QUERIES.get(t))
+        out[t] = _read(store, t)
     return out
 
 
@@ -104,39 +105,32 @@ def taxonomy_order(config: VocConfig) -> tuple[list[str] | None, list[str] | Non
         return None, None
 
 
-def stored_alerts(store: Any, config: VocConfig, entries: list[dict[str, Any]]) -> list[Any]:
-    """The period's alerts, re-derived from stored backlog rows with the alert rules (muted themes left out).
+def stored_alerts(store: Any, period: str | None) -> list[Any]:
+    """The alerts the backlog stage evaluated for `period` (the `alerts` table), muted themes already left out.
 
-    `voc report` on its own has no `Backlog` object: this gives it the same alerts
-    `voc run` raised, without marking anything as sent (the store is read only here).
+    `voc report` on its own has no `Backlog` object: it shows the alerts `voc run`
+    raised for the period, as stored, without deriving them again.
     """
-    try:
-        from voc.alerts.rules import evaluate_alerts
-        from voc.rank.backlog import BacklogEntry
-    except ImportError:
+    from voc.alerts.rules import Alert
+
+    if period is None:
         return []
-    try:
-        typed = [BacklogEntry.model_validate(decode_entry(e)) for e in entries]
-    except ValueError as exc:  # pydantic's ValidationError: rows of an older backlog layout
-        log.warning("report: stored backlog rows do not fit BacklogEntry (%s); no alerts shown", exc)
-        return []
-    muted: set[str] = set()
-    if store.table_exists("alert_mutes"):
-        muted = set(store.query("SELECT theme_id FROM alert_mutes")["theme_id"].astype(str))
-    return evaluate_alerts(typed, config.alerts, muted=muted)
+    rows = store.read("alerts", where="period = ?", params=[period], order_by="rank, key")
+    records = rows.astype(object).where(rows.notna(), None).to_dict("records")
+    return [Alert.model_validate(r) for r in records]
 
 
 def load_texts(store: Any, start: date, weeks_back: int) -> pd.DataFrame:
     """id and text of the items the report may quote: the report week and the `weeks_back` before it."""
     lo = datetime.combine(start - timedelta(weeks=weeks_back), datetime.min.time(), UTC)
     hi = datetime.combine(start + timedelta(days=7), datetime.min.time(), UTC)
-    return store.query("SELECT id, text FROM items WHERE created_at >= ? AND created_at < ?", [lo, hi])
+    return store.read("items", ["id", "text"], where="created_at >= ? AND created_at < ?", params=[lo, hi])
 
 
 def load_window_texts(store: Any, window: Window) -> pd.DataFrame:
     """id and text of the items a window report may quote: those inside the window (all when undated)."""
     if window.undated or window.granularity == "all":
-        return store.query("SELECT id, text FROM items")
+        return store.read("items", ["id", "text"])
     conds, params = [], []
     if window.since is not None:
         conds.append("created_at >= ?")
@@ -144,8 +138,7 @@ def load_window_texts(store: Any, window: Window) -> pd.DataFrame:
     if window.until is not None:
         conds.append("created_at < ?")
         params.append(window.until)
-    where = f" WHERE {' AND '.join(conds)}" if conds else ""
-    return store.query(f"SELECT id, text FROM items{where}", params)
+    return store.read("items", ["id", "text"], where=" AND ".join(conds) or None, params=params)
 
 
 def build_from_store(
@@ -171,12 +164,12 @@ def build_from_store(
             entries = None
         if entries is not None:
             period = {str(e.get("period")) for e in entries if e.get("period")}
-            alerts = stored_alerts(store, config, entries)
-            backlog = {
-                "entries": entries,
-                "alerts": alerts,
-                "period": period.pop() if len(period) == 1 else None,
-            }
+            label = period.pop() if len(period) == 1 else None
+            backlog = {"entries": entries, "alerts": stored_alerts(store, label), "period": label}
+    elif not isinstance(backlog, list | tuple) and store.written("alerts"):
+        # A backlog from this run carries only the alerts not sent before; the report lists the
+        # period's alerts as the backlog stage stored them, as `voc report` alone does.
+        backlog = {**to_dict(backlog), "alerts": stored_alerts(store, backlog_period_of(backlog))}
     items = t["items"]
     if window is not None:
         texts = load_window_texts(store, window) if len(items) else pd.DataFrame(columns=["id", "text"])
@@ -206,6 +199,8 @@ def build_from_store(
         stage_order=stage_order,
         pillar_order=pillar_order,
         window=window,
+        # The themes' statuses as the backlog stage's trend test decided them, for every period it ranked.
+        trends=store.read("theme_trends", ["period", "theme_id", "status"]),
     )
 
 

@@ -28,8 +28,9 @@ def theme_rows(
 ) -> list[ThemeRow]:
     """One row per theme: counts per period over the history, negativity in scope, status and a quote.
 
-    Status compares the focus period with the one before it and the trailing
-    average; without a focus (one period, undated data) nothing is called new or rising.
+    Status here is only what needs no test: `resolved` (the registry says so and the theme is
+    silent), `quiet` or `steady`; whether a theme is new, rising or falling is the backlog
+    stage's trend test, stored in `theme_trends` and laid on with `apply_trends`.
     """
     hist = period.history
     registry: dict[str, dict[str, Any]] = {}
@@ -96,12 +97,6 @@ def theme_rows(
             status = "steady" if volume > 0 else "quiet"  # nothing to compare with
         elif str(reg.get("status", "")).lower() == "resolved" and cur == 0:
             status = "resolved"
-        elif cur > 0 and first_seen is not None and first_seen >= period.focus:
-            status = "new"
-        elif cur >= cfg.rising_min_mentions and cur >= cfg.rising_ratio * max(prev, trailing_avg, 1.0):
-            status = "rising"
-        elif prev >= cfg.rising_min_mentions and cur <= cfg.falling_ratio * prev:
-            status = "falling"
         elif cur == 0:
             status = "quiet"
         else:
@@ -125,7 +120,7 @@ def theme_rows(
                 prev_volume=prev,
                 trailing_avg=trailing_avg,
                 total=total,
-                share_negative=(float((with_sent["label"] == "negative").mean()) if len(with_sent) else None),
+                share_negative=(float(with_sent["complaint"].mean()) if len(with_sent) else None),
                 mean_sentiment=(float(tw["score"].mean()) if len(tw) and tw["score"].notna().any() else None),
                 weekly=weekly,
                 status=status,  # type: ignore[arg-type]
@@ -136,6 +131,23 @@ def theme_rows(
         )
     rows.sort(key=lambda r: (-r.volume, -r.total, r.label.lower()))
     return rows
+
+
+def apply_trends(rows: list[ThemeRow], trends: pd.DataFrame | None, period: Period) -> None:
+    """Each theme's status as the backlog stage's trend test decided it (`theme_trends`), in place.
+
+    A theme the test called steady keeps the row's own `quiet` when it was silent in the focus period.
+    """
+    if period.focus is None or not has(trends, "theme_id", "status"):
+        return
+    assert trends is not None
+    by_id = dict(zip(trends["theme_id"].astype(str), trends["status"].astype(str), strict=True))
+    for r in rows:
+        status = by_id.get(r.theme_id)
+        if status is None or (status == "steady" and r.status in ("quiet", "resolved")):
+            continue
+        r.status = status  # type: ignore[assignment]
+        r.status_source = "backlog"
 
 
 def apply_backlog(rows: list[ThemeRow], entries: list[BacklogEntryView], cfg: ReportConfig) -> None:

@@ -62,7 +62,7 @@ def build_heatmap(
             row.append(
                 HeatCell(
                     count=len(c),
-                    share_negative=float((ws["label"] == "negative").mean()) if len(ws) else None,
+                    share_negative=float(ws["complaint"].mean()) if len(ws) else None,
                 )
             )
         cells.append(row)

@@ -119,4 +119,48 @@ class Store(Protocol):
 
     def table_exists(self, table: str) -> bool: ...
 
+    # -- the catalogued tables (voc/store/catalog.py) ------------------------
+    def read(
+        self,
+        name: str,
+        columns: Sequence[str] | None = None,
+        *,
+        where: str | None = None,
+        params: Sequence[Any] = (),
+        item_ids: Sequence[str] | None = None,
+        match: pd.DataFrame | None = None,
+        order_by: str | None = None,
+        limit: int | None = None,
+    ) -> pd.DataFrame:
+        """Rows of a catalogued table with its declared types; empty when no stage wrote it yet."""
+        ...
+
+    def read_arrow(
+        self,
+        name: str,
+        columns: Sequence[str] | None = None,
+        *,
+        where: str | None = None,
+        params: Sequence[Any] = (),
+        match: pd.DataFrame | None = None,
+    ) -> Any: ...
+
+    def typed(self, name: str, records: Sequence[dict[str, Any]]) -> pd.DataFrame: ...
+
+    def written(self, name: str) -> bool: ...
+
+    def relation(self, name: str) -> str: ...
+
+    def count(self, name: str, *, where: str | None = None, params: Sequence[Any] = ()) -> int: ...
+
+    def write(self, name: str, df: pd.DataFrame, *, partition: Any = None) -> int:
+        """Write rows with the table's declared disposition (append, upsert by key, replace)."""
+        ...
+
+    def replace(self, name: str, df: pd.DataFrame) -> int: ...
+
+    def drop_items(self, name: str, item_ids: Sequence[str]) -> None:
+        """Delete these items' rows here and in every table this one invalidates."""
+        ...
+
     def transaction(self) -> AbstractContextManager[Any]: ...

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -27,8 +26,7 @@ from voc.errors import StoreError, StoreLockedError
 from voc.schema import ITEM_COLUMNS, FeedbackRecord, QuarantineRow
 from voc.store.base import BatchCounts, RunInfo
 from voc.store.quarantine import quarantine_frame, rekey_statements
-
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+from voc.store.tables import TablesMixin, check_ident
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -97,12 +95,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _check_ident(name: str) -> str:
-    if not _IDENT.match(name):
-        raise StoreError(f"invalid table or column name {name!r}", code="E305")
-    return name
-
-
 def _records_frame(records: Sequence[FeedbackRecord], hashes: Sequence[str], now: datetime) -> pd.DataFrame:
     # Column-wise construction: several times faster than a list of model_dump() dicts.
     dicts = [r.__dict__ for r in records]
@@ -126,7 +118,7 @@ def _records_frame(records: Sequence[FeedbackRecord], hashes: Sequence[str], now
     return df
 
 
-class DuckDBStore:
+class DuckDBStore(TablesMixin):
     """The embedded store. Use `open_store()` rather than constructing directly."""
 
     def __init__(self, path: str | Path, *, read_only: bool = False, lock_timeout_s: float = 60.0) -> None:
@@ -422,7 +414,7 @@ class DuckDBStore:
         chunk_rows: int = 10000,
     ) -> Iterator[pd.DataFrame]:
         """Stream items in chunks, in (created_at, id) order."""
-        cols = ", ".join(_check_ident(c) for c in columns) if columns else "*"
+        cols = ", ".join(check_ident(c) for c in columns) if columns else "*"
         sql = f"SELECT {cols} FROM items" + (f" WHERE {where}" if where else "") + " ORDER BY created_at, id"
         reader = self.con.execute(sql, list(params)).fetch_record_batch(chunk_rows)
         for batch in reader:
@@ -435,58 +427,6 @@ class DuckDBStore:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Run a statement (DDL or DML) in the current transaction, if any."""
         self.con.execute(sql, list(params))
-
-    def _add_new_columns(self, table: str) -> None:
-        """Columns of the registered `_frame` that `table` lacks, added with the frame's types.
-
-        A newer version of a stage may write a column an older store's table does not
-        have yet; the rows already stored read it as NULL.
-        """
-        have = {
-            r[0]
-            for r in self.con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
-            ).fetchall()
-        }
-        for name, dtype, *_rest in self.con.execute("DESCRIBE _frame").fetchall():
-            if name not in have:
-                self.con.execute(f'ALTER TABLE {table} ADD COLUMN "{_check_ident(name)}" {dtype}')
-
-    def table_exists(self, table: str) -> bool:
-        rows = self.con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [_check_ident(table)]
-        ).fetchall()
-        return bool(rows[0][0])
-
-    def write_frame(self, table: str, df: pd.DataFrame, key: Sequence[str] | None = None) -> int:
-        """Upsert a DataFrame into `table` (created from the frame's schema when absent).
-
-        With `key`, rows whose key matches an incoming row are replaced;
-        without, rows are appended. Returns the number of rows written.
-        """
-        table = _check_ident(table)
-        for c in df.columns:
-            _check_ident(str(c))
-        with self.transaction() as con:
-            con.register("_frame", df)
-            try:
-                if not self.table_exists(table):
-                    # One CREATE ... AS with the rows, not an empty CREATE then INSERT: in DuckDB 2.0,
-                    # a table created and filled with more than one row group (122,880 rows) in the
-                    # same transaction joined as empty for the rest of that connection (tables lost
-                    # their rows in joins at 100,000 items).
-                    con.execute(f"CREATE TABLE {table} AS SELECT * FROM _frame")
-                    return len(df)
-                self._add_new_columns(table)
-                if key and len(df):
-                    cond = " AND ".join(f"t.{_check_ident(k)} IS NOT DISTINCT FROM f.{k}" for k in key)
-                    con.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM _frame f WHERE {cond})")
-                cols = ", ".join(str(c) for c in df.columns)
-                if len(df):
-                    con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _frame")
-            finally:
-                con.unregister("_frame")
-        return len(df)
 
 
 def _newer(a: datetime | None, b: Any) -> bool:

@@ -234,26 +234,18 @@ def _inputs_key(
 
 def _update_mappings(store: Any, mention_map: pd.DataFrame) -> pd.DataFrame:
     """Replace the rows of changed or gone mentions, add the new ones, and redo their items' rows."""
-    stale = store.query(
-        "SELECT DISTINCT mm.item_id FROM mention_mapping mm "
-        f"WHERE NOT EXISTS (SELECT 1 FROM mentions m WHERE {_SAME_MENTION})"
-    )["item_id"].tolist()
+    gone = f"NOT EXISTS (SELECT 1 FROM {store.relation('mentions')} m WHERE {_SAME_MENTION})"
+    stale = store.query(f"SELECT DISTINCT mm.item_id FROM mention_mapping mm WHERE {gone}")
+    stale = stale["item_id"].tolist()
     if stale:
-        store.execute(
-            f"DELETE FROM mention_mapping mm WHERE NOT EXISTS (SELECT 1 FROM mentions m WHERE {_SAME_MENTION})"
-        )
-    store.write_frame("mention_mapping", mention_map)
+        store.execute(f"DELETE FROM mention_mapping mm WHERE {gone}")
+    store.write("mention_mapping", mention_map)
     touched = sorted(set(mention_map["item_id"].tolist()) | set(stale))
     ids = "item_id IN (SELECT unnest(?::VARCHAR[]))"
     their = store.query(f"SELECT * FROM mention_mapping WHERE {ids}", [touched])
-    it = (
-        store.query(f"SELECT item_id, theme_id FROM item_themes WHERE {ids}", [touched])
-        if store.table_exists("item_themes")
-        else None
-    )
-    items = item_mapping(their, it)
+    items = item_mapping(their, store.read("item_themes", ["item_id", "theme_id"], item_ids=touched))
     store.execute(f"DELETE FROM item_mapping WHERE {ids}", [touched])
-    store.write_frame("item_mapping", items)
+    store.write("item_mapping", items)
     return items
 
 
@@ -262,7 +254,7 @@ def map_taxonomy(
 ) -> dict[str, Any]:
     """Map every theme, mention and item to a journey stage and a pillar; write the three mapping tables."""
     t0 = time.perf_counter()
-    if not store.table_exists("themes") or not store.table_exists("mentions"):
+    if not store.written("themes") or not store.written("mentions"):
         log.info("taxonomy: no themes yet, nothing to map (run the themes stage first)")
         return {"themes": 0, "mentions": 0, "items": 0, "seconds": 0.0}
     if encode_fn is None:
@@ -275,7 +267,7 @@ def map_taxonomy(
     framework = load_framework(config)
     stage_index = build_index(stages, encode_fn)
     pillar_index = build_index(framework, encode_fn)
-    themes = store.query(f"SELECT * FROM themes WHERE theme_id <> '{UNASSIGNED}' ORDER BY theme_id")
+    themes = store.read("themes", where=f"theme_id <> '{UNASSIGNED}'", order_by="theme_id")
     for col in ("keywords", "centroid", "label"):
         if col not in themes.columns:
             themes[col] = None
@@ -285,16 +277,15 @@ def map_taxonomy(
     # taxonomies and settings, and the same scores for every theme (a refit or relabel changes them).
     key = _inputs_key(config, stages, framework, theme_map, s_scores, p_scores)
     only_new = (
-        store.table_exists("mention_mapping")
-        and store.table_exists("item_mapping")
+        store.written("mention_mapping")
+        and store.written("item_mapping")
         and store.get_watermark("taxonomy", "inputs") == key
     )
-    has_sentences = store.table_exists("sentences")
-    text_sql = "s.text" if has_sentences else "NULL AS text"
-    join = "LEFT JOIN sentences s USING (item_id, sent_idx)" if has_sentences else ""
+    join = f"LEFT JOIN {store.relation('sentences')} s USING (item_id, sent_idx)"
     where = f"WHERE NOT EXISTS (SELECT 1 FROM mention_mapping mm WHERE {_SAME_MENTION})" if only_new else ""
     mentions = store.query(
-        f"SELECT m.item_id, m.sent_idx, m.theme_id, {text_sql} FROM mentions m {join} {where} ORDER BY 1, 2"
+        f"SELECT m.item_id, m.sent_idx, m.theme_id, s.text FROM {store.relation('mentions')} m {join} {where} "
+        "ORDER BY 1, 2"
     )
     texts = mentions["text"].fillna("").astype(str).tolist()
     if texts:
@@ -310,20 +301,10 @@ def map_taxonomy(
         if only_new:
             items = _update_mappings(store, mention_map)
         else:
-            it = (
-                store.query("SELECT item_id, theme_id FROM item_themes")
-                if store.table_exists("item_themes")
-                else None
-            )
-            items = item_mapping(mention_map, it)
-            for table in ("mention_mapping", "item_mapping"):
-                if store.table_exists(table):
-                    store.execute(f"DROP TABLE {table}")
-            store.write_frame("mention_mapping", mention_map)
-            store.write_frame("item_mapping", items)
-        if store.table_exists("theme_mapping"):
-            store.execute("DROP TABLE theme_mapping")
-        store.write_frame("theme_mapping", theme_map)
+            items = item_mapping(mention_map, store.read("item_themes", ["item_id", "theme_id"]))
+            store.replace("mention_mapping", mention_map)
+            store.replace("item_mapping", items)
+        store.write("theme_mapping", theme_map)  # declared `replace`
         store.set_watermark("taxonomy", "inputs", key)
     seconds = time.perf_counter() - t0
     unmapped = float((theme_map["journey_stage"] == "unmapped").mean()) if len(theme_map) else 0.0

@@ -55,15 +55,9 @@ def cached_embeddings(
     # per-row arrays in a frame cost twice the memory at a few 100,000 mentions.
     mat: np.ndarray | None = None
     have = np.zeros(len(unique), dtype=bool)
-    if store.table_exists(TABLE):
-        store.con.register("_emb_keys", pd.DataFrame({"text_hash": unique}))
-        try:
-            got = store.con.sql(
-                f"SELECT e.text_hash, e.vector FROM {TABLE} e JOIN _emb_keys k USING (text_hash) "
-                f"WHERE e.model = '{model.replace(chr(39), chr(39) * 2)}'"
-            ).to_arrow_table()
-        finally:
-            store.con.unregister("_emb_keys")
+    if store.written(TABLE):
+        got = store.read_arrow(TABLE, ["text_hash", "vector"], where="model = ?", params=[model],
+                               match=pd.DataFrame({"text_hash": unique}))  # fmt: skip
         if got.num_rows:
             vec = got.column("vector").combine_chunks()
             flat = vec.flatten().to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
@@ -83,7 +77,7 @@ def cached_embeddings(
             mat = np.zeros((len(unique), dim), dtype=np.float32)
         mat[missing] = vecs
         frame = pd.DataFrame({"text_hash": new_h, "model": model, "vector": list(vecs)})
-        if not store.table_exists(TABLE):
+        if not store.written(TABLE):
             store.execute(
                 f"CREATE TABLE {TABLE} (text_hash VARCHAR NOT NULL, model VARCHAR NOT NULL, "
                 f"vector FLOAT[{dim}], PRIMARY KEY (text_hash, model))"
@@ -95,7 +89,7 @@ def cached_embeddings(
                 f"DELETE FROM {TABLE} WHERE (model = ? OR starts_with(model, ?)) AND model <> ?",
                 [bare, bare + "#", model],
             )
-        store.write_frame(TABLE, frame, key=["text_hash", "model"])
+        store.write(TABLE, frame)  # upsert on (text_hash, model)
         log.info(
             "embeddings cache: added %s texts (%s were cached)",
             f"{len(new_h):,}",

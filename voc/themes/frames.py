@@ -21,14 +21,19 @@ REGISTRY_COLUMNS = [
 ]  # fmt: skip
 
 
-def mention_frame(mentions: pd.DataFrame, theme_of: np.ndarray, score: np.ndarray) -> pd.DataFrame:
-    """The `mentions` rows: (item_id, sent_idx) of each mention with its theme and score."""
+def mention_frame(
+    mentions: pd.DataFrame, theme_of: np.ndarray, score: np.ndarray, negative: np.ndarray
+) -> pd.DataFrame:
+    """The `mentions` rows: (item_id, sent_idx) of each mention with its theme, score and whether it is a
+    complaint (`negative`: 1.0, 0.0 or NaN for unknown, `voc.nlp.complaints.mention_negative`)."""
+    neg = np.asarray(negative, dtype=float)
     return pd.DataFrame(
         {
             "item_id": mentions["item_id"].to_numpy(dtype=object),
             "sent_idx": mentions["sent_idx"].astype("int32").to_numpy(),
             "theme_id": np.asarray(theme_of).astype(str),
             "score": np.asarray(score, dtype=np.float32),
+            "negative": pd.array(np.where(np.isnan(neg), None, neg == 1.0), dtype="boolean"),
         }
     )
 
@@ -42,16 +47,15 @@ def retire_empty(registry: pd.DataFrame) -> pd.DataFrame:
     return reg
 
 
-def item_themes(
-    items: pd.DataFrame, mention_df: pd.DataFrame, neg: np.ndarray, registry: pd.DataFrame
-) -> pd.DataFrame:
-    """Per item of `items` (column item_id): all its themes (by mention order) and the primary one.
+def item_themes(items: pd.DataFrame, mention_df: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:
+    """Per item of `items` (column item_id): all its themes (by mention order), the primary one, and the
+    themes it complains about (`complaint_ids`: a negative mention of the theme, `voc.nlp.complaints`).
 
     The primary theme prefers the complaint; `mention_df` holds (at least)
-    these items' mentions and `neg` their negativity.
+    these items' mentions with their stored `negative` flag.
     """
     label_of = dict(zip(registry["theme_id"], registry["label"], strict=True))
-    df = mention_df.assign(neg=np.nan_to_num(neg, nan=0.0))
+    df = mention_df.assign(neg=mention_df["negative"].astype("boolean").fillna(False).astype(float))
     assigned = df[df["theme_id"] != UNASSIGNED]
     # Vectorised (one sort per question, not one per item: 100,000 items took minutes).
     # Most salient: a negative mention first, then the closest to its theme, then the earliest.
@@ -66,14 +70,22 @@ def item_themes(
         .groupby("item_id", sort=False)["theme_id"]
         .agg(lambda s: json.dumps(s.tolist()))
     )
+    complained = (
+        assigned[assigned["neg"] > 0]
+        .sort_values(["item_id", "sent_idx"])
+        .drop_duplicates(["item_id", "theme_id"])
+        .groupby("item_id", sort=False)["theme_id"]
+        .agg(lambda s: json.dumps(s.tolist()))
+    )
     out = items.assign(
         theme_id=items["item_id"].map(best).fillna(UNASSIGNED),
         theme_ids=items["item_id"].map(in_order).fillna("[]"),
+        complaint_ids=items["item_id"].map(complained).fillna("[]"),
     )
     out["theme_label"] = [
         "Unassigned" if t == UNASSIGNED else label_of.get(t, t) for t in out["theme_id"].tolist()
     ]
-    return out[["item_id", "theme_id", "theme_label", "theme_ids"]].reset_index(drop=True)
+    return out[["item_id", "theme_id", "theme_label", "theme_ids", "complaint_ids"]].reset_index(drop=True)
 
 
 def registry_frame(reg: pd.DataFrame) -> pd.DataFrame:

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from voc.clean.language import may_be_english
+from voc.nlp.complaints import COMPLAINT_LABEL
 from voc.themes.boilerplate import mention_kinds, opinion_share
 from voc.themes.cache import cached_embeddings
 from voc.themes.discover import fit_themes
@@ -58,7 +59,7 @@ TABLE = "problems"
 MENTIONS = "problem_mentions"
 COLUMNS = ["problem_id", "label", "keywords", "theme_id", "centroid", "size", "opinion_share", "status",
            "is_new", "first_seen", "last_seen", "created_at", "label_source"]  # fmt: skip
-_NEGATIVE = "negative"
+_NEGATIVE = COMPLAINT_LABEL  # a complaint is a negative mention (voc.nlp.complaints)
 _ASPECT_SAMPLE = 400  # non-complaint mentions of an aspect read when naming its problems
 
 
@@ -69,17 +70,16 @@ def _now() -> datetime:
 def load_complaints(store: Any, *, only_new: bool = False) -> pd.DataFrame:
     """Negative mentions (item_id, sent_idx, text, created_at, language, theme_id); `only_new`: those
     without a `problem_mentions` row yet."""
-    if not all(store.table_exists(t) for t in ("sentences", "sentence_sentiment", "mentions")):
-        return pd.DataFrame(columns=["item_id", "sent_idx", "text", "created_at", "language", "theme_id"])
     new = (
         " AND NOT EXISTS (SELECT 1 FROM problem_mentions p WHERE p.item_id = s.item_id AND p.sent_idx = s.sent_idx)"
-        if only_new and store.table_exists(MENTIONS)
+        if only_new and store.written(MENTIONS)
         else ""
     )
     return store.query(
-        "SELECT s.item_id, s.sent_idx, s.text, i.created_at, i.language, m.theme_id FROM sentences s "
-        "JOIN sentence_sentiment ss USING (item_id, sent_idx) JOIN items i ON i.id = s.item_id "
-        "LEFT JOIN mentions m USING (item_id, sent_idx) "
+        f"SELECT s.item_id, s.sent_idx, s.text, i.created_at, i.language, m.theme_id "
+        f"FROM {store.relation('sentences')} s JOIN {store.relation('sentence_sentiment')} ss "
+        f"USING (item_id, sent_idx) JOIN items i ON i.id = s.item_id "
+        f"LEFT JOIN {store.relation('mentions')} m USING (item_id, sent_idx) "
         f"WHERE ss.label = '{_NEGATIVE}' AND s.text IS NOT NULL AND length(trim(s.text)) > 0{new} "
         "ORDER BY i.created_at, s.item_id, s.sent_idx"
     )
@@ -87,9 +87,9 @@ def load_complaints(store: Any, *, only_new: bool = False) -> pd.DataFrame:
 
 def load_registry(store: Any) -> pd.DataFrame:
     """The problems registry (an empty frame with its columns when there is none)."""
-    if not store.table_exists(TABLE):
+    reg = store.read(TABLE)
+    if reg.empty:
         return pd.DataFrame(columns=COLUMNS)
-    reg = store.query(f"SELECT * FROM {TABLE}")
     for col in COLUMNS:
         if col not in reg.columns:
             reg[col] = None
@@ -245,8 +245,9 @@ def _dedupe(reg: pd.DataFrame) -> pd.DataFrame:
 def _aspect_texts(store: Any) -> pd.DataFrame:
     """The themes' mentions that are not complaints (theme_id, text), to name problems against."""
     return store.query(
-        "SELECT m.theme_id, s.text FROM mentions m JOIN sentences s USING (item_id, sent_idx) "
-        "LEFT JOIN sentence_sentiment ss USING (item_id, sent_idx) "
+        f"SELECT m.theme_id, s.text FROM {store.relation('mentions')} m "
+        f"JOIN {store.relation('sentences')} s USING (item_id, sent_idx) "
+        f"LEFT JOIN {store.relation('sentence_sentiment')} ss USING (item_id, sent_idx) "
         f"WHERE m.theme_id <> '{UNASSIGNED}' AND coalesce(ss.label, '') <> '{_NEGATIVE}'"
     )
 
@@ -290,13 +291,13 @@ def update_problems(
 ) -> dict[str, Any]:
     """Find (refit) or extend (new complaints only) the problems and write both tables."""
     t0 = time.perf_counter()
-    if not all(store.table_exists(t) for t in ("sentences", "sentence_sentiment", "mentions")):
+    if not all(store.written(t) for t in ("sentences", "sentence_sentiment", "mentions")):
         # No mention sentiment (the stage has not run): no complaints to find problems in; the
         # backlog then ranks the themes' complaints as before.
         log.info("problems: no sentence sentiment in the store; skipped")
         return {"mode": "skipped", "complaints": 0, "assigned": 0, "problems": 0, "seconds": 0.0}
     registry = load_registry(store)
-    fit = refit or not len(registry) or not store.table_exists(MENTIONS)
+    fit = refit or not len(registry) or not store.written(MENTIONS)
     frame = load_complaints(store, only_new=not fit)
     texts = frame["text"].astype(str).tolist()
     emb = cached_embeddings(store, texts, config.encoder.model, encode_fn)
@@ -335,15 +336,15 @@ def update_problems(
         }
     )
     with store.transaction():
-        if fit and store.table_exists(MENTIONS):
-            store.execute(f"DROP TABLE {MENTIONS}")
-        if store.table_exists(MENTIONS):
+        if fit:
+            store.replace(MENTIONS, rows)
+        else:
             # Complaints whose sentence is gone or no longer negative (an item re-scored) leave with it.
             store.execute(
-                f"DELETE FROM {MENTIONS} p WHERE NOT EXISTS (SELECT 1 FROM sentence_sentiment ss WHERE "
-                f"ss.item_id = p.item_id AND ss.sent_idx = p.sent_idx AND ss.label = '{_NEGATIVE}')"
+                f"DELETE FROM {MENTIONS} p WHERE NOT EXISTS (SELECT 1 FROM {store.relation('sentence_sentiment')} "
+                f"ss WHERE ss.item_id = p.item_id AND ss.sent_idx = p.sent_idx AND ss.label = '{_NEGATIVE}')"
             )
-        store.write_frame(MENTIONS, rows)
+            store.write(MENTIONS, rows)
         registry = _write_registry(store, registry)
     n_live = int((registry["status"] != "retired").sum())
     assigned = int((problem_of != UNASSIGNED).sum())
@@ -377,7 +378,5 @@ def _write_registry(store: Any, registry: pd.DataFrame) -> pd.DataFrame:
     out["is_new"] = out["is_new"].fillna(False).astype(bool)
     for col in ("problem_id", "label", "keywords", "theme_id", "status", "label_source"):
         out[col] = out[col].astype(object).where(out[col].notna(), None)
-    if store.table_exists(TABLE):
-        store.execute(f"DROP TABLE {TABLE}")
-    store.write_frame(TABLE, out.sort_values("problem_id").reset_index(drop=True))
+    store.replace(TABLE, out.sort_values("problem_id").reset_index(drop=True))
     return out

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from voc.config import VocConfig
+from voc.nlp.complaints import mention_negative
 from voc.themes.cache import cached_embeddings
 from voc.themes.core import ThemeUpdate, assign_new, update_registry
 from voc.themes.frames import REGISTRY_COLUMNS, item_themes, mention_frame, registry_frame, retire_empty
@@ -59,18 +60,19 @@ _MENTION_ORDER = "ORDER BY i.created_at, s.item_id, s.sent_idx"
 
 def load_mentions(store: Any) -> pd.DataFrame:
     """Mentions (item_id, sent_idx, text, created_at, language); splits items when `sentences` is absent."""
-    if not store.table_exists("sentences"):
+    if not store.written("sentences"):
         _write_sentences(store)
     return store.query(
-        f"SELECT {_MENTION_COLUMNS} FROM sentences s JOIN items i ON i.id = s.item_id WHERE {_IS_MENTION} "
-        + _MENTION_ORDER
+        f"SELECT {_MENTION_COLUMNS} FROM {store.relation('sentences')} s JOIN items i ON i.id = s.item_id "
+        f"WHERE {_IS_MENTION} {_MENTION_ORDER}"
     )
 
 
 def _unthemed_mentions(store: Any) -> pd.DataFrame:
     """Mentions with no row in `mentions` yet (the new sentences since the last run)."""
     return store.query(
-        f"SELECT {_MENTION_COLUMNS} FROM sentences s JOIN items i ON i.id = s.item_id WHERE {_IS_MENTION} "
+        f"SELECT {_MENTION_COLUMNS} FROM {store.relation('sentences')} s JOIN items i ON i.id = s.item_id "
+        f"WHERE {_IS_MENTION} "
         "AND NOT EXISTS (SELECT 1 FROM mentions m WHERE m.item_id = s.item_id AND m.sent_idx = s.sent_idx) "
         + _MENTION_ORDER
     )
@@ -79,7 +81,7 @@ def _unthemed_mentions(store: Any) -> pd.DataFrame:
 def _write_sentences(store: Any) -> None:
     from voc.nlp.sentences import split_texts
 
-    items = store.query("SELECT id, text FROM items ORDER BY created_at, id")
+    items = store.read("items", ["id", "text"], order_by="created_at, id")
     rows = []
     for item_id, spans in zip(
         items["id"].tolist(), split_texts(items["text"].fillna("").tolist()), strict=True
@@ -88,7 +90,7 @@ def _write_sentences(store: Any) -> None:
             rows.append((item_id, k, sp.text, sp.start, sp.end))
     df = pd.DataFrame(rows, columns=["item_id", "sent_idx", "text", "start_char", "end_char"])
     df = df.astype({"sent_idx": "int32", "start_char": "int32", "end_char": "int32"})
-    store.write_frame("sentences", df, key=["item_id", "sent_idx"])
+    store.write("sentences", df)
     log.info(
         "themes: split %s items into %s sentences (no sentiment stage output)",
         f"{len(items):,}",
@@ -97,27 +99,19 @@ def _write_sentences(store: Any) -> None:
 
 
 def _negativity(store: Any, mentions: pd.DataFrame, *, only_their_items: bool = False) -> np.ndarray:
-    """Per mention: 1.0 negative, 0.0 not, NaN unknown (sentence label, else its item's).
+    """Per mention: 1.0 a complaint, 0.0 not, NaN unknown (`voc.nlp.complaints.mention_negative`).
 
     `only_their_items` reads the labels of these mentions' items only (a few
     new items) instead of whole tables (a fit over all of them).
     """
-    neg = np.full(len(mentions), np.nan)
     key = mentions[["item_id", "sent_idx"]].reset_index(drop=True)
-    where, params = "", []
-    if only_their_items:
-        where, params = " WHERE item_id IN (SELECT unnest(?::VARCHAR[]))", [key["item_id"].unique().tolist()]
-    if store.table_exists("sentence_sentiment"):
-        s = store.query("SELECT item_id, sent_idx, label FROM sentence_sentiment" + where, params)
-        m = key.merge(s, on=["item_id", "sent_idx"], how="left")
-        known = m["label"].notna().to_numpy()
-        neg[known] = (m.loc[known, "label"] == "negative").to_numpy(dtype=float)
-    if store.table_exists("item_sentiment") and np.isnan(neg).any():
-        s = store.query("SELECT item_id, label FROM item_sentiment" + where, params)
-        m = key.merge(s, on="item_id", how="left")
-        fill = np.isnan(neg) & m["label"].notna().to_numpy()
-        neg[fill] = (m.loc[fill, "label"] == "negative").to_numpy(dtype=float)
-    return neg
+    ids = key["item_id"].unique().tolist() if only_their_items else None
+    own = store.read("sentence_sentiment", ["item_id", "sent_idx", "label"], item_ids=ids)
+    whole = store.read("item_sentiment", ["item_id", "label"], item_ids=ids)
+    m = key.merge(own, on=["item_id", "sent_idx"], how="left").merge(
+        whole.rename(columns={"label": "item_label"}), on="item_id", how="left"
+    )
+    return mention_negative(m["label"], m["item_label"])
 
 
 def _polarity(store: Any, mentions: pd.DataFrame) -> np.ndarray:
@@ -127,10 +121,10 @@ def _polarity(store: Any, mentions: pd.DataFrame) -> np.ndarray:
     never inferred from the tone of the item around it.
     """
     out = np.full(len(mentions), None, dtype=object)
-    if not store.table_exists("sentence_sentiment") or not len(mentions):
+    if not len(mentions):
         return out
     key = mentions[["item_id", "sent_idx"]].reset_index(drop=True)
-    s = store.query("SELECT item_id, sent_idx, label FROM sentence_sentiment")
+    s = store.read("sentence_sentiment", ["item_id", "sent_idx", "label"])
     m = key.merge(s, on=["item_id", "sent_idx"], how="left")
     known = m["label"].notna().to_numpy()
     out[known] = m.loc[known, "label"].to_numpy(dtype=object)
@@ -139,9 +133,9 @@ def _polarity(store: Any, mentions: pd.DataFrame) -> np.ndarray:
 
 def load_registry(store: Any) -> pd.DataFrame:
     """The theme registry as stored (empty frame with the columns when there is none)."""
-    if not store.table_exists("themes"):
+    reg = store.read("themes")
+    if reg.empty:
         return pd.DataFrame(columns=REGISTRY_COLUMNS)
-    reg = store.query("SELECT * FROM themes")
     for col in REGISTRY_COLUMNS:
         if col not in reg.columns:
             reg[col] = None
@@ -150,10 +144,7 @@ def load_registry(store: Any) -> pd.DataFrame:
 
 
 def _last_fit(store: Any) -> datetime | None:
-    if not store.table_exists("theme_fits"):
-        return None
-    got = store.query("SELECT max(fitted_at) AS t FROM theme_fits")
-    t = got["t"].iloc[0]
+    t = store.read("theme_fits", ["fitted_at"])["fitted_at"].max()
     return None if pd.isna(t) else pd.Timestamp(t).to_pydatetime()
 
 
@@ -176,7 +167,7 @@ def update_themes(
     cfg = config.themes
     t0 = time.perf_counter()
     now = _now()
-    if not store.table_exists("sentences"):
+    if not store.written("sentences"):
         _write_sentences(store)
     # Label candidates are embedded only with the configured encoder (tests pass a fake one).
     configured = encode_fn is None
@@ -193,23 +184,18 @@ def update_themes(
     mentions = load_mentions(store)
     texts = mentions["text"].astype(str).tolist()
     emb = cached_embeddings(store, texts, config.encoder.model, encode_fn)
-    known = None
-    if not do_fit and store.table_exists("mentions"):
-        known = store.query("SELECT item_id, sent_idx, theme_id, score FROM mentions")
+    known = None if do_fit else store.read("mentions", ["item_id", "sent_idx", "theme_id", "score"])
     up = update_registry(mentions, emb, registry, cfg, fit=do_fit, known=known, polarity=_polarity(store, mentions),
                          now=now, label_encode_fn=encode_fn if configured else None)  # fmt: skip
-    neg = _negativity(store, mentions)
-    mention_df = mention_frame(mentions, up.theme_of, up.score)
-    items_df = item_themes(store.query("SELECT id AS item_id FROM items"), mention_df, neg, up.registry)
+    mention_df = mention_frame(mentions, up.theme_of, up.score, _negativity(store, mentions))
+    all_items = store.read("items", ["id"]).rename(columns={"id": "item_id"})
+    items_df = item_themes(all_items, mention_df, up.registry)
     with store.transaction():
-        for table in ("mentions", "item_themes"):
-            if store.table_exists(table):
-                store.execute(f"DROP TABLE {table}")
-        store.write_frame("mentions", mention_df)
-        store.write_frame("item_themes", items_df)
+        store.replace("mentions", mention_df)
+        store.replace("item_themes", items_df)
         written = _write_theme_tables(store, up.registry)
         if up.fit_info is not None:
-            store.write_frame("theme_fits", pd.DataFrame([{**up.fit_info, "fitted_at": now}]))
+            store.write("theme_fits", pd.DataFrame([{**up.fit_info, "fitted_at": now}]))
         store.set_watermark("themes", "edits", edits)
 
     problems = update_problems(store, config, refit=do_fit, encode_fn=encode_fn)
@@ -228,14 +214,19 @@ def _configured_encoder(config: VocConfig, progress: bool) -> Callable[[list[str
     return encode_fn
 
 
+# The layout of the stored mentions: a store whose mentions predate `mentions.negative` is
+# rewritten once by the full path, as after a change of edits.
+_MENTIONS_LAYOUT = "negative"
+
+
 def _edits_key(cfg: Any) -> str:
     """A fingerprint of the user's theme edits: when they change, every mention is looked at again."""
-    return hashlib.sha1(cfg.overrides.model_dump_json().encode("utf-8")).hexdigest()
+    return hashlib.sha1((cfg.overrides.model_dump_json() + _MENTIONS_LAYOUT).encode("utf-8")).hexdigest()
 
 
 def _only_new_mentions_to_assign(store: Any, registry: pd.DataFrame, edits: str) -> bool:
     """True when a run only has to theme the new sentences: same edits, tables in place, every theme labelled."""
-    if not all(store.table_exists(t) for t in ("mentions", "item_themes", "theme_weekly")):
+    if not all(store.written(t) for t in ("mentions", "item_themes", "theme_weekly")):
         return False
     if store.get_watermark("themes", "edits") != edits:
         return False
@@ -262,29 +253,26 @@ def _append_new_mentions(
     texts = new["text"].astype(str).tolist()
     emb = cached_embeddings(store, texts, config.encoder.model, encode_fn)
     up = assign_new(new, emb, registry, config.themes)
-    mention_df = mention_frame(new, up.theme_of, up.score)
+    mention_df = mention_frame(new, up.theme_of, up.score, _negativity(store, new, only_their_items=True))
     with store.transaction():
         # Sentences that are gone (an item's text was updated and re-split) take their mentions with them.
         orphan = (
-            "NOT EXISTS (SELECT 1 FROM sentences s "
+            f"NOT EXISTS (SELECT 1 FROM {store.relation('sentences')} s "
             f"WHERE s.item_id = m.item_id AND s.sent_idx = m.sent_idx AND {_IS_MENTION})"
         )
         gone = store.query(f"SELECT DISTINCT m.item_id FROM mentions m WHERE {orphan}")["item_id"].tolist()
         if gone:
             store.execute(f"DELETE FROM mentions m WHERE {orphan}")
-        store.write_frame("mentions", mention_df)
+        store.write("mentions", mention_df)
         # Items to (re)write in item_themes: those with new or removed mentions, and new items with none.
         touched = store.query(
             "SELECT id AS item_id FROM items WHERE id IN (SELECT unnest(?::VARCHAR[])) "
             "OR id NOT IN (SELECT item_id FROM item_themes)",
             [sorted(set(new["item_id"].tolist()) | set(gone))],
         )
-        their = store.query(
-            "SELECT item_id, sent_idx, theme_id, score FROM mentions WHERE item_id IN (SELECT unnest(?::VARCHAR[]))",
-            [touched["item_id"].tolist()],
-        )
-        neg = _negativity(store, their, only_their_items=True)
-        store.write_frame("item_themes", item_themes(touched, their, neg, up.registry), key=["item_id"])
+        their = store.read("mentions", ["item_id", "sent_idx", "theme_id", "score", "negative"],
+                           item_ids=touched["item_id"].tolist())  # fmt: skip
+        store.write("item_themes", item_themes(touched, their, up.registry))
         written = _write_theme_tables(store, up.registry)
     log.info("themes: %s new mentions of %s items to theme (append-only run)", f"{len(new):,}",
              f"{new['item_id'].nunique():,}")  # fmt: skip
@@ -313,11 +301,9 @@ def _write_theme_tables(store: Any, registry: pd.DataFrame) -> pd.DataFrame:
         reg[col] = pd.to_datetime(stats[col], utc=True)
     reg = retire_empty(reg.reset_index(drop=True))
     out = registry_frame(reg)
-    for table in ("themes", "theme_weekly"):
-        if store.table_exists(table):
-            store.execute(f"DROP TABLE {table}")
-    store.write_frame("themes", out)
+    store.replace("themes", out)
     # The week is the Monday of the UTC date (ISO weeks), whatever the session's time zone.
+    store.execute("DROP TABLE IF EXISTS theme_weekly")
     store.execute(
         "CREATE TABLE theme_weekly AS SELECT m.theme_id, "
         "CAST(date_trunc('week', i.created_at AT TIME ZONE 'UTC') AS DATE) AS week, "
@@ -328,23 +314,20 @@ def _write_theme_tables(store: Any, registry: pd.DataFrame) -> pd.DataFrame:
 
 
 def _theme_stats(store: Any) -> pd.DataFrame:
-    """Per theme: size, first and last seen, and the share of its mentions that are negative.
+    """Per theme: size (mentions), first and last seen, and `share_negative`, from the stored mentions.
 
-    Negative is the sentence's label, else its item's; mentions with neither
-    are left out of the share (NULL when a theme has none).
+    `share_negative` is the share of the theme's items that carry a complaint
+    about it (`voc.nlp.complaints`), among the items whose mentions of it have
+    a known sentiment (NULL when none has): the backlog's and the report's
+    `share_negative` over all time.
     """
-    joins, label = [], "NULL"
-    if store.table_exists("sentence_sentiment"):
-        joins.append("LEFT JOIN sentence_sentiment ss ON ss.item_id = m.item_id AND ss.sent_idx = m.sent_idx")
-        label = "ss.label"
-    if store.table_exists("item_sentiment"):
-        joins.append("LEFT JOIN item_sentiment its ON its.item_id = m.item_id")
-        label = f"coalesce({label}, its.label)"
     return store.query(
-        "SELECT m.theme_id, count(*) AS size, min(i.created_at) AS first_seen, max(i.created_at) AS last_seen, "
-        f"avg(CASE WHEN {label} IS NULL THEN NULL WHEN {label} = 'negative' THEN 1.0 ELSE 0.0 END) "
-        "AS share_negative FROM mentions m JOIN items i ON i.id = m.item_id "
-        f"{' '.join(joins)} WHERE m.theme_id != '{UNASSIGNED}' GROUP BY m.theme_id"
+        "WITH per_item AS (SELECT m.theme_id, m.item_id, count(*) AS n, bool_or(m.negative) AS complaint, "
+        "min(i.created_at) AS first_seen, max(i.created_at) AS last_seen FROM mentions m "
+        f"JOIN items i ON i.id = m.item_id WHERE m.theme_id != '{UNASSIGNED}' GROUP BY m.theme_id, m.item_id) "
+        "SELECT theme_id, sum(n) AS size, min(first_seen) AS first_seen, max(last_seen) AS last_seen, "
+        "avg(CASE WHEN complaint IS NULL THEN NULL WHEN complaint THEN 1.0 ELSE 0.0 END) AS share_negative "
+        "FROM per_item GROUP BY theme_id"
     )
 
 
