@@ -101,7 +101,7 @@ def main() -> None:
 
     cfg = ThemesConfig()
     t0 = time.perf_counter()
-    disc = fit_themes(texts, emb, cfg, embedding_model=model)
+    disc = fit_themes(texts, emb, cfg)
     fit_s = time.perf_counter() - t0
     res["voc"] = {"fit_seconds_excl_embed": round(fit_s, 1), "fit_seconds_incl_embed": round(fit_s + embed_s, 1),
                   "themes": disc.n_themes, "unassigned_share": round(disc.unassigned_share, 4),

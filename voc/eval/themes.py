@@ -167,7 +167,7 @@ def evaluate_themes(
     out: dict[str, Any] = {"data": str(data), "n": len(texts), "labels": {c: int(df[c].nunique()) for c in label_cols},
                            "embed_seconds": round(embed_s, 1), "systems": []}  # fmt: skip
     t0 = time.perf_counter()
-    disc = fit_themes(texts, emb, config, embedding_model=model)
+    disc = fit_themes(texts, emb, config)
     ours = score_clustering("voc themes", disc.labels, truth, time.perf_counter() - t0)
     out["systems"].append(ours.as_dict())
     log.info("eval themes: voc %d themes, %.1f%% unassigned in %.0f s", ours.n_themes, 100 * ours.unassigned_share,

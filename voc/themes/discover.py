@@ -1,7 +1,9 @@
-"""Theme discovery: BERTopic with a clustering tuned for customer feedback.
+"""Theme discovery: BERTopic's steps with a clustering tuned for customer feedback.
 
-BERTopic is the frame (embeddings -> reduction -> clustering -> c-TF-IDF);
-its defaults (UMAP + HDBSCAN with min_cluster_size 10) cut short support
+The steps are BERTopic's (embeddings -> reduction -> clustering, topics
+numbered by size; see `TopicModel`), without its c-TF-IDF representations,
+which voc never read (`voc.themes.labels` names the themes). BERTopic's
+defaults (UMAP + HDBSCAN with min_cluster_size 10) cut short support
 requests into hundreds of fragments and leave over a tenth of them as
 outliers. Here, by default, the clustering step is community detection on
 the cosine k-nearest-neighbour graph of the (unreduced) embeddings: Louvain
@@ -50,8 +52,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -73,7 +76,6 @@ class Discovery:
     raw_outlier_share: float = 0.0
     seconds: float = 0.0
     note: str = ""
-    topic_model: Any = field(default=None, repr=False)
     n_boilerplate: int = 0  # mentions left unassigned as boilerplate
 
     @property
@@ -501,57 +503,76 @@ class GraphCommunities:
         return self.fit(X).labels_
 
 
-def build_topic_model(config: ThemesConfig, embedding_model: Any, n_docs: int, *, build: bool = True) -> Any:
-    """A BERTopic model set up per `config` for `n_docs` mentions (never touches the hub).
+@dataclass
+class TopicModel:
+    """Discovery's reduction and clustering steps, run the way BERTopic's `fit_transform` ran them.
 
-    With `build=False`, just its reduction and cluster steps as a dict
-    (reducer None = no reduction), for callers that skip the BERTopic frame.
+    `reducer` is None when the embeddings are clustered as they are (graph
+    clustering); `cluster` follows the scikit-learn interface (`fit`,
+    `labels_`). BERTopic's own frame is not used: its c-TF-IDF topic
+    representations were computed on every fit and never read (themes are
+    named by `voc.themes.labels` over all mentions, after overrides and merges).
     """
+
+    reducer: Any
+    cluster: Any
+
+    def fit(self, embeddings: np.ndarray) -> np.ndarray:
+        """Reduce, cluster and number the clusters by size (-1 = outlier); returns a label per row."""
+        reduced = self.reducer.fit_transform(embeddings) if self.reducer is not None else embeddings
+        self.cluster.fit(reduced)
+        return by_frequency(np.asarray(self.cluster.labels_, dtype=int))
+
+
+def by_frequency(labels: np.ndarray) -> np.ndarray:
+    """Renumber clusters from the largest (0) down, -1 kept; ties ordered exactly as BERTopic orders them.
+
+    BERTopic numbered the topics so (`_sort_mappings_by_frequency`: sizes in
+    order of first appearance, then a pandas sort by size). The same steps
+    are kept here so that themes and their ids come out as they did when the
+    fit ran through BERTopic, ties between equal sizes included.
+    """
+    import pandas as pd
+
+    sizes = Counter(labels.tolist())
+    df = pd.DataFrame(sizes.items(), columns=["old", "size"]).sort_values("size", ascending=False)
+    df = df[df["old"] != -1]
+    mapping = {-1: -1, **dict(zip(df["old"].tolist(), range(len(df)), strict=True))}
+    return np.array([mapping[v] for v in labels.tolist()], dtype=int)
+
+
+def build_topic_model(config: ThemesConfig, n_docs: int) -> TopicModel:
+    """The reduction and clustering steps set up per `config` for `n_docs` mentions."""
     if config.clustering == "graph":
-        reducer: Any = None
-        cluster: Any = GraphCommunities(
-            config.graph_neighbors,
-            config.graph_resolution,
-            config.seed,
-            item_weight=config.graph_item_weight,
-            boilerplate_concentration=config.boilerplate_concentration,
-            boilerplate_max_share=config.boilerplate_max_share,
-            time_split=config.graph_time_split,
+        return TopicModel(
+            reducer=None,
+            cluster=GraphCommunities(
+                config.graph_neighbors,
+                config.graph_resolution,
+                config.seed,
+                item_weight=config.graph_item_weight,
+                boilerplate_concentration=config.boilerplate_concentration,
+                boilerplate_max_share=config.boilerplate_max_share,
+                time_split=config.graph_time_split,
+            ),
         )
-    else:
-        from hdbscan import HDBSCAN
-        from umap import UMAP
+    from hdbscan import HDBSCAN
+    from umap import UMAP
 
-        reducer = UMAP(
-            n_neighbors=min(config.umap_neighbors, max(2, n_docs - 1)),
-            n_components=min(config.umap_components, max(2, n_docs - 2)),
-            min_dist=0.0,
-            metric="cosine",
-            random_state=config.seed,
-        )
-        cluster = HDBSCAN(
-            min_cluster_size=config.min_cluster_size,
-            min_samples=config.min_samples,
-            cluster_selection_method=config.cluster_selection,
-            prediction_data=True,
-        )
-    if not build:
-        return {"reducer": reducer, "cluster": cluster}
-    from bertopic import BERTopic
-    from bertopic.dimensionality import BaseDimensionalityReduction
-    from sklearn.feature_extraction.text import CountVectorizer
-
-    from voc.themes.labels import _TOKEN
-
-    vectorizer = CountVectorizer(stop_words="english", token_pattern=_TOKEN, ngram_range=(1, 2), min_df=1)
-    return BERTopic(
-        embedding_model=embedding_model,
-        umap_model=reducer if reducer is not None else BaseDimensionalityReduction(),
-        hdbscan_model=cluster,
-        vectorizer_model=vectorizer,
-        calculate_probabilities=False,
-        verbose=False,
+    reducer = UMAP(
+        n_neighbors=min(config.umap_neighbors, max(2, n_docs - 1)),
+        n_components=min(config.umap_components, max(2, n_docs - 2)),
+        min_dist=0.0,
+        metric="cosine",
+        random_state=config.seed,
     )
+    cluster = HDBSCAN(
+        min_cluster_size=config.min_cluster_size,
+        min_samples=config.min_samples,
+        cluster_selection_method=config.cluster_selection,
+        prediction_data=True,
+    )
+    return TopicModel(reducer=reducer, cluster=cluster)
 
 
 def postprocess(
@@ -615,7 +636,6 @@ def fit_themes(
     embeddings: np.ndarray,
     config: ThemesConfig,
     *,
-    embedding_model: Any = None,
     groups: Sequence[Any] | np.ndarray | None = None,
     times: Sequence[Any] | np.ndarray | None = None,
 ) -> Discovery:
@@ -627,10 +647,9 @@ def fit_themes(
     with `groups`, is the date of each mention (anything pandas reads as a
     datetime): facets are only joined when their weekly volume agrees.
 
-    With `embedding_model` (a loaded SentenceTransformer) the fit runs
-    through BERTopic; without, the same clustering runs directly (tests,
-    and callers that only need the assignment). Too few mentions for even
-    one theme gives an empty result with a note, not an error.
+    The steps are BERTopic's (reduction, clustering, topics numbered by
+    size) without its frame (`TopicModel`). Too few mentions for even one
+    theme gives an empty result with a note, not an error.
     """
     t0 = time.perf_counter()
     n = len(texts)
@@ -645,24 +664,14 @@ def fit_themes(
             note=note,
             seconds=time.perf_counter() - t0,
         )
-    topic_model = None
     group_arr = np.asarray(groups, dtype=object) if groups is not None else None
     days = _days(times) if times is not None else None
-    if embedding_model is not None:
-        topic_model = build_topic_model(config, embedding_model, n)
-        if isinstance(topic_model.hdbscan_model, GraphCommunities):
-            topic_model.hdbscan_model.groups = group_arr
-            topic_model.hdbscan_model.times = days
-        raw = np.asarray(topic_model.fit_transform(list(texts), emb)[0], dtype=int)
-        cluster = topic_model.hdbscan_model
-    else:
-        model = build_topic_model(config, None, n, build=False)
-        reduced = model["reducer"].fit_transform(emb) if model["reducer"] is not None else emb
-        cluster = model["cluster"]
-        if isinstance(cluster, GraphCommunities):
-            cluster.groups = group_arr
-            cluster.times = days
-        raw = np.asarray(cluster.fit(reduced).labels_, dtype=int)
+    model = build_topic_model(config, n)
+    cluster = model.cluster
+    if isinstance(cluster, GraphCommunities):
+        cluster.groups = group_arr
+        cluster.times = days
+    raw = model.fit(emb)
     boiler = np.asarray(getattr(cluster, "labels_", raw)) < 0 if group_arr is not None else np.zeros(n, bool)
     labels = postprocess(
         emb,
@@ -682,7 +691,6 @@ def fit_themes(
         n_raw_clusters=len(set(raw.tolist()) - {-1}),
         raw_outlier_share=float((raw < 0).mean()),
         seconds=time.perf_counter() - t0,
-        topic_model=topic_model,
         n_boilerplate=int(boiler.sum()),
         note=_boilerplate_note(cluster, config),
     )
