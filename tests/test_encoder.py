@@ -141,3 +141,22 @@ def test_the_taxonomy_stage_encodes_at_the_configured_precision(
     assert out["themes"] > 0
     assert fake_models["passes"] and {p for p, _ in fake_models["passes"]} == {"bf16"}
     assert fake_models["loads"] == [("default", "cpu")]
+
+
+def test_the_themes_stage_uses_the_configured_encoder_when_none_is_handed_in(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, fake_models
+) -> None:
+    from voc.store import DuckDBStore
+    from voc.themes.stage import update_themes
+
+    monkeypatch.setattr(prec, "cpu_has_native_bf16", lambda: False)
+    cfg = default_config(tmp_path)
+    cfg.themes.min_cluster_size = 5
+    cfg.themes.label_noun_chunks = False
+    cfg.encoder = EncoderConfig(device="cpu", precision="bf16")
+    with DuckDBStore(tmp_path / "t.duckdb") as store:
+        add_items(store, topic_items("a", 10))
+        out = update_themes(store, cfg, progress=False)
+    assert out["themes"] > 0
+    assert {p for p, _ in fake_models["passes"]} == {"bf16"}
+    assert fake_models["loads"] == [("default", "cpu")]

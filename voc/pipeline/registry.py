@@ -307,7 +307,9 @@ def run_themes(store: Any, config: VocConfig, ctx: StageContext) -> Any:
     """Assign mentions to themes and problems (fit, refit or incremental); write the theme tables."""
     from voc.themes.stage import update_themes
 
-    return update_themes(store, config, refit=ctx.refit, progress=ctx.progress)
+    return update_themes(
+        store, config, refit=ctx.refit, progress=ctx.progress, encode_fn=ctx.encoder_for(config)
+    )
 
 
 @stage(
