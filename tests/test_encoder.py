@@ -160,3 +160,26 @@ def test_the_themes_stage_uses_the_configured_encoder_when_none_is_handed_in(
     assert out["themes"] > 0
     assert {p for p, _ in fake_models["passes"]} == {"bf16"}
     assert fake_models["loads"] == [("default", "cpu")]
+
+
+def test_the_sentiment_model_moves_every_module_to_the_device() -> None:
+    from voc.nlp.hfmodel import HFSentiment
+    from voc.nlp.sentiment import TopLayersSentiment
+
+    class Module:
+        def __init__(self) -> None:
+            self.moved: list[str] = []
+
+        def to(self, device: str) -> Module:
+            self.moved.append(device)
+            return self
+
+    top = TopLayersSentiment.__new__(TopLayersSentiment)  # no weights: only the modules matter here
+    top.base, top.tops = Module(), [Module(), Module()]
+    assert top.device == "cpu"  # the default: what the stage ran on before `encoder.device` was read
+    assert top.to_device("cuda:1") is top and top.device == "cuda:1"
+    assert [m.moved for m in (top.base, *top.tops)] == [["cuda:1"]] * 3
+    hf = HFSentiment.__new__(HFSentiment)
+    hf.model = Module()
+    hf.to_device("cuda")
+    assert hf.model.moved == ["cuda"] and hf.device == "cuda"
