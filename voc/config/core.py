@@ -139,8 +139,8 @@ class EncoderConfig(BaseModel):
     device: str = Field(
         default="auto",
         pattern=r"^(auto|cpu|mps|cuda(:\d+)?)$",
-        description="where the encoder runs: 'auto' = the CUDA GPU when one is present, else the CPU; "
-        "or 'cpu', 'cuda', 'cuda:1', 'mps'",
+        description="where the encoder and the sentiment model run: 'auto' = the CUDA GPU when one is "
+        "present, else the CPU; or 'cpu', 'cuda', 'cuda:1', 'mps'",
     )
     precision: Literal["auto", "fp32", "bf16"] = Field(
         default="auto",
