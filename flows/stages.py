@@ -60,16 +60,24 @@ def stage_task(cfg: VocConfig, stage: str, ctx: StageContext | None = None) -> d
 
 
 def run_stage_steps(cfg: VocConfig, group: Group, ctx: StageContext | None = None) -> list[dict[str, Any]]:
-    """Run the group's stages in registry order, one task each; after a failure the later (dependent)
-    stages are skipped, not run on stale data."""
+    """Run the group's stages in registry order, one task each.
+
+    After a failure, the stages that read what it writes (directly or through
+    a skipped stage) are skipped, not run on stale data; the others still run
+    (themes.csv failing does not cost the backlog and report).
+    """
     from flows.common import step_outcome
 
     steps: list[dict[str, Any]] = []
-    for stage in (s.name for s in stages(group)):
-        if steps and steps[-1]["status"] != "ok":
+    stale: dict[str, str] = {}  # table -> the stage that failed or was skipped before writing it
+    for spec in stages(group):
+        stage = spec.name
+        blocked = sorted({stale[t] for t in spec.reads if t in stale})
+        if blocked:
             steps.append(
-                {"step": stage, "status": "skipped", "error": f"skipped: {steps[-1]['step']} did not finish"}
+                {"step": stage, "status": "skipped", "error": f"skipped: {', '.join(blocked)} did not finish"}
             )
+            stale |= dict.fromkeys(spec.writes, stage)
             continue
         run = stage_task.with_options(
             name=stage,
@@ -79,6 +87,8 @@ def run_stage_steps(cfg: VocConfig, group: Group, ctx: StageContext | None = Non
         )
         state = run(cfg, stage, ctx, return_state=True)
         steps.append(step_outcome(stage, state))
+        if steps[-1]["status"] != "ok":
+            stale |= dict.fromkeys(spec.writes, stage)
     # Alerts that did not go out make the run partial, without holding back the stages after the backlog.
     for step in list(steps):
         alerts = step.get("alerts")

@@ -285,6 +285,30 @@ def test_analyze_flow_runs_stages_in_order_and_skips_after_a_failure(
     assert state.is_failed() and state.name == "Partial" and "themes" in state.message
 
 
+def test_report_flow_skips_only_the_stages_that_read_what_a_failed_stage_writes(
+    prefect_api: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows import report_flow
+
+    cfg = write_config(tmp_path, [])
+    rec = Recorder(monkeypatch, fail="themes.csv")  # writes a file only: nothing reads it
+    state = report_flow(str(cfg), out_dir=str(tmp_path / "out"), return_state=True)
+    steps = {s["step"]: s for s in state.result(raise_on_failure=False)["steps"]}
+    assert [c[0] for c in rec.calls] == ["themes.csv", "backlog", "report"]
+    assert steps["themes.csv"]["status"] == "failed" and steps["report"]["status"] == "ok"
+    assert state.name == "Partial"
+
+    rec = Recorder(monkeypatch, fail="backlog")  # the report reads the stored backlog: skipped
+    state = report_flow(str(cfg), out_dir=str(tmp_path / "out"), return_state=True)
+    steps = {s["step"]: s for s in state.result(raise_on_failure=False)["steps"]}
+    assert [c[0] for c in rec.calls] == ["themes.csv", "backlog"]
+    assert steps["report"] == {
+        "step": "report",
+        "status": "skipped",
+        "error": "skipped: backlog did not finish",
+    }
+
+
 def test_weekly_flow_ingests_analyzes_reports_in_order(
     prefect_api: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
