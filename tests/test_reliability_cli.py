@@ -137,7 +137,7 @@ FAILING: dict[str, list[str]] = {
     "eval nhs-themes": ["--data", "{tmp}/no-shared-data"],  # a missing file: E215, not a traceback
     "eval sentiment": ["-c", "{tmp}/missing.toml", "--data", "{tmp}/missing.csv"],
     "eval themes": ["-c", "{tmp}/missing.toml", "--data", "{tmp}/missing.csv"],
-    "eval items": ["--data-dir", "{tmp}/no-shared-data"],  # E201, before any model loads
+    "eval items": ["--data-dir", "{tmp}/no-shared-data"],  # E270, before any model loads
     "eval mentions": ["--data-dir", "{tmp}/no-shared-data"],
     "eval complaints": ["--data-dir", "{tmp}/no-shared-data"],
     "train item-calibrator": ["--data-dir", "{tmp}/no-shared-data"],

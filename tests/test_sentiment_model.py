@@ -522,7 +522,8 @@ def test_encode_shared_gives_the_encoder_vectors_and_sentiment(
     top_model_dir: Path, hf_model_dir: Path
 ) -> None:
     from voc.errors import ModelError
-    from voc.nlp.encoder import encode, encode_shared
+    from voc.nlp.encoder import encode
+    from voc.nlp.sentiment import encode_shared
 
     texts = ["the refund is three weeks late", "lovely staff"]
     vecs, preds = encode_shared(texts, str(top_model_dir))

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from voc.alerts.rules import Alert
+from voc.alerts.model import Alert
 from voc.alerts.safety import redact_alert, slack_text
 from voc.config.alerts import AlertsConfig, EmailConfig
 from voc.errors import ConfigError, DeliveryError

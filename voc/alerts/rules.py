@@ -13,44 +13,13 @@ sent once, not on every run, and a muted theme never alerts.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel
-
+from voc.alerts.model import Alert, AlertKind, alert_key
 from voc.config.alerts import AlertsConfig
+from voc.rank.backlog import BacklogEntry
 from voc.rank.trend import format_p
 
-if TYPE_CHECKING:
-    from voc.rank.backlog import BacklogEntry
-
-AlertKind = Literal["new", "rising", "spike", "negative_volume"]
-
-
-class Alert(BaseModel):
-    """One notification about one theme in one period."""
-
-    key: str
-    kind: AlertKind
-    theme_id: str
-    theme_label: str
-    period: str
-    rank: int
-    score: float
-    status: str
-    volume: int
-    negative_volume: int
-    growth: float | None = None
-    growth_p: float | None = None
-    journey_stage: str | None = None
-    owner: str | None = None
-    verbatim: str | None = None
-    link: str | None = None
-    title: str
-    text: str
-
-
-def alert_key(theme_id: str, kind: str, period: str) -> str:
-    return f"{theme_id}|{kind}|{period}"
+__all__ = ["Alert", "AlertKind", "alert_key", "evaluate_alerts", "is_spike"]
 
 
 def _describe(entry: BacklogEntry, kind: AlertKind) -> tuple[str, str]:

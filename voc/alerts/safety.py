@@ -10,7 +10,7 @@ sent. `slack_text` escapes what Slack reads as markup (`<...>` links and
 
 from __future__ import annotations
 
-from voc.alerts.rules import Alert
+from voc.alerts.model import Alert
 from voc.clean.pii import redact
 from voc.safe import safe_url
 

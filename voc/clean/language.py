@@ -116,7 +116,8 @@ class _Detector:
                 raise ConfigError(
                     "clean.language_detector = 'lingua' needs the package lingua-language-detector, "
                     "which is not installed: pip install lingua-language-detector, or set "
-                    "clean.language_detector = 'py3langid' (the default)"
+                    "clean.language_detector = 'py3langid' (the default)",
+                    code="E121",
                 ) from exc
 
             langs = []

@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import multiprocessing as mp
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
 from voc.config.core import CleanConfig
@@ -52,24 +53,23 @@ def _pool(workers: int, cfg: CleanConfig) -> ProcessPoolExecutor:
     return _POOL
 
 
-def _clean_slice(fields: list[tuple], cfg: CleanConfig) -> list:
-    from voc.clean.pipeline import clean_fields_batch
+def clean_fields_parallel(
+    fields: list[tuple], cfg: CleanConfig, clean_batch: Callable[[list[tuple], CleanConfig], list]
+) -> list:
+    """`clean_batch` over (text, title, metadata, language) tuples, one contiguous slice per worker.
 
-    return clean_fields_batch(fields, cfg)
-
-
-def clean_fields_parallel(fields: list[tuple], cfg: CleanConfig) -> list:
-    """`clean_fields_batch` over (text, title, metadata, language) tuples, one contiguous slice per worker.
-
-    Only these plain values travel to the children and only the `Cleaned`
-    decisions come back: pickling whole pydantic records both ways cost more
-    than the cleaning saved. Results keep input order.
+    `clean_batch` is `voc.clean.pipeline.clean_fields_batch`, passed in (a
+    module-level function pickles by name) so that this module does not
+    import the pipeline that imports it. Only these plain values travel to
+    the children and only the `Cleaned` decisions come back: pickling whole
+    pydantic records both ways cost more than the cleaning saved. Results
+    keep input order.
     """
     workers = cfg.workers
     size = -(-len(fields) // workers)
     slices = [fields[i : i + size] for i in range(0, len(fields), size)]
     pool = _pool(workers, cfg)
     results: list = []
-    for part in pool.map(_clean_slice, slices, [cfg] * len(slices)):
+    for part in pool.map(clean_batch, slices, [cfg] * len(slices)):
         results.extend(part)
     return results

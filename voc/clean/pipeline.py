@@ -388,7 +388,7 @@ def clean_records(
     if cfg.workers > 1 and len(records) >= cfg.parallel_min_records:
         from voc.clean.parallel import clean_fields_parallel
 
-        decisions = clean_fields_parallel(fields, cfg)
+        decisions = clean_fields_parallel(fields, cfg, clean_fields_batch)
     else:
         decisions = clean_fields_batch(fields, cfg)
     results = [apply_cleaned(r, c, batch_stats) for r, c in zip(records, decisions, strict=True)]

@@ -114,7 +114,8 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot parse: {exc}", code="E103") from exc
     if not isinstance(data, dict):
         raise ConfigError(
-            f"{path}: top level must be a table/mapping, got {type(data).__name__}", code="E103"
+            f"{path}: top level must be a table/mapping, got {type(data).__name__}; start from `voc init`",
+            code="E109",
         )
     return data
 

@@ -401,7 +401,7 @@ def plan_items(rng: random.Random, cal: Calendar, n_items: int, accounts: Accoun
     if cal.weeks < 3:
         raise ConfigError(
             f"the demo needs at least 3 weeks to show an emerging theme, got weeks={cal.weeks}; use --weeks 3 or more",
-            code="E190",
+            code="E191",
         )
     emerging = [round(n_items * 0.0025), round(n_items * 0.009)]  # week -2 small, week -1 clearly larger
     steady_total = n_items - sum(emerging)

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from voc.errors import InputError
+from voc.eval.shared_data import require_data
 from voc.rank.backlog import Backlog
 
 EXCLUDED_REASON = "Can't Tell"
@@ -91,8 +92,7 @@ def load_and_match(out_dir: Path, data_dir: Path, top_entries: int = 8) -> Airli
     if not path.exists():
         raise InputError(f"{path} does not exist; run `voc analyze` on the tweets first", code="E274")
     tweets_path = data_dir / "twitter_us_airline_sentiment" / "Tweets.csv"
-    if not tweets_path.exists():
-        raise InputError(f"{tweets_path} is missing; point --data at the shared data folder", code="E270")
+    require_data(tweets_path, "--data")
     backlog = Backlog.model_validate_json(path.read_text(encoding="utf-8"))
     tweets = pd.read_csv(tweets_path, usecols=["tweet_id", "negativereason"], dtype={"tweet_id": str})
     return match_backlog(backlog, tweets, top_entries=top_entries)

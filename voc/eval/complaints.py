@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from voc.errors import InputError
+from voc.eval.shared_data import require_data
 
 COMPLAINTS_FILE = Path("complaints_twitter/complaints-data.csv")
 BACKGROUND = ("random_reply", "random_tweet")
@@ -31,8 +31,7 @@ BACKGROUND = ("random_reply", "random_tweet")
 def load_complaints(data_dir: Path) -> pd.DataFrame:
     """The support-directed tweets: columns tweet_id, text, complaint (bool), domain."""
     path = data_dir / COMPLAINTS_FILE
-    if not path.exists():
-        raise InputError(f"{path} does not exist; pass --data-dir with the shared datasets", code="E201")
+    require_data(path)
     df = pd.read_csv(path, header=None, names=["tweet_id", "text", "complaint", "domain"], dtype=str,
                      keep_default_na=False)  # fmt: skip
     df = df.loc[~df["domain"].isin(BACKGROUND)].copy()

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from voc.errors import InputError
+from voc.eval.shared_data import require_data
 from voc.train.data import hash_fraction
 
 TEST_FRACTION = 0.25
@@ -132,31 +133,28 @@ def split_rated(df: pd.DataFrame) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
+def _require_known(name: str) -> None:
+    if name not in SPECS and name != "airline":
+        raise InputError(f"unknown dataset {name!r}; choose one of {list(DATASETS)}", code="E277")
+
+
 def check_files(data_dir: Path, names: Sequence[str]) -> None:
-    """Fail early, before any model loads, when a dataset's file is missing (E201 names it)."""
+    """Fail early, before any model loads, when a dataset's file is missing (E270 names it)."""
     from voc.train.data import AIRLINE_FILE
 
     for name in names:
-        if name not in SPECS and name != "airline":
-            raise InputError(f"unknown dataset {name!r}; choose one of {list(DATASETS)}", code="E204")
+        _require_known(name)
         path = data_dir / (AIRLINE_FILE if name == "airline" else SPECS[name].path)
-        if not path.exists():
-            raise InputError(
-                f"{path} does not exist; pass --data-dir with the shared datasets (../shared/data)", code="E201"
-            )
+        require_data(path)
 
 
 def load_rated(data_dir: Path, name: str, *, view: str = "score") -> pd.DataFrame:
     """One rated dataset with columns text, rating, label, split, fold, dataset (errors name the file)."""
     if name == "airline":
         return load_airline_items(data_dir)
-    if name not in SPECS:
-        raise InputError(f"unknown dataset {name!r}; choose one of {list(DATASETS)}", code="E204")
+    _require_known(name)
     path = data_dir / SPECS[name].path
-    if not path.exists():
-        raise InputError(
-            f"{path} does not exist; pass --data-dir with the shared datasets (../shared/data)", code="E201"
-        )
+    require_data(path)
     raw = _nhs(path, view) if name == "nhs" else SPECS[name].read(path)
     return split_rated(raw).assign(dataset=name)
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from voc.errors import InputError
+from voc.eval.shared_data import require_data
 from voc.taxonomy.mapping import Encoder, MappingParams, TaxonomyIndex, build_index, decide, score
 from voc.taxonomy.taxonomies import UNMAPPED, Taxonomy
 
@@ -52,10 +53,7 @@ def load_checkset(
     excluded: dict[str, str] = {}
     for ds in spec["dataset"]:
         path = data_dir / ds["path"]
-        if not path.exists():
-            raise InputError(
-                f"check-set data {path} is missing; point --data at the shared data folder", code="E270"
-            )
+        require_data(path, "--data")
         frame = pd.read_csv(path)
         for col in (ds["text_column"], ds["label_column"]):
             if col not in frame.columns:

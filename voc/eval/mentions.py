@@ -28,6 +28,7 @@ import pandas as pd
 
 from voc.errors import InputError
 from voc.eval.metrics import accuracy, bootstrap_macro_f1, macro_f1
+from voc.eval.shared_data import require_data
 from voc.nlp.sentiment import LABELS
 
 SEMEVAL_DIR = Path("semeval2014_absa")
@@ -49,11 +50,10 @@ def load_semeval(data_dir: Path, domain: str, split: str = "test") -> tuple[list
         raise InputError(
             f"no SemEval-2014 file for domain {domain!r}, split {split!r}; domains {list(DOMAINS)}, "
             "splits test or train",
-            code="E204",
+            code="E278",
         )
     path = data_dir / SEMEVAL_DIR / FILES[(domain, split)]
-    if not path.exists():
-        raise InputError(f"{path} does not exist; pass --data-dir with the shared datasets", code="E201")
+    require_data(path)
     texts: list[str] = []
     rows: list[tuple[int, str, int, int, str]] = []
     for sent in ET.parse(path).getroot().iter("sentence"):
@@ -128,7 +128,9 @@ def evaluate_mentions(
     from voc.nlp.sentiment import aggregate_many, load_sentiment_model
     from voc.nlp.stage import read_texts
 
-    data = {domain: load_semeval(data_dir, domain, split) for domain in domains}  # fails before the model loads
+    data = {
+        domain: load_semeval(data_dir, domain, split) for domain in domains
+    }  # fails before the model loads
     model = load_sentiment_model(model_ref, root)
     calibrator = calibrator_for(model) if calibrate else None
     out: dict[str, Any] = {"split": split, "model": model.name, "domains": {}}

@@ -111,12 +111,12 @@ def load_eval_frame(
 
     df = read_labelled(data, text_col, label_col)
     if split not in ("auto", "all", "test"):
-        raise InputError(f"--split must be auto, all or test, got {split!r}", code="E204")
+        raise InputError(f"--split must be auto, all or test, got {split!r}", code="E279")
     use_test = split == "test" or (split == "auto" and id_col in df.columns)
     if use_test:
         if id_col not in df.columns:
             raise InputError(
-                f"--split test needs an id column; {data} has no {id_col!r} (use --id-col)", code="E204"
+                f"--split test needs an id column; {data} has no {id_col!r} (use --id-col)", code="E284"
             )
         _train, df = split_test(df, id_col, text_col)
         note = f"test split: 20% by hash of {id_col}, duplicates removed ({len(df)} rows)"
@@ -159,7 +159,11 @@ def evaluate_sentiment(
 
     df, note = load_eval_frame(data, text_col, label_col, split=split, id_col=id_col, limit=limit)
     if df.empty:
-        raise InputError(f"{data}: no labelled rows to evaluate", code="E205")
+        raise InputError(
+            f"{data}: no labelled rows to evaluate; "
+            "check --label-col and that its values are sentiment labels",
+            code="E285",
+        )
     binary = "neutral" not in set(df["label"])
     labels = ["negative", "positive"] if binary else list(LABELS)
     texts, y = df["text"].tolist(), df["label"].tolist()
@@ -177,7 +181,9 @@ def evaluate_sentiment(
         t0 = time.perf_counter()
         stored = item_labels(model, texts, binary, sentences_in_context)
         seconds = time.perf_counter() - t0
-        results.append(_result(f"{model.name}, as voc analyze stores items (tickets)", y, stored, labels, seconds))
+        results.append(
+            _result(f"{model.name}, as voc analyze stores items (tickets)", y, stored, labels, seconds)
+        )
         if calibrator_for(model) is not None:
             t0 = time.perf_counter()
             stored = item_labels(model, texts, binary, sentences_in_context, calibrated=True)

@@ -48,14 +48,14 @@ def read_labelled(path: Path, text_col: str, label_cols: list[str]) -> pd.DataFr
     path = Path(path)
     files = sorted(path.glob("*.csv")) if path.is_dir() else [path]
     if not files or not files[0].exists():
-        raise InputError(f"no CSV data at {path}; give a .csv file or a folder of them", code="E201")
+        raise InputError(f"no CSV data at {path}; give a .csv file or a folder of them", code="E275")
     frames = []
     for f in files:
         df = pd.read_csv(f)
         missing = [c for c in (text_col, *label_cols) if c not in df.columns]
         if missing:
             raise InputError(
-                f"{f}: columns {missing} not found; available: {', '.join(map(str, df.columns))}", code="E202"
+                f"{f}: columns {missing} not found; available: {', '.join(map(str, df.columns))}", code="E276"
             )
         frames.append(df[[text_col, *label_cols]])
     out = pd.concat(frames, ignore_index=True).dropna(subset=[text_col])

@@ -41,12 +41,6 @@ def make_connector(source: SourceConfig, config: VocConfig) -> Connector:
     if source.format == "zendesk_api":
         from voc.ingest.zendesk_api import ZendeskApiConnector
 
-        if source.api is None:
-            raise ConfigError(
-                f"source {source.name!r} has format zendesk_api but no [sources.api] table "
-                "(base_url, email, token_env)",
-                code="E105",
-            )
         return ZendeskApiConnector(source, config)
     formats = file_formats()
     fmt = formats.get(source.format)

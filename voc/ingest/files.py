@@ -32,7 +32,7 @@ from voc.ingest.encoding import (
     open_lines,
     open_text,
 )
-from voc.ingest.jsondoc import JsonStream, iter_array
+from voc.ingest.jsondoc import JsonStream, iter_array, top_level
 from voc.ingest.sniff import check_text_file, check_workbook
 
 __all__ = [
@@ -167,8 +167,8 @@ def read_csv(
                 check_text_file(path)  # E211 with what the file is, when it has NUL bytes
                 raise InputError(
                     f"{path}: the header holds binary data: this is not a text/CSV file "
-                    "(a spreadsheet or archive renamed .csv?)",
-                    code="E203",
+                    "(a spreadsheet or archive renamed .csv?); export it as CSV (UTF-8)",
+                    code="E217",
                 )
             if row is None:
                 break
@@ -337,12 +337,11 @@ def read_json_document(path: Path, *, key: str | None = None, encoding: str | No
     enc = encoding or detect_encoding(sample)
     text = io.TextIOWrapper(fh, encoding=enc, errors="replace")
     stream = JsonStream(text, path)
-    first = stream.peek()
-    if first not in ("[", "{"):
+    try:
+        top_level(stream)
+    except InputError:
         text.close()
-        raise InputError(
-            f"{path}: expected a JSON array or object, found {first or 'an empty file'!r}", code="E204"
-        )
+        raise
 
     def rows() -> Iterator[RawRow]:
         for index, obj in enumerate(iter_array(stream, key)):
@@ -387,7 +386,9 @@ def read_parquet(path: Path, *, batch_rows: int = 5000) -> RowStream:
     try:
         pf = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises several types for a non-parquet file
-        raise InputError(f"{path}: not a readable Parquet file: {exc}", code="E205") from None
+        raise InputError(
+            f"{path}: not a readable Parquet file: {exc}; export it again as Parquet or CSV", code="E233"
+        ) from None
     columns = list(pf.schema_arrow.names)
 
     def rows() -> Iterator[RawRow]:
@@ -411,11 +412,16 @@ def read_excel(path: Path, *, sheet: str | None = None) -> RowStream:
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # zipfile/openpyxl errors for a non-xlsx file
-        raise InputError(f"{path}: not a readable .xlsx workbook: {exc}", code="E205") from None
+        raise InputError(
+            f"{path}: not a readable .xlsx workbook: {exc}; save it again from Excel as .xlsx, or export CSV",
+            code="E234",
+        ) from None
     if sheet and sheet not in wb.sheetnames:
         wb.close()
         raise InputError(
-            f"{path}: no sheet {sheet!r}; sheets: {', '.join(map(repr, wb.sheetnames))}", code="E205"
+            f"{path}: no sheet {sheet!r}; "
+            f"sheets: {', '.join(map(repr, wb.sheetnames))}. Set sources[].sheet to one of them",
+            code="E232",
         )
     ws = wb[sheet] if sheet else wb.worksheets[0]
     it = ws.iter_rows(values_only=True)

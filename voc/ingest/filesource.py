@@ -110,7 +110,7 @@ class FileConnector:
         if not self.source.path:
             raise InputError(
                 f"source {self.source.name!r} ({self.source.format}) has no path; set sources[].path",
-                code="E206",
+                code="E235",
             )
         given = self.source.path
         if not _GLOB_CHARS & set(given):
@@ -130,8 +130,9 @@ class FileConnector:
         out = [(shown, p) for shown, p in out if p.is_file()]
         if not out:
             raise InputError(
-                f"source {self.source.name!r}: no files match {given!r} (under {self.config.resolve('.')})",
-                code="E206",
+                f"source {self.source.name!r}: no files match {given!r} (under {self.config.resolve('.')}); "
+                "check sources[].path",
+                code="E236",
             )
         return out
 

@@ -59,12 +59,16 @@ class JsonStream:
             if not self._fill(self.BLOCK):
                 return ""
 
+    def invalid(self, detail: str) -> InputError:
+        """The error for JSON that does not parse at the read position (`detail` says what was found)."""
+        return InputError(
+            f"{self.path}: not valid JSON: {detail}; check the file is one JSON document", code="E219"
+        )
+
     def expect(self, ch: str) -> None:
         got = self.peek()
         if got != ch:
-            raise InputError(
-                f"{self.path}: not valid JSON: expected {ch!r}, found {got or 'end of file'!r}", code="E204"
-            )
+            raise self.invalid(f"expected {ch!r}, found {got or 'end of file'!r}")
         self.pos += 1
 
     def value(self) -> Any:
@@ -76,7 +80,7 @@ class JsonStream:
             except json.JSONDecodeError as exc:
                 # Incomplete or invalid: only the end of the file (or an absurd size) tells which.
                 if len(self.buf) - self.pos > self.MAX_ELEMENT or not self._fill(size):
-                    raise InputError(f"{self.path}: not valid JSON: {exc}", code="E204") from None
+                    raise self.invalid(str(exc)) from None
                 size *= 2
                 continue
             # A number that ends the buffer may continue in the next block.
@@ -97,23 +101,28 @@ class JsonStream:
             if nxt == "]":
                 return
             if nxt != ",":
-                raise InputError(
-                    f"{self.path}: not valid JSON: expected ',' or ']' in the array, found {nxt or 'end of file'!r}",
-                    code="E204",
+                raise self.invalid(
+                    f"expected ',' or ']' in the array, found {nxt or 'end of file'!r}",
                 )
+
+
+def top_level(stream: JsonStream) -> str:
+    """'[' or '{', the first character of the document; anything else is not a JSON export."""
+    first = stream.peek()
+    if first not in ("[", "{"):
+        raise InputError(
+            f"{stream.path}: expected a JSON array or object, found {first or 'an empty file'!r}", code="E204"
+        )
+    return first
 
 
 def iter_array(stream: JsonStream, key: str | None) -> Iterator[Any]:
     """Elements of the top-level array, or of the array under `key` of the top-level object."""
-    first = stream.peek()
+    first = top_level(stream)
     if first == "[":
         stream.pos += 1
         yield from stream.elements()
         return
-    if first != "{":
-        raise InputError(
-            f"{stream.path}: expected a JSON array or object, found {first or 'an empty file'!r}", code="E204"
-        )
     stream.pos += 1
     seen: list[str] = []
     while stream.peek() not in ("}", ""):
@@ -129,5 +138,5 @@ def iter_array(stream: JsonStream, key: str | None) -> Iterator[Any]:
             stream.pos += 1
     found = ", ".join(repr(k) for k in seen[:20])
     raise InputError(
-        f"{stream.path}: expected a {key!r} array at the top level; keys found: {found}", code="E204"
+        f"{stream.path}: expected a {key!r} array at the top level; keys found: {found}", code="E218"
     )

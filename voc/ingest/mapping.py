@@ -251,7 +251,7 @@ class Profile:
                     f"{path}: required column {wanted} (for {name}) is not in the header. "
                     f"Columns present: {', '.join(map(repr, header))}. "
                     f"Set sources[].columns.{name} to the column that holds it.",
-                    code="E201",
+                    code="E214",
                 )
             resolved[name] = found[:1] if self.first_match_only else found
         self.fields = resolved

@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 
 from voc.config import SourceConfig, VocConfig
-from voc.errors import InputError
+from voc.errors import ConfigError, InputError
 from voc.ingest.base import Chunk
 from voc.ingest.mapping import RowProblem, quarantine
 from voc.ingest.zendesk import ticket_profile
@@ -71,7 +71,11 @@ class ZendeskApiConnector:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         if source.api is None:
-            raise InputError(f"source {source.name!r}: zendesk_api needs an [api] table", code="E208")
+            raise ConfigError(
+                f"source {source.name!r} has format zendesk_api but no [sources.api] table "
+                "(base_url, email, token_env); add one to the config",
+                code="E114",
+            )
         self.source = source
         self.api = source.api
         self.config = config
@@ -126,7 +130,9 @@ class ZendeskApiConnector:
                 tickets = data.get("tickets")
                 if not isinstance(tickets, list):
                     raise InputError(
-                        f"{url}: response has no 'tickets' list (keys: {', '.join(data)})", code="E209"
+                        f"{url}: response has no 'tickets' list (keys: {', '.join(data)}); "
+                        "check api.base_url is the Zendesk account URL",
+                        code="E238",
                     )
                 after = data.get("after_cursor")
                 chunk = Chunk(file=None)
@@ -193,11 +199,15 @@ class ZendeskApiConnector:
                         data = resp.json()
                     except ValueError:
                         raise InputError(
-                            f"{url}: response is not JSON: {resp.text[:200]!r}", code="E209"
+                            f"{url}: response is not JSON: {resp.text[:200]!r}; "
+                            "check api.base_url is the Zendesk account URL",
+                            code="E241",
                         ) from None
                     if not isinstance(data, dict):
                         raise InputError(
-                            f"{url}: expected a JSON object, got {type(data).__name__}", code="E209"
+                            f"{url}: expected a JSON object, got {type(data).__name__}; "
+                            "check api.base_url is the Zendesk account URL",
+                            code="E239",
                         )
                     return data
                 if status == 429:
@@ -210,7 +220,7 @@ class ZendeskApiConnector:
                     hint = ""
                     if status in (401, 403):
                         hint = f" Check api.email and the token in ${self.api.token_env}."
-                    raise InputError(f"{url}: HTTP {status}: {resp.text[:200]!r}.{hint}", code="E209")
+                    raise InputError(f"{url}: HTTP {status}: {resp.text[:200]!r}.{hint}", code="E240")
             if attempts > self.api.max_retries:
                 raise InputError(
                     f"{url}: gave up after {attempts} attempts; last problem: {problem}. "

@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -118,7 +118,7 @@ class Encoder:
         shared encoder pass fill the theme embeddings cache with exact vectors.
         """
         from voc.nlp.precision import inference_precision
-        from voc.nlp.sentiment import normalize_text
+        from voc.nlp.text import normalize_text
 
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
@@ -168,26 +168,3 @@ def encode(
     cfg = EncoderConfig(model=ref, batch_size=batch_size, precision=precision)  # type: ignore[arg-type]
     return get_encoder(cfg).encode(texts, show_progress=show_progress)
 
-
-def encode_shared(
-    texts: list[str], sentiment_ref: str = "default", root: str | None = None
-) -> tuple[np.ndarray, Any]:
-    """Theme embeddings and sentiment from ONE pass of the encoder's lower layers.
-
-    Needs the project's own sentiment model (`sentiment_ref` 'default' or a folder
-    trained by `voc train sentiment`), which fine-tunes only the top layers of
-    this encoder. Returns (L2-normalised vectors equal to `encode()` for texts
-    within the encoder's 128 tokens, `voc.nlp.sentiment.Predictions`). The sentiment stage
-    already uses this pass and writes the vectors to the embeddings cache.
-    """
-    from voc.nlp.sentiment import TopLayersSentiment, load_sentiment_model
-
-    model = load_sentiment_model(sentiment_ref, root)
-    if not isinstance(model, TopLayersSentiment):
-        raise ModelError(
-            f"sentiment model {sentiment_ref!r} does not share this encoder's layers; use encode() and "
-            "the sentiment model separately",
-            code="E410",
-        )
-    preds, vecs = model.predict_with_embeddings(texts)
-    return vecs, preds

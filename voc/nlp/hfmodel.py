@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from voc.errors import ModelError
-from voc.nlp.sentiment import LABELS, NEG, POS, SentimentModel
+from voc.nlp.sentiment_base import LABELS, NEG, POS, SentimentModel
 
 
 def _label_order(id2label: dict[Any, str]) -> list[int]:
@@ -43,7 +43,11 @@ class HFSentiment(SentimentModel):
             tok = AutoTokenizer.from_pretrained(path)
             self.model = AutoModelForSequenceClassification.from_pretrained(path)
         except Exception as exc:
-            raise ModelError(f"cannot load sentiment model {path!r}: {exc}", code="E403") from exc
+            raise ModelError(
+                f"cannot load sentiment model {path!r}: {exc}; "
+                "set sentiment.model to a sequence-classification folder or hub id",
+                code="E418",
+            ) from exc
         super().__init__(tok)
         self.model.eval()
         self.order = _label_order(self.model.config.id2label)

@@ -23,9 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -46,19 +44,31 @@ from voc.nlp.aggregate import (
 )
 from voc.nlp.precision import inference_precision
 
+# The model interface lives in voc.nlp.sentiment_base and the text view in voc.nlp.text (so the
+# encoder and the Hugging Face models need not import this module); callers have always found them here.
+from voc.nlp.sentiment_base import (
+    LABELS,
+    NEG,
+    NEU,
+    POS,
+    Predictions,
+    SentimentModel,
+    _softmax,
+    join_sentences,
+    token_sentence,
+    token_windows,
+    window_starts,
+)
+from voc.nlp.text import normalize_text
+
 log = logging.getLogger(__name__)
-
-LABELS: tuple[str, str, str] = ("negative", "neutral", "positive")
-NEG, NEU, POS = 0, 1, 2
-
-_URL = re.compile(r"https?://\S+|www\.\S+")
-_HANDLE = re.compile(r"(?<!\w)@\w{1,30}")
-_SPACE = re.compile(r"\s+")
 
 MODEL_ENV = "VOC_SENTIMENT_MODEL_DIR"
 
+
 def __getattr__(name: str) -> Any:
-    # Hugging Face models live in voc.nlp.hfmodel (which imports this module); callers found them here.
+    # Hugging Face models live in voc.nlp.hfmodel, loaded only when asked for (it imports torch's
+    # transformers); callers found them here.
     if name in ("HFSentiment", "_label_order"):
         from voc.nlp import hfmodel
 
@@ -67,188 +77,10 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "LABELS", "NEGATIVE_WEIGHT", "STRONG", "ItemSentiment", "Predictions", "SentimentModel", "TopLayersSentiment",
-    "aggregate", "aggregate_many", "is_mixed", "item_reading", "load_sentiment_model", "normalize_text",
+    "LABELS", "NEG", "NEGATIVE_WEIGHT", "NEU", "POS", "STRONG", "ItemSentiment", "Predictions", "SentimentModel",
+    "TopLayersSentiment", "aggregate", "aggregate_many", "encode_shared", "is_mixed", "item_reading",
+    "join_sentences", "load_sentiment_model", "normalize_text", "token_sentence", "token_windows", "window_starts",
 ]  # fmt: skip
-
-
-def _emoji_name(chars: str, data: dict[str, Any]) -> str:
-    return " " + data["en"].strip(":").replace("_", " ") + " "
-
-
-def normalize_text(text: str) -> str:
-    """What the model sees: URLs and @handles replaced by placeholders, emoji named, spaces collapsed.
-
-    Handles name the brand being addressed, not an opinion; keeping them would
-    let the model learn one company's base rate instead of the wording. Emoji
-    become their English names ("enraged face", "thumbs down"): MiniLM's
-    vocabulary has no emoji, so they would all read as the same [UNK] token
-    although they often carry the whole sentiment of a short message.
-    """
-    text = _URL.sub("http", text or "")
-    text = _HANDLE.sub("@user", text)
-    if not text.isascii():  # the emoji scan is the slow part; most feedback has none
-        import emoji
-
-        text = emoji.replace_emoji(text, replace=_emoji_name).replace("\ufe0f", "")
-    return _SPACE.sub(" ", text).strip()
-
-
-# -- results ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Predictions:
-    """Per-text results, arrays aligned with the input texts."""
-
-    probs: np.ndarray  # [n, 3] over LABELS
-
-    @property
-    def labels(self) -> list[str]:
-        return [LABELS[i] for i in self.probs.argmax(1)] if len(self.probs) else []
-
-    @property
-    def scores(self) -> np.ndarray:
-        """p(positive) - p(negative), in [-1, 1]."""
-        return (
-            (self.probs[:, POS] - self.probs[:, NEG]).astype(np.float32) if len(self.probs) else np.zeros(0)
-        )
-
-    @property
-    def confidences(self) -> np.ndarray:
-        """Probability of the predicted label."""
-        return self.probs.max(1).astype(np.float32) if len(self.probs) else np.zeros(0)
-
-
-# -- token windows (long text) ------------------------------------------------------------
-def window_starts(n: int, size: int, stride: int) -> list[int]:
-    """Start offsets of overlapping windows of at most `size` covering `n` tokens (one for short input)."""
-    starts = [0]
-    while starts[-1] + size < n:
-        starts.append(starts[-1] + stride)
-    return starts
-
-
-def token_windows(ids: Sequence[int], size: int, stride: int) -> list[list[int]]:
-    """Overlapping windows of at most `size` token ids covering all of `ids` (one for short input)."""
-    return [list(ids[a : a + size]) for a in window_starts(len(ids), size, stride)]
-
-
-def join_sentences(sentences: Sequence[str]) -> tuple[str, list[tuple[int, int]]]:
-    """The normalised sentences joined by spaces, and each one's character range in the result."""
-    text, bounds = "", []
-    for part in (normalize_text(s) for s in sentences):
-        if text:
-            text += " "
-        bounds.append((len(text), len(text) + len(part)))
-        text += part
-    return text, bounds
-
-
-def token_sentence(offsets: Sequence[tuple[int, int]], bounds: Sequence[tuple[int, int]]) -> np.ndarray:
-    """For each token (character offsets), the index of the sentence range holding it, or -1."""
-    starts = np.asarray([a for a, _ in bounds], dtype=np.int64)
-    ends = np.asarray([b for _, b in bounds], dtype=np.int64)
-    off = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
-    k = np.searchsorted(starts, off[:, 0], side="right") - 1
-    ok = (k >= 0) & (off[:, 1] > off[:, 0])
-    ok &= off[:, 1] <= ends[np.clip(k, 0, None)] if len(ends) else False
-    return np.where(ok, k, -1)
-
-
-def _softmax(x: np.ndarray) -> np.ndarray:
-    e = np.exp(x - x.max(1, keepdims=True))
-    return e / e.sum(1, keepdims=True)
-
-
-# -- models ---------------------------------------------------------------------------------
-class SentimentModel:
-    """Base class: `predict(texts)` -> Predictions. Subclasses implement `_window_logits`."""
-
-    name: str = "sentiment"
-    max_length: int = 128
-    batch_size: int = 64
-    # "auto" | "fp32" | "bf16" (see voc.nlp.precision); the stage sets it from `encoder.precision`.
-    precision: str = "auto"
-    # Where the forward passes run; the stage moves the model to `encoder.device` (see `to_device`).
-    device: str = "cpu"
-
-    def __init__(self, tokenizer: Any) -> None:
-        self.tok = tokenizer
-
-    def to_device(self, device: str) -> SentimentModel:
-        """Run on `device` ('cpu', 'cuda', ...) from now on; returns the model."""
-        for module in self._modules():
-            module.to(device)
-        self.device = device
-        return self
-
-    def _modules(self) -> list[Any]:  # pragma: no cover - each model names its torch modules
-        return []
-
-    def _frame(self) -> tuple[list[int], list[int], int]:
-        """The special tokens around a single text ([CLS] .. [SEP], <s> .. </s>) and the room between them."""
-        empty = list(self.tok("", add_special_tokens=True)["input_ids"])
-        return empty[:1], empty[1:], self.max_length - len(empty)
-
-    def _windows(self, texts: Sequence[str]) -> tuple[list[list[int]], np.ndarray]:
-        """Model inputs (with special tokens) for every window, and the owning text of each."""
-        head, tail, body = self._frame()
-        # verbose=False: the "longer than the maximum sequence length" warning does not apply, the windows fit.
-        # Only the ids are used; not building masks and type ids saves a quarter of the tokenizing time.
-        enc = self.tok(
-            [normalize_text(t) for t in texts],
-            add_special_tokens=False,
-            truncation=False,
-            verbose=False,
-            return_attention_mask=False,
-            return_token_type_ids=False,
-        )["input_ids"]
-        windows: list[list[int]] = []
-        owner: list[int] = []
-        for i, ids in enumerate(enc):
-            for w in token_windows(ids, body, max(1, body * 3 // 4)):
-                windows.append(head + w + tail)
-                owner.append(i)
-        return windows, np.asarray(owner, dtype=np.int64)
-
-    def _batches(self, windows: list[list[int]]) -> Any:
-        import torch
-
-        pad = self.tok.pad_token_id or 0
-        order = np.argsort([len(w) for w in windows], kind="stable")
-        for s in range(0, len(order), self.batch_size):
-            idx = order[s : s + self.batch_size]
-            width = max(len(windows[i]) for i in idx)
-            ids = np.full((len(idx), width), pad, dtype=np.int64)
-            mask = np.zeros((len(idx), width), dtype=np.int64)
-            for r, i in enumerate(idx):
-                ids[r, : len(windows[i])] = windows[i]
-                mask[r, : len(windows[i])] = 1
-            yield idx, torch.from_numpy(ids).to(self.device), torch.from_numpy(mask).to(self.device)
-
-    def _window_logits(self, ids: Any, mask: Any) -> np.ndarray:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def _combine(self, probs_w: np.ndarray, owner: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
-        """Average window probabilities per text, weighted by window length."""
-        out = np.zeros((n, len(LABELS)), dtype=np.float64)
-        np.add.at(out, owner, probs_w * weights[:, None])
-        tot = np.zeros(n)
-        np.add.at(tot, owner, weights)
-        return (out / np.maximum(tot, 1e-9)[:, None]).astype(np.float32)
-
-    def predict(self, texts: Sequence[str]) -> Predictions:
-        """Probabilities for each text (empty text gets neutral-ish model output, not an error)."""
-        import torch
-
-        if not texts:
-            return Predictions(np.zeros((0, len(LABELS)), dtype=np.float32))
-        windows, owner = self._windows(texts)
-        probs_w = np.zeros((len(windows), len(LABELS)), dtype=np.float32)
-        with torch.inference_mode(), inference_precision(self.precision, self.device):
-            for idx, ids, mask in self._batches(windows):
-                probs_w[idx] = _softmax(self._window_logits(ids, mask))
-        weights = np.asarray([len(w) for w in windows], dtype=np.float64)
-        return Predictions(self._combine(probs_w, owner, weights, len(texts)))
 
 
 class TopLayersSentiment(SentimentModel):
@@ -262,7 +94,9 @@ class TopLayersSentiment(SentimentModel):
         self.meta = json.loads((folder / "config.json").read_text())
         if self.meta.get("labels") != list(LABELS):
             raise ModelError(
-                f"{folder}/config.json: labels must be {list(LABELS)}, got {self.meta.get('labels')}"
+                f"{folder}/config.json: labels must be {list(LABELS)}, got {self.meta.get('labels')}; "
+                "retrain it with `voc train sentiment`",
+                code="E422",
             )
         tok, base = load_base(str(default_encoder_path()))
         super().__init__(tok)
@@ -501,8 +335,31 @@ def load_sentiment_model(ref: str = "default", root: str | None = None) -> Senti
         raise ModelError(
             f"sentiment model path {ref!r} does not exist; set sentiment.model to 'default', "
             "an existing model folder, or a hub id like 'org/name'",
-            code="E402",
+            code="E417",
         )
     from voc.nlp.hfmodel import HFSentiment
 
     return HFSentiment(ref, name=ref)
+
+
+def encode_shared(
+    texts: list[str], sentiment_ref: str = "default", root: str | None = None
+) -> tuple[np.ndarray, Any]:
+    """Theme embeddings and sentiment from ONE pass of the encoder's lower layers.
+
+    Needs the project's own sentiment model (`sentiment_ref` 'default' or a folder
+    trained by `voc train sentiment`), which fine-tunes only the top layers of
+    this encoder. Returns (L2-normalised vectors equal to `encode()` for texts
+    within the encoder's 128 tokens, `Predictions`). The sentiment stage
+    already uses this pass and writes the vectors to the embeddings cache. (Here, not in
+    `voc.nlp.encoder`: it needs the sentiment models, which build on the encoder.)
+    """
+    model = load_sentiment_model(sentiment_ref, root)
+    if not isinstance(model, TopLayersSentiment):
+        raise ModelError(
+            f"sentiment model {sentiment_ref!r} does not share this encoder's layers; use encode() and "
+            "the sentiment model separately",
+            code="E410",
+        )
+    preds, vecs = model.predict_with_embeddings(texts)
+    return vecs, preds

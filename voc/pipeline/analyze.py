@@ -108,7 +108,7 @@ def file_source(path: Path, opts: AnalyzeOptions) -> SourceConfig:
         text = opts.text_col or (text_guess.column if text_guess else None)
         if text is None:
             raise InputError(
-                f"{path}: no column of text found among {header}; pass --text-col NAME", code="E202"
+                f"{path}: no column of text found among {header}; pass --text-col NAME", code="E216"
             )
         taken = {text}
         date = opts.date_col
@@ -194,7 +194,7 @@ def parse_when(value: str | None, option: str) -> datetime | None:
             f"{option} {value!r} is not a date; write it as YYYY-MM-DD or an ISO time", code="E223"
         ) from None
     if pd.isna(ts):
-        raise InputError(f"{option} {value!r} is not a date; write it as YYYY-MM-DD", code="E223")
+        raise InputError(f"{option} {value!r} is not a date; write it as YYYY-MM-DD", code="E242")
     return (ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")).to_pydatetime()
 
 
@@ -269,7 +269,7 @@ def analyze_file(
     path = Path(path)
     check_not_folder(path)
     if not path.exists():
-        raise InputError(f"input file {path} does not exist", code="E204")
+        raise InputError(f"input file {path} does not exist; check the path", code="E230")
     source = file_source(path, opts)
     base = config or default_config()
     with ExitStack() as stack:

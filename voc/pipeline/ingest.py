@@ -138,7 +138,7 @@ def ingest(
     """Ingest one named source, or every enabled source, into the configured store."""
     sources = [config.source(source)] if source else [s for s in config.sources if s.enabled]
     if not sources:
-        raise VocError("no sources configured; add [[sources]] to the config (see `voc init`)", code="E105")
+        raise VocError("no sources configured; add [[sources]] to the config (see `voc init`)", code="E115")
     own = store is None
     st = store or open_store(config)
     try:

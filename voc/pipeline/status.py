@@ -8,14 +8,25 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 
-from voc.store import DuckDBStore
+from voc.store.base import Store
 
 log = logging.getLogger(__name__)
 
 _FRAMES = ("per_source", "per_week", "quarantine_reasons", "runs")
+
+
+class FileStore(Store, Protocol):
+    """A store with a file (`path`, ":memory:" for none); the store module leaves its snapshot through this.
+
+    Typed by protocol, not as `voc.store.DuckDBStore`: the store imports this module to write the
+    snapshot, so importing the store class here would make each module need the other.
+    """
+
+    path: str
 
 
 @dataclass
@@ -36,7 +47,7 @@ class StatusReport:
         return t["read"] == t["stored"] + t["duplicates"] + t["quarantined"]
 
 
-def store_status(store: DuckDBStore, *, last_runs: int = 8) -> StatusReport:
+def store_status(store: Store, *, last_runs: int = 8) -> StatusReport:
     """Summarise the store for ops: what came in, what was set aside, what ran."""
     per_source = store.query(
         "SELECT source, kind, count(*) AS items, min(created_at) AS first, max(created_at) AS last "
@@ -81,7 +92,7 @@ def snapshot_path(store_path: str | Path) -> Path:
     return Path(f"{store_path}.status.json")
 
 
-def save_snapshot(store: DuckDBStore) -> None:
+def save_snapshot(store: FileStore) -> None:
     """Write the store's status next to it (atomically); never fails the caller."""
     if store.path == ":memory:":
         return

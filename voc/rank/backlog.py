@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from voc.alerts.rules import Alert
+from voc.alerts.model import Alert
 from voc.config.ranking import RankingConfig, RoutingRule
 from voc.rank.impact import score_impact
 from voc.rank.metrics import period_metrics

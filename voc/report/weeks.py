@@ -25,7 +25,8 @@ def parse_week(label: str) -> date:
         return date.fromisocalendar(year, week, 1)
     except ValueError:
         raise InputError(
-            f"week {label!r} does not exist: {year} has no ISO week {week}", code="E260"
+            f"week {label!r} does not exist: {year} has no ISO week {week}; pick a week it has (W01 to W52 or W53)",
+            code="E261",
         ) from None
 
 

@@ -27,6 +27,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from voc.themes.stopwords import WEAK_CONTENT, stop_words
+
 # Whole phrases, matched case-insensitively with word boundaries; removed wherever they stand.
 _FRAMING_PHRASES = (
     # greetings
@@ -118,9 +120,7 @@ def strip_framing(text: str) -> str:
 @lru_cache(maxsize=1)
 def _stop() -> frozenset[str]:
     # "need help with billing" says something: help and need count as words here, unlike in labels.
-    from voc.themes.labels import _WEAK_CONTENT, _stop_words
-
-    return _stop_words() - _WEAK_CONTENT
+    return stop_words() - WEAK_CONTENT
 
 
 _TOKEN = re.compile(r"[a-z][a-z']+")

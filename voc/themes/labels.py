@@ -20,65 +20,13 @@ from typing import Any
 
 import numpy as np
 
+from voc.themes.stopwords import stop_words as _stop_words
+
 # Template slots and redaction tags are not words of the customer.
 _PLACEHOLDER = re.compile(r"\{\{[^}]*\}\}|\[[A-Z_]+\]|<[A-Z_]+>")
 # Reference numbers such as "ACC-822627" or "NW12345": their letters are not words.
 _IDS = re.compile(r"\b[A-Za-z]{1,5}-?\d[\w-]*")
 _TOKEN = r"(?u)\b[a-zA-Z][a-zA-Z]+(?:'[a-z]+)?\b"
-# Words that make a poor head or tail of a name even when frequent.
-_WEAK = {
-    "want",
-    "need",
-    "know",
-    "help",
-    "like",
-    "just",
-    "please",
-    "thanks",
-    "thank",
-    "hi",
-    "hello",
-    "hey",
-    "tell",
-    "let",
-    "got",
-    "get",
-    "ve",
-    "ll",
-    "im",
-    "dont",
-    "don't",
-    "i'm",
-    "can't",
-    "does",
-    "did",
-    "doing",
-    "way",
-    "thing",
-    "things",
-    "lot",
-    "bit",
-    "really",
-    "also",
-    "ok",
-    "okay",
-    "yes",
-    "would",
-    "could",
-    "should",
-    "something",
-    "anything",
-    "make",
-    "possible",
-    "able",
-    "trying",
-    "try",
-    "tried",
-}
-# Weak as label words but real content in a mention ("need help with billing").
-_WEAK_CONTENT = frozenset(
-    {"help", "need", "want", "like", "make", "possible", "able", "try", "tried", "trying"}
-)
 _MAX_DOCS = 300
 _BAD_EDGE_TAGS = frozenset(
     {"VBD", "VBN", "MD", "RB", "RBR", "IN", "CC", "DT", "PRP", "PRP$", "WDT", "WRB", "TO", "UH"}
@@ -123,21 +71,6 @@ def class_tfidf(counts: np.ndarray) -> np.ndarray:
     avg_words = counts.sum() / max(len(counts), 1)
     idf = np.log(1.0 + avg_words / np.maximum(counts.sum(axis=0), 1.0))
     return np.sqrt(tf) * idf
-
-
-# scikit-learn's stop list holds nouns and adjectives that are feedback's content: "fabric too thin",
-# "bill payment", "system down", "side effects", "fire alarm". They count as words here.
-_CONTENT_STOP_WORDS = frozenset(
-    {"amount", "bill", "bottom", "call", "cry", "detail", "empty", "fill", "fire", "front", "full",
-     "interest", "move", "name", "part", "serious", "side", "system", "thick", "thin", "top", "show"}
-)  # fmt: skip
-
-
-@lru_cache(maxsize=1)
-def _stop_words() -> frozenset[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return (frozenset(ENGLISH_STOP_WORDS) - _CONTENT_STOP_WORDS) | _WEAK
 
 
 # A complaint's name keeps its negation: "not clean", "no hot water" (see `spell_negations`).

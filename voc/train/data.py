@@ -114,7 +114,7 @@ def read_labelled(path: Path, text_col: str, label_col: str) -> pd.DataFrame:
     """Read a CSV/TSV with a text and a label column; errors name the file and the columns."""
     if not path.exists():
         raise InputError(
-            f"labelled data {path} does not exist; pass --data with an existing CSV/TSV", code="E201"
+            f"labelled data {path} does not exist; pass --data with an existing CSV/TSV", code="E290"
         )
     if path.suffix == ".tsv":
         df = pd.read_csv(path, sep="\t", quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
@@ -124,7 +124,7 @@ def read_labelled(path: Path, text_col: str, label_col: str) -> pd.DataFrame:
     if missing:
         raise InputError(
             f"{path}: no column(s) {missing}; the file has {list(df.columns)}. Use --text-col / --label-col.",
-            code="E202",
+            code="E291",
         )
     return df
 
@@ -141,7 +141,7 @@ def normalise_labels(values: pd.Series) -> pd.Series:
     if len(bad):
         raise InputError(
             f"unknown sentiment label(s) {list(bad)}; expected negative/neutral/positive, 0/1 or -1/0/1",
-            code="E203",
+            code="E292",
         )
     return out
 

