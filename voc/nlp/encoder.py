@@ -167,4 +167,3 @@ def encode(
 
     cfg = EncoderConfig(model=ref, batch_size=batch_size, precision=precision)  # type: ignore[arg-type]
     return get_encoder(cfg).encode(texts, show_progress=show_progress)
-
