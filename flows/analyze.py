@@ -15,11 +15,12 @@ from prefect.states import State
 
 from flows.common import finish, load
 from flows.stages import run_stage_steps
+from voc.pipeline.registry import StageContext
 
 
 @flow(name="voc-analyze", log_prints=True)
 def analyze_flow(config: str | None = None, refit: bool | None = None) -> State:
-    """Sentiment -> themes -> journey stages and pillars, on the items not processed yet.
+    """The registry's analyze stages (sentiment -> themes -> journey stages and pillars) on the items not processed yet.
 
     Args:
         config: path of the voc config file (default config/voc.toml).
@@ -32,5 +33,5 @@ def analyze_flow(config: str | None = None, refit: bool | None = None) -> State:
         from flows.scale import precompute_on_dask
 
         steps.append(precompute_on_dask(cfg))
-    steps += run_stage_steps(cfg, [("sentiment", {}), ("themes", {"refit": refit}), ("taxonomy", {})])
+    steps += run_stage_steps(cfg, "analyze", StageContext(refit=refit))
     return finish("analyze", steps, started, runner=cfg.flows.runner)

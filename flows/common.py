@@ -16,12 +16,11 @@ The state's name still tells it apart from a run where nothing worked.
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import json
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -116,14 +115,6 @@ def jsonable(value: Any) -> Any:
         return json.loads(json.dumps(value, default=str))
     except (TypeError, ValueError):
         return str(value)
-
-
-def call_with_supported(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call `fn`, dropping keyword arguments its signature does not take (e.g. `progress`)."""
-    params = inspect.signature(fn).parameters
-    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        kwargs = {k: v for k, v in kwargs.items() if k in params}
-    return fn(*args, **kwargs)
 
 
 def step_outcome(name: str, state: State) -> dict[str, Any]:

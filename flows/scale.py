@@ -86,12 +86,10 @@ def score_partition(cfg: VocConfig, items: pd.DataFrame) -> dict[str, pd.DataFra
 @task(name="embed-partition", cache_policy=NO_CACHE)
 def embed_partition(cfg: VocConfig, texts: list[str]) -> np.ndarray:
     """Theme embeddings of one partition of texts (worker side)."""
-    from voc.nlp.encoder import encode
+    from voc.nlp.encoder import get_encoder
 
     _limit_threads(cfg)
-    return encode(
-        texts, ref=cfg.encoder.model, batch_size=cfg.encoder.batch_size, precision=cfg.encoder.precision
-    )
+    return get_encoder(cfg.encoder).encode(texts)
 
 
 def sentiment_tag(cfg: VocConfig) -> str:
@@ -138,11 +136,9 @@ def _partitions(n: int, size: int) -> list[slice]:
     return [slice(i, min(i + size, n)) for i in range(0, n, size)]
 
 
-@flow(name="voc-analyze-dask", log_prints=True)
-def heavy_steps_flow(cfg: VocConfig) -> dict[str, Any]:
-    """Sentiment scoring and theme embeddings of the new items, partitioned over the flow's task runner."""
+def _score_on_dask(cfg: VocConfig) -> dict[str, Any]:
+    """The sentiment stage's scoring of its pending items (`voc.nlp.pending`), partitioned over the workers."""
     from voc.nlp.pending import needs_sentiment
-    from voc.themes.stage import load_mentions
 
     log = logger()
     size = cfg.flows.dask.partition_items
@@ -157,17 +153,23 @@ def heavy_steps_flow(cfg: VocConfig) -> dict[str, Any]:
         tables = fut.result()
         with writer(cfg) as store:
             scored += _write_partition(store, cfg, tables)
-    t_sent = time.perf_counter() - started
+    seconds = time.perf_counter() - started
     log.info(
         "sentiment: in %s new items -> out %s scored in %d partitions on Dask in %.1f s",
         f"{len(todo):,}",
         f"{scored:,}",
         len(parts),
-        t_sent,
+        seconds,
     )
+    return {"items": len(todo), "scored": scored, "partitions": len(parts), "seconds": seconds}
 
+
+def _embed_on_dask(cfg: VocConfig) -> dict[str, Any]:
+    """The themes stage's embeddings of the mentions not in the cache, partitioned over the workers."""
     from voc.themes.cache import cached_embeddings
+    from voc.themes.stage import load_mentions
 
+    size = cfg.flows.dask.partition_items
     started = time.perf_counter()
     encoded = 0
 
@@ -181,21 +183,34 @@ def heavy_steps_flow(cfg: VocConfig) -> dict[str, Any]:
         texts = load_mentions(store)["text"].astype(str).tolist()
         if texts:
             cached_embeddings(store, texts, cfg.encoder.model, encode_on_dask)
-    t_emb = time.perf_counter() - started
-    log.info(
+    seconds = time.perf_counter() - started
+    logger().info(
         "themes: in %s mentions -> %s embedded on Dask (rest cached) in %.1f s",
         f"{len(texts):,}",
         f"{encoded:,}",
-        t_emb,
+        seconds,
     )
-    return {
-        "items": len(todo),
-        "scored": scored,
-        "partitions": len(parts),
-        "mentions": len(texts),
-        "embedded": encoded,
-        "seconds": round(t_sent + t_emb, 2),
-    }
+    return {"mentions": len(texts), "embedded": encoded, "seconds": seconds}
+
+
+# The heavy part of each analyze stage that runs on the workers; they run in the registry's order.
+DASK_STEPS = {"sentiment": _score_on_dask, "themes": _embed_on_dask}
+
+
+@flow(name="voc-analyze-dask", log_prints=True)
+def heavy_steps_flow(cfg: VocConfig) -> dict[str, Any]:
+    """Sentiment scoring and theme embeddings of the new items, partitioned over the flow's task runner."""
+    from voc.pipeline.registry import stages
+
+    out: dict[str, Any] = {}
+    seconds = 0.0
+    for stage in stages("analyze"):
+        step = DASK_STEPS.get(stage.name)
+        if step is not None:
+            done = step(cfg)
+            seconds += done.pop("seconds")
+            out |= done
+    return out | {"seconds": round(seconds, 2)}
 
 
 @contextmanager

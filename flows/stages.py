@@ -1,66 +1,35 @@
-"""One Prefect task that runs one library stage on the store.
+"""One Prefect task that runs one registered stage on the store.
 
-Stages are looked up by name so the flows stay thin and a stage module is
-imported only when its task runs (torch, BERTopic and spaCy load lazily).
+Stages come from the registry (`voc.pipeline.registry`) by name, so the flows
+stay thin, take the order from one place, and a stage module is imported only
+when its task runs (torch, BERTopic and spaCy load lazily).
 """
 
 from __future__ import annotations
 
-import importlib
 import time
+from dataclasses import replace
 from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from flows.common import call_with_supported, jsonable, logger, retry_if_transient, writer
+from flows.common import jsonable, logger, retry_if_transient, writer
 from voc.config import VocConfig
-from voc.store import DuckDBStore
-
-# name -> (module, function); every function takes (store, config, ...) as in docs/architecture.md.
-STAGES: dict[str, tuple[str, str]] = {
-    "sentiment": ("voc.nlp.stage", "enrich_sentiment"),
-    "themes": ("voc.themes.stage", "update_themes"),
-    "taxonomy": ("voc.taxonomy.stage", "map_taxonomy"),
-    "backlog": ("voc.rank.stage", "build_backlog"),
-    "report": ("voc.report.stage", "write_report"),
-}
-
-
-def resolve(stage: str) -> Any:
-    """The library function of a stage."""
-    module, name = STAGES[stage]
-    return getattr(importlib.import_module(module), name)
-
-
-def pending_items(store: DuckDBStore, stage: str) -> int | None:
-    """Items the stage has not processed yet (None when the stage keeps no per-item table).
-
-    Sentiment uses the stage's own rule (`voc.nlp.pending`), leaving aside how items were read
-    (that needs the model); themes counts the items without an `item_themes` row.
-    """
-    if stage == "sentiment":
-        from voc.nlp.pending import count_needing_sentiment
-
-        return count_needing_sentiment(store)
-    if stage == "themes":
-        done = store.relation("item_themes")
-        df = store.query(
-            f"SELECT count(*) AS n FROM items i WHERE NOT EXISTS (SELECT 1 FROM {done} d WHERE d.item_id = i.id)"
-        )
-        return int(df["n"].iloc[0])
-    return None
+from voc.pipeline.registry import Group, StageContext, get, stages
 
 
 @task(name="stage", cache_policy=NO_CACHE, retry_condition_fn=retry_if_transient)
-def stage_task(cfg: VocConfig, stage: str, kwargs: dict[str, Any] | None = None) -> dict[str, Any]:
+def stage_task(cfg: VocConfig, stage: str, ctx: StageContext | None = None) -> dict[str, Any]:
     """Run one stage with its own store connection; returns counts and seconds."""
-    fn = resolve(stage)
+    spec = get(stage)
+    # No progress bars in flow logs; each task reads what earlier tasks stored, not their return values.
+    ctx = replace(ctx or StageContext(), progress=False, results={})
     started = time.perf_counter()
     with writer(cfg) as store:
-        before = pending_items(store, stage)
-        out = call_with_supported(fn, store, cfg, **(kwargs or {}), progress=False)
-        after = pending_items(store, stage)
+        before = spec.pending(store)
+        out = spec.run(store, cfg, ctx).value
+        after = spec.pending(store)
         items = store.count_items()
     seconds = round(time.perf_counter() - started, 2)
     summary: dict[str, Any] = {"items": items, "seconds": seconds, "result": jsonable(out)}
@@ -90,16 +59,25 @@ def stage_task(cfg: VocConfig, stage: str, kwargs: dict[str, Any] | None = None)
     return summary
 
 
-def run_stage_steps(cfg: VocConfig, plan: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Run stages in order; after a failure the later (dependent) stages are skipped, not run on stale data."""
+def run_stage_steps(cfg: VocConfig, group: Group, ctx: StageContext | None = None) -> list[dict[str, Any]]:
+    """Run the group's stages in registry order, one task each.
+
+    After a failure, the stages that read what it writes (directly or through
+    a skipped stage) are skipped, not run on stale data; the others still run
+    (themes.csv failing does not cost the backlog and report).
+    """
     from flows.common import step_outcome
 
     steps: list[dict[str, Any]] = []
-    for stage, kwargs in plan:
-        if steps and steps[-1]["status"] != "ok":
+    stale: dict[str, str] = {}  # table -> the stage that failed or was skipped before writing it
+    for spec in stages(group):
+        stage = spec.name
+        blocked = sorted({stale[t] for t in spec.reads if t in stale})
+        if blocked:
             steps.append(
-                {"step": stage, "status": "skipped", "error": f"skipped: {steps[-1]['step']} did not finish"}
+                {"step": stage, "status": "skipped", "error": f"skipped: {', '.join(blocked)} did not finish"}
             )
+            stale |= dict.fromkeys(spec.writes, stage)
             continue
         run = stage_task.with_options(
             name=stage,
@@ -107,8 +85,10 @@ def run_stage_steps(cfg: VocConfig, plan: list[tuple[str, dict[str, Any]]]) -> l
             retry_delay_seconds=cfg.flows.retry_delay_s,
             timeout_seconds=cfg.flows.stage_timeout_s,
         )
-        state = run(cfg, stage, kwargs, return_state=True)
+        state = run(cfg, stage, ctx, return_state=True)
         steps.append(step_outcome(stage, state))
+        if steps[-1]["status"] != "ok":
+            stale |= dict.fromkeys(spec.writes, stage)
     # Alerts that did not go out make the run partial, without holding back the stages after the backlog.
     for step in list(steps):
         alerts = step.get("alerts")

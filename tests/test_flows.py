@@ -237,19 +237,26 @@ def test_locked_store_is_refused_clearly_then_waited_for(prefect_api: None, tmp_
 
 
 class Recorder:
-    """Stand-ins for the library stages: record the call order, optionally fail one stage."""
+    """Stand-ins for the registered stages: record the call order and context, optionally fail one stage."""
 
-    def __init__(self, fail: str | None = None) -> None:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, fail: str | None = None) -> None:
+        import dataclasses
+
+        from voc.pipeline.registry import REGISTRY
+
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.fail = fail
+        for name, spec in list(REGISTRY.items()):
+            monkeypatch.setitem(REGISTRY, name, dataclasses.replace(spec, fn=self.stand_in(name)))
 
-    def resolve(self, stage: str):
-        def fn(store, config, **kwargs):
-            self.calls.append((stage, kwargs))
+    def stand_in(self, stage: str):
+        def fn(store, config, ctx):
+            seen = {"refit": ctx.refit, "progress": ctx.progress, "week": ctx.week, "out_dir": ctx.out_dir}
+            self.calls.append((stage, {k: v for k, v in seen.items() if v is not None}))
             if stage == self.fail:
                 raise RuntimeError(f"{stage} broke")
             if stage == "report":
-                (kwargs["out_dir"] / "report.html").write_text("<html></html>", encoding="utf-8")
+                (ctx.out_dir / "report.html").write_text("<html></html>", encoding="utf-8")
             return {"stage": stage, "items": store.count_items()}
 
         return fn
@@ -258,21 +265,18 @@ class Recorder:
 def test_analyze_flow_runs_stages_in_order_and_skips_after_a_failure(
     prefect_api: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import flows.stages
     from flows import analyze_flow
 
     cfg = write_config(tmp_path, [])
-    rec = Recorder()
-    monkeypatch.setattr(flows.stages, "resolve", rec.resolve)
+    rec = Recorder(monkeypatch)
     ok = analyze_flow(str(cfg), refit=True, return_state=True)
     assert ok.is_completed() and ok.name == "Completed"
     assert [c[0] for c in rec.calls] == ["sentiment", "themes", "taxonomy"]
     # the refit switch reaches the themes stage; progress bars are off in flows
     assert rec.calls[1][1] == {"refit": True, "progress": False}
-    assert rec.calls[0][1] == {"progress": False}
+    assert all(c[1]["progress"] is False for c in rec.calls)
 
-    rec = Recorder(fail="themes")
-    monkeypatch.setattr(flows.stages, "resolve", rec.resolve)
+    rec = Recorder(monkeypatch, fail="themes")
     state = analyze_flow(str(cfg), return_state=True)
     steps = {s["step"]: s for s in state.result(raise_on_failure=False)["steps"]}
     assert [c[0] for c in rec.calls] == ["sentiment", "themes"]
@@ -281,18 +285,41 @@ def test_analyze_flow_runs_stages_in_order_and_skips_after_a_failure(
     assert state.is_failed() and state.name == "Partial" and "themes" in state.message
 
 
+def test_report_flow_skips_only_the_stages_that_read_what_a_failed_stage_writes(
+    prefect_api: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows import report_flow
+
+    cfg = write_config(tmp_path, [])
+    rec = Recorder(monkeypatch, fail="themes.csv")  # writes a file only: nothing reads it
+    state = report_flow(str(cfg), out_dir=str(tmp_path / "out"), return_state=True)
+    steps = {s["step"]: s for s in state.result(raise_on_failure=False)["steps"]}
+    assert [c[0] for c in rec.calls] == ["themes.csv", "backlog", "report"]
+    assert steps["themes.csv"]["status"] == "failed" and steps["report"]["status"] == "ok"
+    assert state.name == "Partial"
+
+    rec = Recorder(monkeypatch, fail="backlog")  # the report reads the stored backlog: skipped
+    state = report_flow(str(cfg), out_dir=str(tmp_path / "out"), return_state=True)
+    steps = {s["step"]: s for s in state.result(raise_on_failure=False)["steps"]}
+    assert [c[0] for c in rec.calls] == ["themes.csv", "backlog"]
+    assert steps["report"] == {
+        "step": "report",
+        "status": "skipped",
+        "error": "skipped: backlog did not finish",
+    }
+
+
 def test_weekly_flow_ingests_analyzes_reports_in_order(
     prefect_api: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import flows.stages
     from flows import weekly_flow
 
     write_csv(tmp_path / "a.csv", tiny_rows(6))
     cfg = write_config(tmp_path, [{"name": "a", "path": "a.csv"}, {"name": "gone", "path": "nope.csv"}])
-    rec = Recorder()
-    monkeypatch.setattr(flows.stages, "resolve", rec.resolve)
+    rec = Recorder(monkeypatch)
     state = weekly_flow(str(cfg), week="2026-W10", return_state=True)
-    assert [c[0] for c in rec.calls] == ["sentiment", "themes", "taxonomy", "backlog", "report"]
+    # the order is the registry's: analyze stages, then the report stages
+    assert [c[0] for c in rec.calls] == ["sentiment", "themes", "taxonomy", "themes.csv", "backlog", "report"]
     assert rec.calls[0][1] == {"progress": False}
     assert rec.calls[-1][1]["week"] == "2026-W10"
     # the stages saw the ingested items: ingest ran first

@@ -9,10 +9,14 @@ from voc.nlp import precision as prec
 from voc.themes.cache import VECTOR_VERSION, cache_key, cached_embeddings
 
 
-def test_auto_picks_bf16_only_on_native_bf16_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_auto_picks_bf16_only_on_native_bf16_devices(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(prec, "cpu_has_native_bf16", lambda: True)
+    monkeypatch.setattr(prec, "cuda_has_bf16", lambda: False)
     assert prec.resolve_precision("auto") == "bf16"
-    assert prec.resolve_precision("auto", device="cuda") == "fp32"  # autocast on CPU only here
+    assert prec.resolve_precision("auto", device="cuda") == "fp32"  # a GPU without bf16 (before Ampere)
+    monkeypatch.setattr(prec, "cuda_has_bf16", lambda: True)
+    assert prec.resolve_precision("auto", device="cuda:0") == "bf16"
+    assert prec.resolve_precision("fp32", device="cuda") == "fp32"
     monkeypatch.setattr(prec, "cpu_has_native_bf16", lambda: False)
     assert prec.resolve_precision("auto") == "fp32"
     assert prec.resolve_precision("bf16") == "bf16"  # an explicit choice is honoured

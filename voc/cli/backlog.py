@@ -36,7 +36,7 @@ def eval_mapping(
 ) -> None:
     """Accuracy of journey-stage mapping on the hand-labelled intent check set, with baselines."""
     from voc.eval.mapping import evaluate_mapping, load_checkset
-    from voc.nlp.encoder import encode
+    from voc.nlp.encoder import get_encoder
     from voc.taxonomy.mapping import MappingParams
     from voc.taxonomy.taxonomies import load_stages
 
@@ -45,7 +45,7 @@ def eval_mapping(
     checkset = load_checkset(data, seed=seed, per_label=per_label)
     t = cfg.taxonomy
     params = MappingParams(t.min_similarity, t.description_weight, t.keyword_bonus, t.keyword_bonus_max)
-    res = evaluate_mapping(checkset, load_stages(cfg), params, lambda texts: encode(texts, cfg.encoder.model))
+    res = evaluate_mapping(checkset, load_stages(cfg), params, get_encoder(cfg.encoder).encode)
     table = Table(title=f"journey-stage mapping on {res.n:,} check-set texts ({res.seconds:.0f} s)")
     for col in ("method", "accuracy", "coverage", "acc. when mapped", "macro F1", *res.per_dataset):
         table.add_column(col, justify="left" if col == "method" else "right")

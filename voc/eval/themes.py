@@ -94,15 +94,16 @@ def embed_cached(
     texts: list[str], cache_path: Path, model_ref: str = "default", precision: str = EVAL_PRECISION
 ) -> np.ndarray:
     """Embeddings of `texts` from a DuckDB cache file, encoding only what is missing."""
-    from voc.nlp.encoder import encode
+    from voc.config.core import EncoderConfig
+    from voc.nlp.encoder import get_encoder
     from voc.store import DuckDBStore
     from voc.themes.cache import cached_embeddings
 
+    encoder = get_encoder(EncoderConfig(model=model_ref, precision=precision))  # type: ignore[arg-type]
     with DuckDBStore(cache_path) as store:
         return cached_embeddings(
-            store, texts, f"{model_ref}@{precision}",
-            lambda b: encode(b, ref=model_ref, show_progress=True, precision=precision),
-        )  # fmt: skip
+            store, texts, f"{model_ref}@{precision}", lambda b: encoder.encode(b, show_progress=True)
+        )
 
 
 def fit_bertopic_defaults(texts: list[str], emb: np.ndarray, model: Any) -> np.ndarray:
@@ -150,7 +151,8 @@ def evaluate_themes(
     seed: int = 0,
 ) -> dict[str, Any]:
     """Score voc's theme discovery and BERTopic's defaults on labelled data; returns a dict."""
-    from voc.nlp.encoder import load_encoder
+    from voc.config.core import EncoderConfig
+    from voc.nlp.encoder import get_encoder
     from voc.themes.discover import fit_themes
 
     df = read_labelled(data, text_col, label_cols)
@@ -161,7 +163,7 @@ def evaluate_themes(
     t0 = time.perf_counter()
     emb = embed_cached(texts, cache_path)
     embed_s = time.perf_counter() - t0
-    model = load_encoder("default")
+    model = get_encoder(EncoderConfig(precision=EVAL_PRECISION)).sentence_transformer
     out: dict[str, Any] = {"data": str(data), "n": len(texts), "labels": {c: int(df[c].nunique()) for c in label_cols},
                            "embed_seconds": round(embed_s, 1), "systems": []}  # fmt: skip
     t0 = time.perf_counter()

@@ -54,8 +54,11 @@ class HFSentiment(SentimentModel):
         self.max_length = min(int(getattr(tok, "model_max_length", 512) or 512), 512)
         self.name = name or path
 
+    def _modules(self) -> list[Any]:
+        return [self.model]
+
     def _window_logits(self, ids: Any, mask: Any) -> np.ndarray:
-        raw = self.model(input_ids=ids, attention_mask=mask).logits.float().numpy()
+        raw = self.model(input_ids=ids, attention_mask=mask).logits.float().cpu().numpy()
         out = np.full((len(raw), len(LABELS)), -1e4, dtype=np.float32)  # absent class: never predicted
         for j, col in enumerate(self.order):
             if col >= 0:

@@ -14,15 +14,19 @@ import pandas as pd
 
 from voc.store.tables import check_ident
 
+# A scored item whose text changed since (SQL over the item `i` and its `item_sentiment` row `d`); the
+# stage registry's pending query for sentiment uses the same condition.
+TEXT_CHANGED = "d.content_hash IS DISTINCT FROM i.content_hash"
+
 
 def _stale(store: Any, tag: str | None) -> tuple[str, list[Any]]:
     """FROM ... WHERE of the items that need sentiment, and its parameters."""
-    cond = "s.item_id IS NULL OR s.content_hash IS DISTINCT FROM i.content_hash"
+    cond = f"d.item_id IS NULL OR {TEXT_CHANGED}"
     params: list[Any] = []
     if tag is not None:
-        cond += " OR s.model IS DISTINCT FROM ?"
+        cond += " OR d.model IS DISTINCT FROM ?"
         params.append(tag)
-    sql = f"FROM items i LEFT JOIN {store.relation('item_sentiment')} s ON s.item_id = i.id WHERE {cond}"
+    sql = f"FROM items i LEFT JOIN {store.relation('item_sentiment')} d ON d.item_id = i.id WHERE {cond}"
     return sql, params
 
 

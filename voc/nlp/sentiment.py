@@ -111,6 +111,10 @@ class TopLayersSentiment(SentimentModel):
         self.biases = [np.asarray(m.get("bias") or [0.0, 0.0, 0.0], dtype=np.float32) for m in members]
         self.name = name
 
+    def _modules(self) -> list[Any]:
+        # The frozen base is the process's shared copy (`load_base`): it moves for every user of it.
+        return [self.base, *self.tops]
+
     @property
     def top(self) -> Any:
         """The first (or only) fine-tuned top; `voc train sentiment --from-ratings` adapts this one."""
@@ -122,9 +126,13 @@ class TopLayersSentiment(SentimentModel):
 
     def _top_logits(self, h: Any, mask: Any) -> np.ndarray:
         if len(self.tops) == 1:
-            return self.tops[0](h, mask).float().numpy() + self.biases[0]
+            return self.tops[0](h, mask).float().cpu().numpy() + self.biases[0]
         probs = np.mean(
-            [_softmax(t(h, mask).float().numpy() + b) for t, b in zip(self.tops, self.biases, strict=True)], 0
+            [
+                _softmax(t(h, mask).float().cpu().numpy() + b)
+                for t, b in zip(self.tops, self.biases, strict=True)
+            ],
+            0,
         )
         return np.log(np.maximum(probs, 1e-12))
 
@@ -161,13 +169,13 @@ class TopLayersSentiment(SentimentModel):
         windows, owner = self._windows(texts)
         probs_w = np.zeros((len(windows), n_out), dtype=np.float32)
         vec_w = np.zeros((len(windows), dim), dtype=np.float32)
-        with torch.inference_mode(), inference_precision(self.precision):
+        with torch.inference_mode(), inference_precision(self.precision, self.device):
             for idx, ids, mask in self._batches(windows):
                 h = lower_states(self.base, Batch(idx, ids, mask), self.split)
                 if sentiment:
                     probs_w[idx] = _softmax(self._top_logits(h, mask))
                 full = run_layers(self.base.encoder.layer[self.split :], self.base, h, mask)
-                vec_w[idx] = mean_pool(full, mask).float().numpy()
+                vec_w[idx] = mean_pool(full, mask).float().cpu().numpy()
         weights = np.asarray([len(w) for w in windows], dtype=np.float64)
         probs = self._combine(probs_w, owner, weights, len(texts)) if sentiment else np.zeros((len(texts), 0))
         vecs = np.zeros((len(texts), dim), dtype=np.float64)
@@ -215,7 +223,7 @@ class TopLayersSentiment(SentimentModel):
         sums = torch.zeros((n_members, n_sent, dim), dtype=torch.float32)
         counts = torch.zeros(n_sent, dtype=torch.float32)
         probs_w = np.zeros((len(windows), len(LABELS)), dtype=np.float64)
-        with torch.inference_mode(), inference_precision(self.precision):
+        with torch.inference_mode(), inference_precision(self.precision, self.device):
             for idx, ids, mask in self._batches(windows):
                 # Sentence row of every position in the batch (-1: special token, gap or padding).
                 rows = np.full(ids.shape, -1, dtype=np.int64)
@@ -225,12 +233,13 @@ class TopLayersSentiment(SentimentModel):
                 flat = torch.from_numpy(rows.reshape(-1))
                 keep = flat >= 0
                 counts.index_add_(0, flat[keep], torch.ones(int(keep.sum())))
+                on_device = keep.to(self.device)  # the states stay on the model's device; the sums on the CPU
                 low = lower_states(self.base, Batch(idx, ids, mask), self.split)
                 for m, (top, bias) in enumerate(zip(self.tops, self.biases, strict=True)):
                     h = run_layers(top.layers, self.base, low, mask)
-                    logits = top.head(mean_pool(h, mask)).float().numpy() + bias
+                    logits = top.head(mean_pool(h, mask)).float().cpu().numpy() + bias
                     probs_w[idx] += _softmax(logits) / n_members
-                    sums[m].index_add_(0, flat[keep], h.reshape(-1, dim)[keep].float())
+                    sums[m].index_add_(0, flat[keep], h.reshape(-1, dim)[on_device].float().cpu())
             item_probs = self._combine(
                 probs_w.astype(np.float32),
                 np.asarray(owner, dtype=np.int64),
@@ -240,7 +249,7 @@ class TopLayersSentiment(SentimentModel):
             pooled = sums / counts.clamp(min=1.0)[None, :, None]
             sent = np.mean(
                 [
-                    _softmax(top.head(pooled[m]).float().numpy() + bias)
+                    _softmax(top.head(pooled[m].to(self.device)).float().cpu().numpy() + bias)
                     for m, (top, bias) in enumerate(zip(self.tops, self.biases, strict=True))
                 ],
                 0,

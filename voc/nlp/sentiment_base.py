@@ -94,9 +94,21 @@ class SentimentModel:
     batch_size: int = 64
     # "auto" | "fp32" | "bf16" (see voc.nlp.precision); the stage sets it from `encoder.precision`.
     precision: str = "auto"
+    # Where the forward passes run; the stage moves the model to `encoder.device` (see `to_device`).
+    device: str = "cpu"
 
     def __init__(self, tokenizer: Any) -> None:
         self.tok = tokenizer
+
+    def to_device(self, device: str) -> SentimentModel:
+        """Run on `device` ('cpu', 'cuda', ...) from now on; returns the model."""
+        for module in self._modules():
+            module.to(device)
+        self.device = device
+        return self
+
+    def _modules(self) -> list[Any]:  # pragma: no cover - each model names its torch modules
+        return []
 
     def _frame(self) -> tuple[list[int], list[int], int]:
         """The special tokens around a single text ([CLS] .. [SEP], <s> .. </s>) and the room between them."""
@@ -137,7 +149,7 @@ class SentimentModel:
             for r, i in enumerate(idx):
                 ids[r, : len(windows[i])] = windows[i]
                 mask[r, : len(windows[i])] = 1
-            yield idx, torch.from_numpy(ids), torch.from_numpy(mask)
+            yield idx, torch.from_numpy(ids).to(self.device), torch.from_numpy(mask).to(self.device)
 
     def _window_logits(self, ids: Any, mask: Any) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -158,7 +170,7 @@ class SentimentModel:
             return Predictions(np.zeros((0, len(LABELS)), dtype=np.float32))
         windows, owner = self._windows(texts)
         probs_w = np.zeros((len(windows), len(LABELS)), dtype=np.float32)
-        with torch.inference_mode(), inference_precision(self.precision):
+        with torch.inference_mode(), inference_precision(self.precision, self.device):
             for idx, ids, mask in self._batches(windows):
                 probs_w[idx] = _softmax(self._window_logits(ids, mask))
         weights = np.asarray([len(w) for w in windows], dtype=np.float64)

@@ -219,7 +219,9 @@ class ReadOptions:
 _WORKER_MODEL: SentimentModel | None = None
 
 
-def _worker_init(ref: str, root: str, batch_size: int, precision: str, threads: int, parent: int) -> None:
+def _worker_init(
+    ref: str, root: str, batch_size: int, precision: str, device: str, threads: int, parent: int
+) -> None:
     import torch
 
     from voc.pipeline.lifeline import watch_parent
@@ -231,6 +233,7 @@ def _worker_init(ref: str, root: str, batch_size: int, precision: str, threads: 
     _WORKER_MODEL = load_sentiment_model(ref, root)
     _WORKER_MODEL.batch_size = batch_size
     _WORKER_MODEL.precision = precision
+    _WORKER_MODEL.to_device(device)
 
 
 def _score_chunk(model: SentimentModel, texts: list[str], use: list[bool], opts: ReadOptions) -> Any:
@@ -273,6 +276,7 @@ def _chunk_scores(
         str(config.root),
         model.batch_size,
         model.precision,
+        model.device,
         torch.get_num_threads(),
         os.getpid(),
     )
@@ -300,12 +304,15 @@ def item_tag(model: SentimentModel, config: Any) -> str:
 def enrich_sentiment(store: Any, config: Any, *, progress: bool = True) -> dict[str, Any]:
     """Score every item that needs it; returns {'items', 'sentences', 'seconds', 'model'}."""
     from voc.nlp.calibrate import calibrator_for
+    from voc.nlp.encoder import resolve_device
     from voc.pipeline.progress import progress_bar
 
     t0 = time.perf_counter()
     model = load_sentiment_model(config.sentiment.model, str(config.root))
     model.batch_size = config.sentiment.batch_size
     model.precision = config.encoder.precision
+    # The encoder's device: the sentiment model is the encoder's layers plus a fine-tuned top.
+    model.to_device(resolve_device(config.encoder.device))
     cal = calibrator_for(model) if config.sentiment.item_calibration else None
     tag = item_tag(model, config)
     todo = needs_sentiment(store, tag)

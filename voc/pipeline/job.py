@@ -10,7 +10,8 @@ from typing import Any
 
 from voc.config import VocConfig
 from voc.pipeline.exports import write_exports
-from voc.pipeline.ingest import IngestResult, ingest
+from voc.pipeline.ingest import IngestResult
+from voc.pipeline.registry import StageContext, get
 from voc.pipeline.stages import run_stages
 from voc.store import open_store
 
@@ -37,7 +38,7 @@ def run_job(
     out.mkdir(parents=True, exist_ok=True)
     store = open_store(config)
     try:
-        ing = ingest(config, progress=progress, store=store)
+        ing = get("ingest").run(store, config, StageContext(out_dir=out, progress=progress)).value
         result = JobResult(ingest=ing, out_dir=out)
         run = store.start_run("analyze", None, {"out_dir": str(out), "week": week})
         try:

@@ -258,10 +258,10 @@ def map_taxonomy(
         log.info("taxonomy: no themes yet, nothing to map (run the themes stage first)")
         return {"themes": 0, "mentions": 0, "items": 0, "seconds": 0.0}
     if encode_fn is None:
-        from voc.nlp.encoder import encode
+        from voc.nlp.encoder import get_encoder
 
-        def encode_fn(texts: list[str]) -> np.ndarray:
-            return encode(texts, ref=config.encoder.model, batch_size=config.encoder.batch_size)
+        # The configured encoder, precision and device included (the closure here once dropped precision).
+        encode_fn = get_encoder(config.encoder).encode
 
     stages = load_stages(config)
     framework = load_framework(config)

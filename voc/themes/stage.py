@@ -31,6 +31,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -161,17 +162,17 @@ def update_themes(
 
     `refit=None` refits when due (first run, or `refit_every_days` since the
     last fit); True forces a refit; False only assigns incrementally (a fit
-    still happens when there is no registry yet). `encode_fn` replaces the
-    configured encoder (tests). Returns a summary dict.
+    still happens when there is no registry yet). `encode_fn` is the run's
+    `voc.nlp.encoder.Encoder` (the configured one when None) or, in tests, a
+    stand-in function. Returns a summary dict.
     """
     cfg = config.themes
     t0 = time.perf_counter()
     now = _now()
     if not store.written("sentences"):
         _write_sentences(store)
-    # Label candidates are embedded only with the configured encoder (tests pass a fake one).
-    configured = encode_fn is None
-    encode_fn = encode_fn or _configured_encoder(config, progress)
+    # Label candidates are embedded only with a real encoder (tests pass a fake function).
+    encode_fn, configured = _encoder_of(config, encode_fn, progress)
     registry = load_registry(store)
     last = _last_fit(store)
     has_registry = len(registry) > 0
@@ -204,14 +205,16 @@ def update_themes(
     return out
 
 
-def _configured_encoder(config: VocConfig, progress: bool) -> Callable[[list[str]], np.ndarray]:
-    from voc.nlp.encoder import encode
+def _encoder_of(
+    config: VocConfig, encode_fn: Callable[[list[str]], np.ndarray] | None, progress: bool
+) -> tuple[Callable[[list[str]], np.ndarray], bool]:
+    """(the encode function to use, whether it is a real Encoder): the configured Encoder when none is given."""
+    from voc.nlp.encoder import Encoder, get_encoder
 
-    def encode_fn(batch: list[str]) -> np.ndarray:
-        return encode(batch, ref=config.encoder.model, batch_size=config.encoder.batch_size,
-                      show_progress=progress, precision=config.encoder.precision)  # fmt: skip
-
-    return encode_fn
+    encoder = get_encoder(config.encoder) if encode_fn is None else encode_fn
+    if isinstance(encoder, Encoder):
+        return partial(encoder.encode, show_progress=progress), True
+    return encoder, False
 
 
 # The layout of the stored mentions: a store whose mentions predate `mentions.negative` is
