@@ -34,6 +34,8 @@ from voc.clean import redact
         ("whatsapp 346580730 please", "whatsapp [PHONE] please", "PHONE"),
         # A mistyped IBAN is still a bank account (structure kept, checksum wrong).
         ("IBAN GB82 WEST 1234 5698 7654 33 (bad checksum)", "IBAN [IBAN] (bad checksum)", "IBAN"),
+        # Its own checksum holds, the UK's length does not (21 characters, not 22): still an account number.
+        ("IBAN GB23 HSRE 5979 1907 4833 7 thanks", "IBAN [IBAN] thanks", "IBAN"),
         ("SSN 123-45-6789 on file", "SSN [SSN] on file", "SSN"),
         ("my social security number 123456789.", "my social security number [SSN].", "SSN"),
         ("NI number AB 12 34 56 C", "NI number [ID]", "ID"),
@@ -56,6 +58,7 @@ def test_pii_is_redacted(text: str, expected: str, kind: str) -> None:
     "text",
     [
         "order #123456789 never arrived",
+        "ref QQ19ABCD12345678901 is late",  # IBAN-shaped, checksum holds, but QQ is no IBAN country
         "order no. 0123456789 is late",
         "it broke on 2026-01-05 again",
         "delivered 05.01.2026 at 14:30",

@@ -182,6 +182,13 @@ def _loose_card(candidate: str) -> bool:
     return len(digits) < 13 or digits[0] not in _CARD_FIRST
 
 
+def _iban_country(code: str) -> bool:
+    """Whether `code` is a country of the IBAN registry (python-stdnum's copy of it)."""
+    from stdnum import numdb
+
+    return bool(numdb.get("iban").info(code)[0][1])
+
+
 def _is_iban(candidate: str) -> bool:
     from stdnum import iban
     from stdnum.iso7064 import mod_97_10
@@ -194,8 +201,12 @@ def _is_iban(candidate: str) -> bool:
     # its registry for the country's BBAN structure).
     if mod_97_10.is_valid(compact[4:] + compact[:4]):
         # check_country=False: a national check digit inside the BBAN (Italy's CIN)
-        # would reject an account number that is still someone's.
-        return iban.is_valid(compact, check_country=False)
+        # would reject an account number that is still someone's. A string whose own
+        # IBAN checksum holds but whose length the country's registry entry rejects
+        # (a digit dropped and the check digits written for the shorter number, or a
+        # generator's wrong format) is still an account number: the checksum passes
+        # on 1 in 97 random strings, and the country code must be an IBAN country.
+        return iban.is_valid(compact, check_country=False) or _iban_country(compact[:2])
     # A mistyped IBAN is still someone's bank account: keep the country's
     # structure (length, letters and digits) as the test, with the check
     # digits recomputed.
