@@ -199,10 +199,14 @@ def peak_rss_mb() -> int | None:
 def check_registry(registry: dict[str, Stage] | None = None) -> list[str]:
     """Problems of the stage order (spaCy's `analyze_pipes`): reads that no earlier stage writes.
 
+    For the registry itself (`registry` None) also its agreement with the store catalogue.
+
     A stage may read a table it writes itself (incremental stages read their
     last run's rows) and the tables of `EXTERNAL_TABLES`. An empty list means
     every declared read is satisfied.
     """
+    from voc.store.catalog import CATALOG
+
     problems: list[str] = []
     written: dict[str, str] = {}
     for s in (registry or REGISTRY).values():
@@ -213,6 +217,14 @@ def check_registry(registry: dict[str, Stage] | None = None) -> list[str]:
             written.setdefault(table, s.name)
         if s.done_table is not None and s.done_table not in s.writes:
             problems.append(f"{s.name} counts its work in {s.done_table!r}, which it does not write")
+    if registry is None:
+        # The catalogue and the registry describe the same tables from two sides: a name the catalogue
+        # lacks, or a catalogued table no stage declares writing, is a declaration behind the code.
+        named = dict.fromkeys(t for s in REGISTRY.values() for t in (*s.reads, *s.writes))
+        problems += [f"the registry names {t!r}, which voc/store/catalog.py does not declare"
+                     for t in named if t not in CATALOG]  # fmt: skip
+        problems += [f"catalogued table {t!r} is written by no stage" for t in CATALOG
+                     if t not in written and t not in EXTERNAL_TABLES]  # fmt: skip
     return problems
 
 
@@ -357,7 +369,7 @@ def run_themes_csv(store: Any, config: VocConfig, ctx: StageContext) -> Any:
         "alerts_sent",
         "alert_mutes",
     ),
-    writes=("backlog", "alerts_sent"),
+    writes=("backlog", "theme_trends", "alerts", "alerts_sent"),
     config=("ranking", "alerts"),
     files=("backlog.csv", "backlog.json", "backlog.md", "backlog_jira.csv"),
 )
@@ -381,6 +393,8 @@ def run_backlog(store: Any, config: VocConfig, ctx: StageContext) -> Any:
         "quarantine",
         "runs",
         "backlog",
+        "theme_trends",
+        "alerts",
         "alert_mutes",
     ),
     writes=(),
