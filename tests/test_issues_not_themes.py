@@ -111,6 +111,56 @@ def test_a_negated_hedge_never_names_a_problem() -> None:
     assert "ambulance" in names[1].label.lower()
 
 
+def test_a_complaint_name_keeps_a_negation_three_words_away_and_is_never_praise() -> None:
+    from voc.themes.labels import label_themes
+
+    # "not worth the money" is four words: with three-word phrases only, the name lost its "not".
+    worth = ["Not worth the money at all", "not worth the money.", "Honestly not worth the money",
+             "It is not worth the money", "not worth the money, returned it"]  # fmt: skip
+    # Litotes read as complaints by a tweet-trained model are praise: no problem is named by them.
+    litotes = ["Really nothing bad to say about it", "nothing bad to say", "I have nothing bad to say",
+               "Nothing bad to say, the battery died once", "nothing bad to say but the battery died",
+               "the battery died after a week", "battery died in a week"]  # fmt: skip
+    labels = np.array([0] * len(worth) + [1] * len(litotes))
+    emb = np.zeros((len(labels), 4), dtype=np.float32)
+    names = label_themes(worth + litotes, labels, emb, n_quotes=0, use_spacy=False, negations=True)
+    assert names[0].label.lower().startswith("not worth")
+    assert "bad to say" not in names[1].label.lower()
+    assert "battery" in names[1].label.lower()
+
+
+def test_an_aspect_is_named_by_what_it_is_not_by_the_verdict_on_it() -> None:
+    from voc.themes.labels import _chunker, label_themes
+
+    if _chunker() is None:
+        pytest.skip("spaCy's en_core_web_sm is not installed; verdict words are found by its tagger")
+    device = ["Great device, the echo device sits in the kitchen", "great device for the kitchen",
+              "The echo device is a great device", "echo device in the kitchen, great device",
+              "a great device", "my echo device plays the radio"]  # fmt: skip
+    other = ["the power cord is short", "power cord too short", "short power cord"]
+    labels = np.array([0] * len(device) + [1] * len(other))
+    emb = np.zeros((len(labels), 4), dtype=np.float32)
+    plain = label_themes(device + other, labels, emb, n_quotes=0)
+    neutral = label_themes(device + other, labels, emb, n_quotes=0, neutral=True)
+    assert "great" in plain[0].label.lower()  # what the theme's words say most: the verdict
+    assert "great" not in neutral[0].label.lower()
+    assert "device" in neutral[0].label.lower() or "kitchen" in neutral[0].label.lower()
+
+
+@pytest.mark.parametrize(
+    ("label", "states"),
+    [("Bathrooms small", True), ("Room not ready", True), ("No wireless internet", True), ("Dead bugs", True),
+     ("Internet access", False), ("Hot tub", False), ("Prime day", False), ("Not working", False)],
+)  # fmt: skip
+def test_a_problem_name_says_what_is_wrong_with_a_thing(label: str, states: bool) -> None:
+    from voc.themes.labels import _chunker
+    from voc.themes.problems import states_problem
+
+    if _chunker() is None:
+        pytest.skip("spaCy's en_core_web_sm is not installed; the name's shape is read by its tagger")
+    assert states_problem(label) is states
+
+
 # -- verbatims mark the complaint in its item -------------------------------------------------
 
 

@@ -31,7 +31,7 @@ class SentimentConfig(BaseModel):
         default=False,
         description="score each sentence or clause (mention) inside the whole item's reading, as until "
         "session 11, instead of on its own. In context a complaint inside a warm review takes the review's "
-        "praise (\"The breakfast was cold.\" reads positive), so complaint mentions are lost; alone, a "
+        'praise ("The breakfast was cold." reads positive), so complaint mentions are lost; alone, a '
         "factual sentence sometimes reads as a complaint. Decided on the SemEval-2014 train files",
     )
     item_calibration: bool = Field(

@@ -125,7 +125,9 @@ def bootstrap_macro_f1(
     return out
 
 
-def bootstrap_se(y: np.ndarray, pred: np.ndarray, n_labels: int = 3, rounds: int = 1000, seed: int = 0) -> float:
+def bootstrap_se(
+    y: np.ndarray, pred: np.ndarray, n_labels: int = 3, rounds: int = 1000, seed: int = 0
+) -> float:
     """Bootstrap standard error of macro-F1 (rows resampled with replacement)."""
     return float(bootstrap_macro_f1(y, [pred], n_labels, rounds, seed)[:, 0].std(ddof=1))
 

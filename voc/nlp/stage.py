@@ -252,7 +252,11 @@ def _worker_score(texts: list[str], use: list[bool], opts: ReadOptions) -> Any:
 
 
 def _chunk_scores(
-    chunks: list[tuple[list[str], list[bool]]], model: SentimentModel, config: Any, opts: ReadOptions, worker: bool
+    chunks: list[tuple[list[str], list[bool]]],
+    model: SentimentModel,
+    config: Any,
+    opts: ReadOptions,
+    worker: bool,
 ) -> Iterator[Any]:
     """`score_texts` of each chunk (texts, which items to calibrate) in order: here, or in one spawned worker.
 

@@ -37,8 +37,6 @@ JOURNEY_ORDER = [
 ]  # fmt: skip
 
 
-
-
 def as_list(value: Any) -> list[str]:
     """theme_ids / keywords arrive as a JSON string, a list, an array or nothing."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -209,7 +207,10 @@ def theme_pairs(it: pd.DataFrame, item_themes: pd.DataFrame | None) -> pd.DataFr
     ).drop(columns=["complained"])
     f = f.drop_duplicates(["item_id", "theme_id"])
     pairs = f.merge(
-        it[[c for c in cols if c not in ("theme_id", "complaint")]], left_on="item_id", right_on="id", how="inner"
+        it[[c for c in cols if c not in ("theme_id", "complaint")]],
+        left_on="item_id",
+        right_on="id",
+        how="inner",
     )
     tone = (pairs["label"] == "negative").astype(float)
     pairs["complaint"] = pairs["stored"].astype("boolean").astype("Float64").astype(float).fillna(tone)

@@ -57,7 +57,7 @@ def describe_themes(
     lab = np.array([index_of.get(t, -1) for t in theme_of.tolist()], dtype=int)
     parses: dict[str, Parse] = {}  # spaCy parses, shared by the theme and the group labels
     desc = label_themes(texts, lab, emb, n_keywords=cfg.n_keywords, n_quotes=cfg.n_quotes,
-                        use_spacy=use_spacy, encode_fn=encode_fn, parses=parses)  # fmt: skip
+                        use_spacy=use_spacy, encode_fn=encode_fn, parses=parses, neutral=True)  # fmt: skip
     reg["size"] = 0
     for t, i in index_of.items():
         mask = lab == i
@@ -88,7 +88,9 @@ def describe_themes(
         groups = group_themes(cents, sizes, max_groups=cfg.max_groups)
         glab = np.array([groups[i] if i >= 0 else -1 for i in lab.tolist()], dtype=int)
         gdesc = (
-            label_themes(texts, glab, emb, n_keywords=3, n_quotes=0, use_spacy=use_spacy, parses=parses)
+            label_themes(
+                texts, glab, emb, n_keywords=3, n_quotes=0, use_spacy=use_spacy, parses=parses, neutral=True
+            )
             if len(set(groups)) > 1
             else {}
         )

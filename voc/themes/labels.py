@@ -31,6 +31,18 @@ _MAX_DOCS = 300
 _BAD_EDGE_TAGS = frozenset(
     {"VBD", "VBN", "MD", "RB", "RBR", "IN", "CC", "DT", "PRP", "PRP$", "WDT", "WRB", "TO", "UH"}
 )
+# Tags of words that judge rather than name ("great", "easy", "works"): an aspect's name avoids them.
+_VERDICT_TAGS = frozenset(
+    {"JJ", "JJR", "JJS", "RB", "RBR", "RBS", "VB", "VBD", "VBG", "VBN", "VBP", "VBZ", "UH"}
+)
+# |valence| in VADER's lexicon from which such a word is a verdict: "great" 3.1, "easy" 1.9, "clean" 1.7,
+# "ok" 1.2; "worth" (0.9) and "fine" (0.8) stay usable.
+_VERDICT_VALENCE = 1.0
+# An aspect's name with a verdict word scores this share of one without ("Great device" -> "Echo device").
+_VERDICT_PENALTY = 0.25
+# A complaint's name that VADER reads this positive (negation included: "nothing bad to say", "room
+# clean") is praise, never the name of a problem.
+PRAISE_COMPOUND = 0.3
 
 
 @dataclass
@@ -90,18 +102,38 @@ def spell_negations(text: str) -> str:
 # Negated verbs of thinking and saying are the writer's hedge ("I don't think", "I don't know why I was
 # sent this survey", "don't get me wrong"), not what is wrong: "Not think" names nothing to fix.
 STANCE_VERBS = frozenset({"think", "know", "believe", "feel", "want", "mean", "say", "judge", "understand",
-                          "sure", "remember", "wish", "expect", "get", "like", "need", "bother"})  # fmt: skip
+                          "sure", "remember", "wish", "expect", "get", "like", "need", "bother", "idea"})  # fmt: skip
 
 
 def _good_phrase(phrase: str, stop: frozenset[str], negations: bool = False) -> bool:
     words = phrase.split()
     if not words or words[-1] in stop or (words[0] in stop and not (negations and words[0] in NEGATORS)):
         return False
-    if negations and words[0] in NEGATORS and all(w in STANCE_VERBS or w in stop for w in words[1:]):
-        return False
+    if (
+        negations
+        and words[0] in NEGATORS
+        and (
+            all(w in STANCE_VERBS or w in stop for w in words[1:])
+            or (len(words) > 1 and words[1] in STANCE_VERBS)
+        )
+    ):
+        return False  # "not think", "not think it applies": a hedge opens the phrase, whatever follows
     if len(set(words)) < len(words):
         return False
     return not all(w in stop for w in words)
+
+
+@lru_cache(maxsize=1)
+def vader() -> Any:
+    """VADER's analyser (loaded once): its lexicon tells a verdict word, its compound a praise name."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+def reads_positive(phrase: str) -> bool:
+    """VADER reads the phrase as praise (compound >= PRAISE_COMPOUND), negation included."""
+    return vader().polarity_scores(phrase)["compound"] >= PRAISE_COMPOUND
 
 
 @lru_cache(maxsize=1)
@@ -155,6 +187,9 @@ def _noun_chunks(
 ) -> tuple[dict[int, Counter[str]], set[str]]:
     """Noun chunks per theme (lower-cased, determiners/pronouns dropped), and words that are names.
 
+    The second set also holds "edge:w" (a word a name should not start or end on) and "verdict:w"
+    (a word mostly used as a judgement: an adjective, adverb or verb VADER rates).
+
     A word tagged as a proper noun in most of its uses (an agent's or a
     customer's name, a company) never goes into a theme's name. Counts are
     per mention, but each distinct text is parsed once (short feedback
@@ -183,7 +218,12 @@ def _noun_chunks(
     # A name should not start or end on a past tense, modal, adverb or function word
     # ("shipping took", "told the refund"): such n-grams are cut-off clauses.
     bad_edge = {w for w, c in tags.items() if c.most_common(1)[0][0] in _BAD_EDGE_TAGS}
-    return out, names | {f"edge:{w}" for w in bad_edge}
+    lexicon = vader().lexicon
+    verdict = {
+        w for w, c in tags.items()
+        if c.most_common(1)[0][0] in _VERDICT_TAGS and abs(lexicon.get(w, 0.0)) >= _VERDICT_VALENCE
+    }  # fmt: skip
+    return out, names | {f"edge:{w}" for w in bad_edge} | {f"verdict:{w}" for w in verdict}
 
 
 def _representatives(emb: np.ndarray, centroid: np.ndarray, k: int) -> np.ndarray:
@@ -202,6 +242,7 @@ def label_themes(
     encode_fn: Callable[[list[str]], np.ndarray] | None = None,
     parses: dict[str, Parse] | None = None,
     negations: bool = False,
+    neutral: bool = False,
 ) -> dict[int, ThemeText]:
     """Name every theme (label >= 0) from its mentions.
 
@@ -210,7 +251,12 @@ def label_themes(
     `parses` (text -> `Parse`), when given, is filled and reused: the stage
     labels its themes and then their groups from mostly the same mentions.
     With `negations` (naming complaints), a name may start with a negation and
-    keeps it: "not clean", never "clean" for a room that was not.
+    keeps it: "not clean", never "clean" for a room that was not; phrases of up to four words are
+    then candidates ("not worth the money" must not lose its "not"), and a phrase VADER reads as
+    praise ("nothing bad to say") never names complaints.
+    With `neutral` (naming an aspect: a theme, a group), a phrase with a verdict word ("Works
+    great", "Easy to set") scores `_VERDICT_PENALTY` of itself: an aspect holds praise and complaints
+    alike, and its name says what it is about, not what customers think of it.
     """
     from sklearn.feature_extraction.text import CountVectorizer
 
@@ -236,7 +282,8 @@ def label_themes(
 
     class_docs = [" ".join(clean[i] for i in docs_by_theme[t]) for t in themes]
     try:
-        cv = CountVectorizer(ngram_range=(1, 3), token_pattern=_TOKEN, stop_words=None, min_df=1)
+        cv = CountVectorizer(ngram_range=(1, 4 if negations else 3), token_pattern=_TOKEN, stop_words=None,
+                             min_df=1)  # fmt: skip
         counts = cv.fit_transform(class_docs)
     except ValueError:  # no usable words at all (e.g. only placeholders)
         counts = None
@@ -253,7 +300,8 @@ def label_themes(
         else ({}, set())
     )
     bad_edge = {w[5:] for w in names if w.startswith("edge:")}
-    names = {w for w in names if not w.startswith("edge:")}
+    verdicts = {w[8:] for w in names if w.startswith("verdict:")} if neutral else set()
+    names = {w for w in names if not w.startswith(("edge:", "verdict:"))}
     if names and counts is not None:
         named = np.array([any(w in names for w in v.split()) for v in vocab])
         ctfidf[:, named] = 0.0
@@ -268,13 +316,15 @@ def label_themes(
         scores: list[float] = []
         if counts is not None:
             order = np.argsort(-ctfidf[row])
+            if negations:  # read the few phrases that can become a name or keyword, not the whole vocabulary
+                order = np.array([j for j in order[:80] if not reads_positive(vocab[j])], dtype=np.int64)
             top = [vocab[j] for j in order[:60] if ctfidf[row, j] > 0]
             for w in top:
                 if len(keywords) >= n_keywords:
                     break
                 if not any(w in k.split() or k in w.split() for k in keywords if " " not in w):
                     keywords.append(w)
-            maxv = ctfidf[row, order[0]] or 1.0
+            maxv = (ctfidf[row, order[0]] if len(order) else 0.0) or 1.0
             nc = chunks.get(t, Counter())
             doc_words = [set(re.findall(_TOKEN, d)) for d in docs]
             word_cover: dict[str, float] = {}
@@ -283,7 +333,10 @@ def label_themes(
                 if v <= 0:
                     break
                 phrase = vocab[j]
-                cover = sum(1 for d in docs if re.search(rf"\b{re.escape(phrase)}\b", d)) / n
+                said = [m for d in docs if (m := _said(phrase, d))]
+                cover = len(said) / n
+                if negations and said and sum(map(reads_positive, said)) * 2 > len(said):
+                    continue  # mostly said as praise: "bad to say" in "nothing bad to say"
                 # Each word of a name should itself be common in the theme: "parcel
                 # delivery" beats "tracking shows" when most mentions say parcel and delivery.
                 for w in phrase.split():
@@ -299,6 +352,8 @@ def label_themes(
                     or any("'" in w for w in words)
                 ):
                     bonus *= 0.3
+                if verdicts and any(w in verdicts for w in words):
+                    bonus *= _VERDICT_PENALTY
                 cand.append(phrase)
                 scores.append((v / maxv) * np.sqrt(cover) * wc * bonus)
         cand, scores_arr = _prefer_multiword(cand, np.asarray(scores, dtype=float), docs)
@@ -317,11 +372,19 @@ def label_themes(
                     top = cand[:10]
                     sim = np.array([float(vecs[pos[c]] @ centroids[t]) for c in top])
                     s2 = s[: len(top)] / (s[: len(top)].max() or 1.0) + np.clip(sim, 0, 1)
+                    if verdicts:  # the similarity must not buy back a verdict word's penalty
+                        s2 *= np.array([_VERDICT_PENALTY if set(c.split()) & verdicts else 1.0 for c in top])
                     order = np.argsort(-s2)
                     pending[k] = (t, [top[i] for i in order], s2[order])
     for t, cand, _ in pending:
         out[t].label = _finish_label(cand, out[t].keywords, t)
     return _dedupe_labels(out)
+
+
+def _said(phrase: str, doc: str) -> str:
+    """The phrase as said in `doc` with up to three words before it ("really nothing bad to say"), or ""."""
+    m = re.search(rf"(?:\S+\s+){{0,3}}\b{re.escape(phrase)}\b", doc)
+    return m.group(0) if m else ""
 
 
 def _prefer_multiword(cand: list[str], scores: np.ndarray, docs: list[str]) -> tuple[list[str], np.ndarray]:

@@ -31,7 +31,6 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -42,7 +41,7 @@ from voc.nlp.complaints import COMPLAINT_LABEL
 from voc.themes.boilerplate import mention_kinds, opinion_share
 from voc.themes.cache import cached_embeddings
 from voc.themes.discover import fit_themes
-from voc.themes.labels import label_themes
+from voc.themes.labels import label_themes, reads_positive, vader
 from voc.themes.polar_labels import polar_labels
 from voc.themes.registry import (
     UNASSIGNED,
@@ -200,15 +199,18 @@ def describe_problems(
             other_lab += [i] * len(got)
     names = label_themes(texts, lab, emb, n_keywords=config.themes.n_keywords, n_quotes=0,
                          use_spacy=config.themes.label_noun_chunks, encode_fn=encode_fn, negations=True)  # fmt: skip
-    # A complaint's name must not read as a compliment ("Room clean" for rooms that were not): then the
-    # phrase that sets the complaints apart from the aspect's other mentions names it instead.
-    praise_like = [i for i, d in names.items() if reads_as_praise(d.label)]
-    if praise_like:
-        contrast = polar_labels(texts, lab, other_texts, np.asarray(other_lab, dtype=int),
-                                n_keywords=config.themes.n_keywords, min_mentions=2)  # fmt: skip
-        for i in praise_like:
-            if i in contrast and not reads_as_praise(contrast[i].label):
-                names[i] = contrast[i]
+    # The phrase that sets the complaints apart from the aspect's other mentions (`polar_labels`) names a
+    # problem instead when the first name reads as a compliment ("Room clean" for rooms that were not), or
+    # names only a thing ("Room bathroom", "Internet access") where the contrast says what is wrong with
+    # it ("Bathrooms small", "No wireless internet").
+    contrast = polar_labels(texts, lab, other_texts, np.asarray(other_lab, dtype=int),
+                            n_keywords=config.themes.n_keywords, min_mentions=2)  # fmt: skip
+    for i, d in list(names.items()):
+        alt = contrast.get(i)
+        if alt is None or reads_positive(alt.label):  # "No complaints" reads as praise, not a problem
+            continue
+        if reads_as_praise(d.label) or (states_problem(alt.label) and not states_problem(d.label)):
+            names[i] = alt
     kinds = mention_kinds(texts)
     rename = rename or {}
     for p, i in idx.items():
@@ -256,22 +258,36 @@ def reads_as_praise(label: str) -> bool:
     """True when a name reads as a compliment: a word VADER's lexicon rates positive used as a verdict
     (an adjective, adverb or verb: "Room clean", "Love the product"), not in a thing's name ("Support
     agent", "Help center"), and the whole name positive (compound >= 0.3)."""
-    vader = _vader()
-    if vader.polarity_scores(label)["compound"] < 0.3:
+    if not reads_positive(label):
         return False
     from voc.themes.labels import _chunker
 
     nlp = _chunker()
     if nlp is None:
         return True
-    return any(t.pos_ in ("ADJ", "ADV", "VERB") and vader.lexicon.get(t.lower_, 0.0) > 0 for t in nlp(label))
+    lexicon = vader().lexicon
+    return any(t.pos_ in ("ADJ", "ADV", "VERB") and lexicon.get(t.lower_, 0.0) > 0 for t in nlp(label))
 
 
-@lru_cache(maxsize=1)
-def _vader() -> Any:
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+def states_problem(label: str) -> bool:
+    """A name says what is wrong with a thing: a common noun, and a negation, an adjective VADER rates
+    negative, or an adjective said of the noun after it ("Bathrooms small", "Room not ready", "No
+    wireless internet", "Dead bugs"; not "Internet access", "Hot tub", "Prime day", where the adjective
+    is part of the thing's name). By spaCy's tagger; False without spaCy."""
+    from voc.themes.labels import NEGATORS, _chunker
 
-    return SentimentIntensityAnalyzer()
+    nlp = _chunker()
+    if nlp is None:
+        return False
+    doc = nlp(label.lower())
+    lexicon = vader().lexicon
+    nouns = [t.i for t in doc if t.pos_ == "NOUN"]
+    if not nouns:
+        return False
+    return any(
+        t.lower_ in NEGATORS or (t.pos_ == "ADJ" and (lexicon.get(t.lower_, 0.0) < 0 or t.i > nouns[0]))
+        for t in doc
+    )
 
 
 def _usable(frame: pd.DataFrame, texts: list[str]) -> np.ndarray:

@@ -43,7 +43,9 @@ class ItemReading:
     ends: np.ndarray
 
 
-READING_VERSION = "mentions-alone-2w-splitlong"  # bump when what a reading holds changes (splitting, mention scoring)
+READING_VERSION = (
+    "mentions-alone-2w-splitlong"  # bump when what a reading holds changes (splitting, mention scoring)
+)
 
 
 def _cache_key(model: Any, texts: Sequence[str], in_context: bool, mentions_in_context: bool = False) -> str:
