@@ -376,8 +376,11 @@ def test_problems_are_found_among_the_complaints_and_keep_their_ids(mem_store, c
     assert set(topic) == complaint  # praise never enters a problem
     # A problem never mixes different complaints (a topic may still split into finer problems).
     assigned = pm["problem_id"] != "unassigned"
-    purity = pm[assigned].assign(topic=topic[assigned]).groupby("problem_id")["topic"].agg(
-        lambda s: s.value_counts(normalize=True).iloc[0]
+    purity = (
+        pm[assigned]
+        .assign(topic=topic[assigned])
+        .groupby("problem_id")["topic"]
+        .agg(lambda s: s.value_counts(normalize=True).iloc[0])
     )
     assert (purity >= 0.8).all(), purity
     # The aspect theme of each problem is the theme most of its complaints sit in.

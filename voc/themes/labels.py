@@ -131,9 +131,17 @@ def vader() -> Any:
     return SentimentIntensityAnalyzer()
 
 
-def reads_positive(phrase: str) -> bool:
-    """VADER reads the phrase as praise (compound >= PRAISE_COMPOUND), negation included."""
-    return vader().polarity_scores(phrase)["compound"] >= PRAISE_COMPOUND
+def reads_positive(phrase: str, verdicts: set[str] | frozenset[str] | None = None) -> bool:
+    """VADER reads the phrase as praise: a negated complaint ("no regrets", "nothing bad to say": a
+    negation and a compound >= 0.05, VADER's own threshold), or a compound >= PRAISE_COMPOUND carried by
+    a verdict word (one of `verdicts`, words used as judgements; None: any word). Nouns VADER happens
+    to rate ("credit card", "customer support") do not make a name praise when `verdicts` is given.
+    """
+    compound = vader().polarity_scores(phrase)["compound"]
+    words = phrase.lower().split()
+    if compound >= 0.05 and any(w in NEGATORS for w in words):
+        return True
+    return compound >= PRAISE_COMPOUND and (verdicts is None or any(w in verdicts for w in words))
 
 
 @lru_cache(maxsize=1)
@@ -300,8 +308,11 @@ def label_themes(
         else ({}, set())
     )
     bad_edge = {w[5:] for w in names if w.startswith("edge:")}
-    verdicts = {w[8:] for w in names if w.startswith("verdict:")} if neutral else set()
+    verdict_words = {w[8:] for w in names if w.startswith("verdict:")}
+    verdicts = verdict_words if neutral else set()
     names = {w for w in names if not w.startswith(("edge:", "verdict:"))}
+    # Without spaCy's tags every word VADER rates may be a verdict; with them, only those used as one.
+    praise_words = verdict_words if use_spacy and chunks else None
     if names and counts is not None:
         named = np.array([any(w in names for w in v.split()) for v in vocab])
         ctfidf[:, named] = 0.0
@@ -317,7 +328,9 @@ def label_themes(
         if counts is not None:
             order = np.argsort(-ctfidf[row])
             if negations:  # read the few phrases that can become a name or keyword, not the whole vocabulary
-                order = np.array([j for j in order[:80] if not reads_positive(vocab[j])], dtype=np.int64)
+                order = np.array(
+                    [j for j in order[:80] if not reads_positive(vocab[j], praise_words)], dtype=np.int64
+                )
             top = [vocab[j] for j in order[:60] if ctfidf[row, j] > 0]
             for w in top:
                 if len(keywords) >= n_keywords:
@@ -335,7 +348,7 @@ def label_themes(
                 phrase = vocab[j]
                 said = [m for d in docs if (m := _said(phrase, d))]
                 cover = len(said) / n
-                if negations and said and sum(map(reads_positive, said)) * 2 > len(said):
+                if negations and said and sum(reads_positive(x, praise_words) for x in said) * 2 > len(said):
                     continue  # mostly said as praise: "bad to say" in "nothing bad to say"
                 # Each word of a name should itself be common in the theme: "parcel
                 # delivery" beats "tracking shows" when most mentions say parcel and delivery.

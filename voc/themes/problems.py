@@ -207,7 +207,7 @@ def describe_problems(
                             n_keywords=config.themes.n_keywords, min_mentions=2)  # fmt: skip
     for i, d in list(names.items()):
         alt = contrast.get(i)
-        if alt is None or reads_positive(alt.label):  # "No complaints" reads as praise, not a problem
+        if alt is None or reads_as_praise(alt.label):
             continue
         if reads_as_praise(d.label) or (states_problem(alt.label) and not states_problem(d.label)):
             names[i] = alt
@@ -257,9 +257,12 @@ def _aspect_texts(store: Any) -> pd.DataFrame:
 def reads_as_praise(label: str) -> bool:
     """True when a name reads as a compliment: a word VADER's lexicon rates positive used as a verdict
     (an adjective, adverb or verb: "Room clean", "Love the product"), not in a thing's name ("Support
-    agent", "Help center"), and the whole name positive (compound >= 0.3)."""
+    agent", "Help center"), and the whole name positive (compound >= 0.3); or a negated complaint ("No
+    regrets", "No complaints"), which is praise however it is tagged."""
     if not reads_positive(label):
         return False
+    if reads_positive(label, frozenset()):  # a negated complaint: "No regrets", "No complaints"
+        return True
     from voc.themes.labels import _chunker
 
     nlp = _chunker()
