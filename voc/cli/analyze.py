@@ -277,6 +277,10 @@ def eval_nhs_themes(
         table.add_column(col)
     for s in res["systems"]:
         hit = "–" if s["multi_topic_hit"] is None else f"{s['multi_topic_hit']:.3f}"
-        table.add_row(s["system"], f"{s['nmi']:.3f}", f"{s['ari']:.3f}", str(s["clusters"]),
+        table.add_row(s["system"], f"{s['nmi']:.3f} ± {s['nmi_se']:.3f}", f"{s['ari']:.3f}", str(s["clusters"]),
                       f"{s['unassigned_share']:.1%}", hit, f"{s['seconds']:.0f}")  # fmt: skip
     console.print(table)
+    console.print(
+        f"NMI, voc minus k-means: {res['nmi_minus_kmeans']:+.3f} ± {res['nmi_minus_kmeans_se']:.3f} "
+        "(bootstrap SE over the scored comments, paired)"
+    )
