@@ -38,13 +38,13 @@ def test_a_multi_topic_comment_is_a_hit_when_its_cluster_stands_for_one_of_its_t
 
 
 def test_nmi_bootstrap_is_paired_and_zero_for_a_perfect_clustering() -> None:
-    from voc.eval.framework import _bootstrap_nmi
+    from voc.eval.metrics import bootstrap_nmi
 
     rng = np.random.default_rng(0)
     y = np.array(["staff", "wait", "food", "parking"] * 50, dtype=object)
     perfect = np.array([{"staff": 0, "wait": 1, "food": 2, "parking": 3}[t] for t in y])
     noisy = np.where(rng.random(len(y)) < 0.3, rng.integers(0, 4, len(y)), perfect)
-    boot = _bootstrap_nmi(y, [perfect, perfect, noisy], seed=0, n=50)
+    boot = bootstrap_nmi(y, [perfect, perfect, noisy], seed=0, n=50)
     assert boot.shape == (50, 3)
     assert np.allclose(boot[:, 0], 1.0)  # a perfect clustering has NMI 1 on every resample
     assert np.allclose(boot[:, 0] - boot[:, 1], 0.0)  # the same resamples for every system

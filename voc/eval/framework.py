@@ -74,7 +74,7 @@ def evaluate_framework(
     from sklearn.metrics import adjusted_rand_score
 
     from voc.config import default_config
-    from voc.eval.metrics import nmi
+    from voc.eval.metrics import bootstrap_nmi, nmi
     from voc.eval.themes import EVAL_PRECISION
     from voc.nlp.encoder import encode
     from voc.pipeline.analyze import AnalyzeOptions, analyze_file
@@ -129,7 +129,7 @@ def evaluate_framework(
 
     out: dict[str, Any] = {"comments": len(df), "scored": int(single.sum()), "topics_scored": k_true,
                            "multi_topic": len(multi_idx), "systems": []}  # fmt: skip
-    boot = _bootstrap_nmi(truth[single], [voc_pred[single], km[single]], seed=seed)
+    boot = bootstrap_nmi(truth[single], [voc_pred[single], km[single]], seed=seed)
     for name, pred, secs in (("voc themes (k not given)", voc_pred, voc_s),
                              (f"k-means, told k={k_true}", km, km_s)):  # fmt: skip
         y, p = truth[single], pred[single]
@@ -149,17 +149,4 @@ def evaluate_framework(
     diff = boot[:, 0] - boot[:, 1]
     out["nmi_minus_kmeans"] = out["systems"][0]["nmi"] - out["systems"][1]["nmi"]
     out["nmi_minus_kmeans_se"] = float(diff.std(ddof=1))
-    return out
-
-
-def _bootstrap_nmi(y: np.ndarray, preds: list[np.ndarray], *, seed: int, n: int = 300) -> np.ndarray:
-    """NMI of each prediction on `n` resamples of the scored comments [n, len(preds)]; the same
-    resamples for every system, so their difference is paired."""
-    from voc.eval.metrics import nmi
-
-    rng = np.random.default_rng(seed)
-    out = np.empty((n, len(preds)))
-    for b in range(n):
-        ix = rng.integers(0, len(y), len(y))
-        out[b] = [nmi(y[ix], p[ix]) for p in preds]
     return out

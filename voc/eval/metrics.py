@@ -85,6 +85,17 @@ def nmi(labels_true: Sequence[Any] | np.ndarray, labels_pred: Sequence[Any] | np
     return float(normalized_mutual_info_score(labels_true, labels_pred))
 
 
+def bootstrap_nmi(y: np.ndarray, preds: list[np.ndarray], *, seed: int, n: int = 300) -> np.ndarray:
+    """NMI of each prediction on `n` bootstrap resamples of the rows [n, len(preds)]; the same
+    resamples for every system, so their difference is paired."""
+    rng = np.random.default_rng(seed)
+    out = np.empty((n, len(preds)))
+    for b in range(n):
+        ix = rng.integers(0, len(y), len(y))
+        out[b] = [nmi(y[ix], p[ix]) for p in preds]
+    return out
+
+
 def format_confusion(matrix: np.ndarray, labels: Sequence[str]) -> str:
     """Plain-text confusion matrix (rows true, columns predicted)."""
     width = max(8, *(len(str(lab)) for lab in labels)) + 1

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -255,14 +255,6 @@ def registry_markdown() -> str:
             f"{names(tuple(f'[{c}]' for c in s.config))} | {names(s.files)} | {pending} |"
         )
     return "\n".join(lines)
-
-
-def iter_tables() -> Iterator[str]:
-    """Every table some stage reads or writes, once, in first-mention order."""
-    seen: dict[str, None] = {}
-    for s in REGISTRY.values():
-        seen.update(dict.fromkeys((*s.reads, *s.writes)))
-    yield from seen
 
 
 # -- the stages, in pipeline order -------------------------------------------------------------

@@ -190,13 +190,21 @@ def _parse(texts: Sequence[str], cache: dict[str, Parse]) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class WordTags:
+    """What spaCy's tags say about the themes' words; empty (`tagged` False) without spaCy."""
+
+    chunks: dict[int, Counter[str]] = field(default_factory=dict)  # noun chunks per theme, per mention
+    names: frozenset[str] = frozenset()  # proper nouns in most of their uses: never in a theme's name
+    bad_edge: frozenset[str] = frozenset()  # a name should not start or end on these
+    verdicts: frozenset[str] = frozenset()  # used as a judgement: an adjective, adverb or verb VADER rates
+    tagged: bool = False
+
+
 def _noun_chunks(
     docs_by_theme: dict[int, list[str]], stop: frozenset[str], cache: dict[str, Parse] | None = None
-) -> tuple[dict[int, Counter[str]], set[str]]:
-    """Noun chunks per theme (lower-cased, determiners/pronouns dropped), and words that are names.
-
-    The second set also holds "edge:w" (a word a name should not start or end on) and "verdict:w"
-    (a word mostly used as a judgement: an adjective, adverb or verb VADER rates).
+) -> WordTags:
+    """Noun chunks per theme (lower-cased, determiners/pronouns dropped) and what the words' tags say.
 
     A word tagged as a proper noun in most of its uses (an agent's or a
     customer's name, a company) never goes into a theme's name. Counts are
@@ -205,7 +213,7 @@ def _noun_chunks(
     """
     cache = {} if cache is None else cache
     if not _parse([d for docs in docs_by_theme.values() for d in docs], cache):
-        return {}, set()  # labels still work from n-grams alone
+        return WordTags()  # labels still work from n-grams alone
     out: dict[int, Counter[str]] = {}
     propn: Counter[str] = Counter()
     seen_words: Counter[str] = Counter()
@@ -222,16 +230,21 @@ def _noun_chunks(
                 if _good_phrase(phrase, stop):
                     cnt[phrase] += 1
         out[tid] = cnt
-    names = {w for w, n in seen_words.items() if propn[w] > 0.5 * n}
-    # A name should not start or end on a past tense, modal, adverb or function word
-    # ("shipping took", "told the refund"): such n-grams are cut-off clauses.
-    bad_edge = {w for w, c in tags.items() if c.most_common(1)[0][0] in _BAD_EDGE_TAGS}
+    top_tag = {w: c.most_common(1)[0][0] for w, c in tags.items()}
     lexicon = vader().lexicon
-    verdict = {
-        w for w, c in tags.items()
-        if c.most_common(1)[0][0] in _VERDICT_TAGS and abs(lexicon.get(w, 0.0)) >= _VERDICT_VALENCE
-    }  # fmt: skip
-    return out, names | {f"edge:{w}" for w in bad_edge} | {f"verdict:{w}" for w in verdict}
+    return WordTags(
+        chunks=out,
+        names=frozenset(w for w, n in seen_words.items() if propn[w] > 0.5 * n),
+        # A name should not start or end on a past tense, modal, adverb or function word
+        # ("shipping took", "told the refund"): such n-grams are cut-off clauses.
+        bad_edge=frozenset(w for w, t in top_tag.items() if t in _BAD_EDGE_TAGS),
+        verdicts=frozenset(
+            w
+            for w, t in top_tag.items()
+            if t in _VERDICT_TAGS and abs(lexicon.get(w, 0.0)) >= _VERDICT_VALENCE
+        ),
+        tagged=True,
+    )
 
 
 def _representatives(emb: np.ndarray, centroid: np.ndarray, k: int) -> np.ndarray:
@@ -300,19 +313,17 @@ def label_themes(
         ctfidf = class_tfidf(counts.toarray().astype(np.float64))
         keep = np.array([_good_phrase(v, stop, negations) for v in vocab])
         ctfidf[:, ~keep] = 0.0
-    chunks, names = (
+    tagged = (
         _noun_chunks(
             {t: [clean_for_terms(texts[i]) for i in docs_by_theme[t][:150]] for t in themes}, stop, parses
         )
         if use_spacy
-        else ({}, set())
+        else WordTags()
     )
-    bad_edge = {w[5:] for w in names if w.startswith("edge:")}
-    verdict_words = {w[8:] for w in names if w.startswith("verdict:")}
-    verdicts = verdict_words if neutral else set()
-    names = {w for w in names if not w.startswith(("edge:", "verdict:"))}
+    chunks, names, bad_edge = tagged.chunks, tagged.names, tagged.bad_edge
+    verdicts = tagged.verdicts if neutral else frozenset()
     # Without spaCy's tags every word VADER rates may be a verdict; with them, only those used as one.
-    praise_words = verdict_words if use_spacy and chunks else None
+    praise_words = tagged.verdicts if tagged.tagged else None
     if names and counts is not None:
         named = np.array([any(w in names for w in v.split()) for v in vocab])
         ctfidf[:, named] = 0.0
@@ -346,7 +357,8 @@ def label_themes(
                 if v <= 0:
                     break
                 phrase = vocab[j]
-                said = [m for d in docs if (m := _said(phrase, d))]
+                pattern = re.compile(rf"\b{re.escape(phrase)}\b")
+                said = [m for d in docs if (m := _said(pattern, d))]
                 cover = len(said) / n
                 if negations and said and sum(reads_positive(x, praise_words) for x in said) * 2 > len(said):
                     continue  # mostly said as praise: "bad to say" in "nothing bad to say"
@@ -394,10 +406,10 @@ def label_themes(
     return _dedupe_labels(out)
 
 
-def _said(phrase: str, doc: str) -> str:
+def _said(pattern: re.Pattern[str], doc: str) -> str:
     """The phrase as said in `doc` with up to three words before it ("really nothing bad to say"), or ""."""
-    m = re.search(rf"(?:\S+\s+){{0,3}}\b{re.escape(phrase)}\b", doc)
-    return m.group(0) if m else ""
+    m = pattern.search(doc)
+    return " ".join([*doc[: m.start()].split()[-3:], m.group(0)]) if m else ""
 
 
 def _prefer_multiword(cand: list[str], scores: np.ndarray, docs: list[str]) -> tuple[list[str], np.ndarray]:

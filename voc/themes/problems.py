@@ -259,17 +259,18 @@ def reads_as_praise(label: str) -> bool:
     (an adjective, adverb or verb: "Room clean", "Love the product"), not in a thing's name ("Support
     agent", "Help center"), and the whole name positive (compound >= 0.3); or a negated complaint ("No
     regrets", "No complaints"), which is praise however it is tagged."""
-    if not reads_positive(label):
+    if not reads_positive(label):  # neither a negated complaint nor positive enough for any word to carry
         return False
-    if reads_positive(label, frozenset()):  # a negated complaint: "No regrets", "No complaints"
-        return True
     from voc.themes.labels import _chunker
 
     nlp = _chunker()
     if nlp is None:
         return True
     lexicon = vader().lexicon
-    return any(t.pos_ in ("ADJ", "ADV", "VERB") and lexicon.get(t.lower_, 0.0) > 0 for t in nlp(label))
+    verdicts = {
+        t.lower_ for t in nlp(label) if t.pos_ in ("ADJ", "ADV", "VERB") and lexicon.get(t.lower_, 0.0) > 0
+    }
+    return reads_positive(label, verdicts)
 
 
 def states_problem(label: str) -> bool:
