@@ -38,22 +38,22 @@ def test_rated_splits_are_fixed_and_never_share_a_text(shared_data: Path) -> Non
     assert not nhs["text"].str.lower().eq("did not answer").any() and nhs["rating"].le(5).all()
 
 
-def test_eval_items_prints_the_calibrated_label_beside_its_baselines(
-    shared_data: Path, tmp_path: Path
-) -> None:
+def test_eval_items_prints_the_tone_label_beside_its_baselines(shared_data: Path, tmp_path: Path) -> None:
     out = tmp_path / "items.json"
     text = _run(["eval", "items", "--data-dir", str(shared_data), "--dataset", "hotels", "--dataset", "amazon",
                  "--limit", "100", "--json", str(out)])  # fmt: skip
     assert "VADER" in text and "LODO" in text and "best two cuts of the old score (oracle)" in text
     res = json.loads(out.read_text())
     assert res["calibrator"]["recipe"]["features"] in ("all", "whole")
+    assert res["tone"]["recipe"]["layers"] in (1, 2, 3) and "amazon" in res["tone"]["fitted_on"]
     for name in ("hotels", "amazon"):
         rows = {r["system"]: r for r in res["datasets"][name]["rows"]}
         assert res["datasets"][name]["n"] == 100
         new, old = (
-            rows["voc item label (calibrated)"],
+            rows["voc item label (tone reader)"],
             rows["voc item label before (whole reading, mixed -> negative)"],
         )
+        assert "voc item label (calibrated, session 11)" in rows
         assert 0 < new["se"] < 0.1
         # The oracle maximises over every pair of cuts on these rows: no fixed pair of cuts beats it.
         oracle = rows["best two cuts of the old score (oracle)"]["macro_f1"]
@@ -62,7 +62,7 @@ def test_eval_items_prints_the_calibrated_label_beside_its_baselines(
         assert new["predicted"][1] > old["predicted"][1]
     hotels = {r["system"]: r["macro_f1"] for r in res["datasets"]["hotels"]["rows"]}
     assert (
-        hotels["voc item label (calibrated)"]
+        hotels["voc item label (tone reader)"]
         > hotels["voc item label before (whole reading, mixed -> negative)"]
     )
 

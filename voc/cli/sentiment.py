@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from voc.cli.app import ConfigOpt, console, eval_app, load, train_app
+from voc.errors import ModelError
 
 
 class SstLoss(StrEnum):
@@ -289,6 +290,55 @@ def train_item_calibrator_cmd(
     target = out or (getattr(model, "folder", None) or Path(".")) / CALIBRATOR_FILE
     cal.save(Path(target))
     console.print(f"chosen: {Recipe.from_dict(cal.meta['recipe']).label}\nwrote {target} ({cal.digest})")
+
+
+@train_app.command("item-tone")
+def train_item_tone_cmd(
+    config: ConfigOpt = None,
+    data_dir: DataDir = Path("../shared/data"),
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="model folder to write it into (default: the active model's folder); another "
+            "folder gets a copy of the sentence model too"
+        ),
+    ] = None,
+    leave: Annotated[
+        str | None, typer.Option(help="leave this rated set out (amazon, hotels, uber, nhs): a LODO check")
+    ] = None,
+    layers: Annotated[int, typer.Option(help="the reader's own fine-tuned layers (1..3)")] = 3,
+    epochs: Annotated[int, typer.Option(help="epochs (validation fold 0 keeps the best)")] = 2,
+    seed: Annotated[int, typer.Option(help="random seed")] = 1,
+    threads: Annotated[int | None, typer.Option(help="torch threads")] = None,
+    cache_dir: Annotated[
+        Path | None, typer.Option(help="cache of the frozen layers' states (reused across runs)")
+    ] = None,
+) -> None:
+    """Fit the tone reader of reviews and surveys on the rated sets' train splits (stars as weak labels; minutes).
+
+    Score it afterwards with `voc eval items` (with --leave, point
+    VOC_SENTIMENT_MODEL_DIR at --out and score the left-out set).
+    """
+    from voc.nlp.sentiment import TopLayersSentiment, load_sentiment_model
+    from voc.train.tone import ToneOptions, train_tone
+
+    _logging()
+    cfg = load(config)
+    model = load_sentiment_model(cfg.sentiment.model, str(cfg.root))
+    if not isinstance(model, TopLayersSentiment):
+        raise ModelError(
+            f"the tone reader branches off the project's own model; sentiment.model is {cfg.sentiment.model!r}. "
+            "Set sentiment.model = 'default' (or a folder trained by `voc train sentiment`)",
+            code="E433",
+        )
+    target = out or Path(model.folder)
+    opts = ToneOptions(layers=layers, epochs=epochs, seed=seed, leave=leave)
+    meta = train_tone(data_dir, model, target, opts, cache_dir=cache_dir, threads=threads)
+    best = meta["validation"]["best"]
+    console.print(f"wrote the tone reader into {target} in {meta['seconds']:.0f} s (left out: {leave})")
+    console.print(
+        "validation fold 0, macro-F1: " + ", ".join(f"{k} {v['macro_f1']:.3f}" for k, v in best.items())
+    )
 
 
 @eval_app.command("items")

@@ -36,10 +36,11 @@ class SentimentConfig(BaseModel):
     )
     item_calibration: bool = Field(
         default=True,
-        description="set the item label of reviews and surveys (items.kind) with the calibrator shipped beside "
-        "the model (models/sentiment/item_calibrator.json), fitted on rated reviews, surveys and tweets so "
-        "that the label is the customer's overall tone and three-star reviews can be neutral. Tickets, and "
-        "every item when false, keep the model's whole reading",
+        description="set the item label of reviews and surveys (items.kind) with the item reader shipped beside "
+        "the model: the tone reader (models/sentiment/tone.json, fine-tuned on star-rated reviews and survey "
+        "scores), or, in a folder without one, the calibrator (item_calibrator.json), so that the label is the "
+        "customer's overall tone and three-star reviews can be neutral. Tickets, and every item when false, "
+        "keep the model's whole reading",
     )
 
     @model_validator(mode="before")

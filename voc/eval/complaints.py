@@ -84,9 +84,11 @@ def evaluate_complaints(
         df = df.iloc[:limit]
     texts = df["text"].map(prepare).tolist()
     model = load_sentiment_model(model_ref, root)
-    readings, _ = read_texts(model, texts)
+    as_review = calibrate and kind != "ticket"
+    toned = [as_review] * len(texts) if getattr(model, "tone", None) is not None else None
+    readings, _ = read_texts(model, texts, tone=toned)
     in_context, _ = read_texts(model, texts, mentions_in_context=True)
-    items = aggregate_many(readings, calibrator_for(model) if calibrate and kind != "ticket" else None)
+    items = aggregate_many(readings, calibrator_for(model) if as_review and toned is None else None)
 
     def complaint(rs: list[Any]) -> np.ndarray:
         return np.array(

@@ -3,11 +3,14 @@
 On each rated dataset's held-out test split (`voc.eval.itemdata`; never
 trained on), all from one run:
 
-- voc's item label as stored now (the calibrated overall tone), and as it was
-  stored before the calibrator (the whole reading's argmax; a `mixed` item
-  forced negative);
+- voc's item label as stored now: the tone reader's (`voc.nlp.tone`, when the
+  model folder has one, as `voc analyze` stores reviews and surveys); the
+  calibrated label of session 11 (`item_calibrator.json`); and the label as it
+  was stored before both (the whole reading's argmax; a `mixed` item forced
+  negative);
 - VADER (compound +-0.05) on the same texts;
-- the "best two cut points" oracle on the old item score and on the new one:
+- the "best two cut points" oracle on the old item score and on the new one
+  (the tone reader's, else the calibrated one):
   the two thresholds that maximise macro-F1 on these very rows (an upper
   bound for any thresholding of that score, not a held-out figure), and the
   old score's two cuts chosen on the dataset's own train split instead (what
@@ -76,16 +79,21 @@ def evaluate_items(
     from voc.eval.sentiment import vader_labels, vader_scores
     from voc.nlp.calibrate import calibrator_for
     from voc.nlp.sentiment import load_sentiment_model
+    from voc.nlp.stage import score_texts
     from voc.train.calibrate import Recipe, fit_recipe, labels_index, rated_frames, read_items
 
     check_files(data_dir, [*datasets, *(DATASETS if lodo else ())])
     model = load_sentiment_model(model_ref, root)
     cal = calibrator_for(model)
+    tone = getattr(model, "tone", None)
     names = list(dict.fromkeys([*datasets, *(DATASETS if lodo and cal is not None else ())]))
     frames = rated_frames(data_dir, model, names, cache_dir=cache_dir, keep=_first_rows(limit))
     out: dict[str, Any] = {
         "model": model.name,
         "calibrator": None if cal is None else cal.meta,
+        "tone": None
+        if tone is None
+        else {k: tone.meta.get(k) for k in ("recipe", "fitted_on", "trained_at")},
         "datasets": {},
     }
     views = [(name, "score") for name in datasets] + [("nhs", "comment")] * ("nhs" in datasets)
@@ -101,9 +109,17 @@ def evaluate_items(
         old, old_score = legacy_labels(before)
         systems: dict[str, np.ndarray] = {}
         cuts: dict[str, tuple[float, float]] = {}
+        new_score = None
+        if tone is not None:
+            # Exactly as `voc analyze` stores a review or survey: the mentions split, the tone reader's label.
+            _spans, _probs, items, _vecs = score_texts(model, texts, tone=[True] * len(texts))
+            systems[TONE] = np.asarray([LABEL_INDEX[r.label] for r in items], dtype=np.int64)
+            new_score = np.asarray([r.score for r in items])
         if cal is not None:
             p = cal.predict_proba(x)
-            systems["voc item label (calibrated)"] = p.argmax(1)
+            systems["voc item label (calibrated, session 11)"] = p.argmax(1)
+            if new_score is None:
+                new_score = p[:, POS] - p[:, NEG]
         systems[BEFORE] = old
         systems["VADER"] = labels_index(vader_labels(vader_scores(texts), binary=False))
         lo, hi, _ = best_two_cuts(old_score, y)
@@ -116,25 +132,25 @@ def evaluate_items(
         train_score = whole[:, POS] - whole[:, NEG]
         tlo, thi, _ = best_two_cuts(train_score[train], y_all[train])
         systems["two cuts of the old score fitted on the train split"] = cut_labels(old_score, tlo, thi)
-        if cal is not None:
-            new_score = p[:, POS] - p[:, NEG]
+        if new_score is not None:
             nlo, nhi, _ = best_two_cuts(new_score, y)
             systems["best two cuts of the new score (oracle)"] = cut_labels(new_score, nlo, nhi)
             cuts["new"] = (nlo, nhi)
-            if lodo and view == "score":
-                recipe = Recipe.from_dict(cal.meta.get("recipe", {}))
-                others = Recipe.from_dict(
-                    {**recipe.as_dict(), "datasets": [d for d in recipe.datasets if d != name]}
-                )
-                systems["LODO: the recipe refitted without this dataset"] = (
-                    fit_recipe(frames, others).predict_proba(x).argmax(1)
-                )
+        if cal is not None and lodo and view == "score":
+            recipe = Recipe.from_dict(cal.meta.get("recipe", {}))
+            others = Recipe.from_dict(
+                {**recipe.as_dict(), "datasets": [d for d in recipe.datasets if d != name]}
+            )
+            systems["LODO: the calibrator refitted without this dataset"] = (
+                fit_recipe(frames, others).predict_proba(x).argmax(1)
+            )
         out["datasets"][name if view == "score" else f"{name} (labellers' comment sentiment)"] = {
             "n": len(y), "truth": np.bincount(y, minlength=3).tolist(), "cuts": cuts, "rows": _rows(y, systems),
         }  # fmt: skip
     return out
 
 
+TONE = "voc item label (tone reader)"
 OLD_CUTS = "best two cuts of the old score (oracle)"
 BEFORE = "voc item label before (whole reading, mixed -> negative)"
 

@@ -139,9 +139,11 @@ def evaluate_mentions(
         if limit:
             texts = texts[:limit]
             terms = terms.loc[terms["sentence"] < len(texts)].reset_index(drop=True)
-        readings, _ = read_texts(model, texts)
+        # As a review: the tone reader's label when the model has one (the mentions read the same).
+        toned = [calibrate] * len(texts) if getattr(model, "tone", None) is not None else None
+        readings, _ = read_texts(model, texts, tone=toned)
         before, _ = read_texts(model, texts, mentions_in_context=True)
-        items = aggregate_many(readings, calibrator)
+        items = aggregate_many(readings, None if toned else calibrator)
         vader = vader_labels(vader_scores(texts), binary=False)
         mention, ctx, item, vad, cut = [], [], [], [], 0
         for s, a, b in terms[["sentence", "start", "end"]].itertuples(index=False):

@@ -85,13 +85,16 @@ def item_labels(
     model: Any, texts: list[str], binary: bool, in_context: bool = True, calibrated: bool = False
 ) -> list[str]:
     """Item labels as the sentiment stage stores them: a ticket's (the model's reading), or with
-    `calibrated` a review's or survey's (the item calibrator beside the model). Binary: the more
-    likely of negative/positive."""
+    `calibrated` a review's or survey's (the tone reader beside the model, else its item calibrator).
+    Binary: the more likely of negative/positive."""
     from voc.nlp.calibrate import calibrator_for
     from voc.nlp.stage import score_texts
 
-    cal = calibrator_for(model) if calibrated else None
-    _spans, _per_sentence, items, _vecs = score_texts(model, texts, in_context=in_context, calibrator=cal)
+    tone = [calibrated] * len(texts) if getattr(model, "tone", None) is not None else None
+    cal = calibrator_for(model) if calibrated and tone is None else None
+    _spans, _per_sentence, items, _vecs = score_texts(
+        model, texts, in_context=in_context, calibrator=cal, tone=tone
+    )
     if binary:
         return ["negative" if it.score < 0 else "positive" for it in items]
     return [it.label for it in items]
@@ -184,10 +187,12 @@ def evaluate_sentiment(
         results.append(
             _result(f"{model.name}, as voc analyze stores items (tickets)", y, stored, labels, seconds)
         )
-        if calibrator_for(model) is not None:
+        has_tone = getattr(model, "tone", None) is not None
+        if has_tone or calibrator_for(model) is not None:
             t0 = time.perf_counter()
             stored = item_labels(model, texts, binary, sentences_in_context, calibrated=True)
             seconds = time.perf_counter() - t0
-            name = f"{model.name}, as voc analyze stores items (reviews, surveys: calibrated)"
+            reader = "tone reader" if has_tone else "calibrated"
+            name = f"{model.name}, as voc analyze stores items (reviews, surveys: {reader})"
             results.append(_result(name, y, stored, labels, seconds))
     return {"data": str(data), "note": note, "binary": binary, "results": results}

@@ -63,6 +63,16 @@ from voc.nlp.text import normalize_text
 
 log = logging.getLogger(__name__)
 
+TONE_HINT = "no tone.json beside config.json"
+
+
+def torch_index(rows: np.ndarray, device: Any) -> Any:
+    """A numpy row selection as a torch index on `device`."""
+    import torch
+
+    return torch.from_numpy(np.ascontiguousarray(rows, dtype=np.int64)).to(device)
+
+
 MODEL_ENV = "VOC_SENTIMENT_MODEL_DIR"
 
 
@@ -110,10 +120,17 @@ class TopLayersSentiment(SentimentModel):
         self.tops = [TopClassifier.load(folder, base, len(LABELS), m["file"]) for m in members]
         self.biases = [np.asarray(m.get("bias") or [0.0, 0.0, 0.0], dtype=np.float32) for m in members]
         self.name = name
+        from voc.nlp.tone import load_tone
+
+        # The tone reader of reviews and surveys (voc.nlp.tone), when the folder has one: it reads after
+        # the first `shared` fine-tuned layers of the (single) top, so it needs one top to branch from.
+        self.tone = (
+            load_tone(folder, base, self.split, len(self.tops[0].layers)) if len(self.tops) == 1 else None
+        )
 
     def _modules(self) -> list[Any]:
         # The frozen base is the process's shared copy (`load_base`): it moves for every user of it.
-        return [self.base, *self.tops]
+        return [self.base, *self.tops, *([self.tone.top] if self.tone is not None else [])]
 
     @property
     def top(self) -> Any:
@@ -142,6 +159,44 @@ class TopLayersSentiment(SentimentModel):
         h = lower_states(self.base, Batch(np.arange(len(ids)), ids, mask), self.split)
         return self._top_logits(h, mask)
 
+    def _sentiment_and_tone(self, h: Any, mask: Any, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Sentence-model logits of every row and tone logits of `rows`, branching after the shared layers."""
+        from voc.nlp.toplayers import mean_pool, run_layers
+
+        assert self.tone is not None
+        top, k = self.tops[0], self.tone.shared
+        mid = run_layers(top.layers[:k], self.base, h, mask)
+        out = run_layers(top.layers[k:], self.base, mid, mask)
+        sent = top.head(mean_pool(out, mask)).float().cpu().numpy() + self.biases[0]
+        if not len(rows):
+            return sent, np.zeros((0, len(LABELS)), dtype=np.float32)
+        sel = torch_index(rows, mid.device)
+        return sent, self.tone.top(mid[sel], mask[sel]).float().cpu().numpy()
+
+    def predict_tone(self, texts: Sequence[str]) -> Predictions:
+        """The tone reader's probabilities for whole texts (windows averaged as in `predict`)."""
+        import torch
+
+        from voc.nlp.toplayers import Batch, lower_states, run_layers
+
+        if self.tone is None:
+            raise ModelError(
+                f"{self.folder} has no tone reader ({TONE_HINT}); use predict(), or train one with "
+                "`voc train item-tone`",
+                code="E431",
+            )
+        if not texts:
+            return Predictions(np.zeros((0, len(LABELS)), dtype=np.float32))
+        windows, owner = self._windows(texts)
+        probs_w = np.zeros((len(windows), len(LABELS)), dtype=np.float32)
+        with torch.inference_mode(), inference_precision(self.precision, self.device):
+            for idx, ids, mask in self._batches(windows):
+                h = lower_states(self.base, Batch(idx, ids, mask), self.split)
+                mid = run_layers(self.tops[0].layers[: self.tone.shared], self.base, h, mask)
+                probs_w[idx] = _softmax(self.tone.top(mid, mask).float().cpu().numpy())
+        weights = np.asarray([len(w) for w in windows], dtype=np.float64)
+        return Predictions(self._combine(probs_w, owner, weights, len(texts)))
+
     def predict_with_embeddings(self, texts: Sequence[str]) -> tuple[Predictions, np.ndarray]:
         """Sentiment and the theme embedding (all-MiniLM-L6-v2, L2-normalised) from ONE lower-layer pass.
 
@@ -149,39 +204,68 @@ class TopLayersSentiment(SentimentModel):
         states; it equals `voc.nlp.encoder.encode(normalize_text(t))` for texts
         within 128 tokens (longer texts: the mean of their windows' vectors).
         """
-        probs, vecs = self._shared_pass(texts, sentiment=True)
+        probs, vecs, _tone = self._shared_pass(texts, sentiment=True)
         return Predictions(probs), vecs
+
+    def read_with_tone(
+        self, texts: Sequence[str], tone: Sequence[bool]
+    ) -> tuple[Predictions, np.ndarray, np.ndarray]:
+        """`predict_with_embeddings`, plus the tone reader's probabilities of the texts `tone` marks
+        (NaN rows elsewhere), from the same pass: the tone reader branches off the sentence model's layers."""
+        probs, vecs, tone_p = self._shared_pass(texts, sentiment=True, tone=np.asarray(tone, dtype=bool))
+        return Predictions(probs), vecs, tone_p
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """The theme embedding alone (as `predict_with_embeddings` gives it), skipping the sentiment layers."""
         return self._shared_pass(texts, sentiment=False)[1]
 
-    def _shared_pass(self, texts: Sequence[str], sentiment: bool) -> tuple[np.ndarray, np.ndarray]:
-        """(probabilities or an empty [n, 0] array, theme vectors) from one pass of the frozen layers."""
+    def _shared_pass(
+        self, texts: Sequence[str], sentiment: bool, tone: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(probabilities or an empty [n, 0] array, theme vectors, tone probabilities or NaN) from one pass
+        of the frozen layers."""
         import torch
 
         from voc.nlp.toplayers import Batch, lower_states, mean_pool, run_layers
 
         dim = self.base.config.hidden_size
         n_out = len(LABELS) if sentiment else 0
+        with_tone = tone is not None and bool(tone.any())
+        if with_tone and self.tone is None:
+            raise ModelError(
+                f"{self.folder} has no tone reader ({TONE_HINT}); train one with `voc train item-tone`",
+                code="E432",
+            )
         if not texts:
-            return np.zeros((0, n_out), dtype=np.float32), np.zeros((0, dim), dtype=np.float32)
+            empty = np.zeros((0, len(LABELS)), dtype=np.float32)
+            return empty[:, :n_out], np.zeros((0, dim), dtype=np.float32), empty
         windows, owner = self._windows(texts)
         probs_w = np.zeros((len(windows), n_out), dtype=np.float32)
+        tone_w = np.zeros((len(windows), len(LABELS)), dtype=np.float32)
         vec_w = np.zeros((len(windows), dim), dtype=np.float32)
+        wants = tone[owner] if with_tone else np.zeros(len(windows), dtype=bool)
         with torch.inference_mode(), inference_precision(self.precision, self.device):
             for idx, ids, mask in self._batches(windows):
                 h = lower_states(self.base, Batch(idx, ids, mask), self.split)
-                if sentiment:
+                if sentiment and wants[idx].any():
+                    rows = np.flatnonzero(wants[idx])
+                    logits, tone_logits = self._sentiment_and_tone(h, mask, rows)
+                    probs_w[idx] = _softmax(logits)
+                    tone_w[idx[rows]] = _softmax(tone_logits)
+                elif sentiment:
                     probs_w[idx] = _softmax(self._top_logits(h, mask))
                 full = run_layers(self.base.encoder.layer[self.split :], self.base, h, mask)
                 vec_w[idx] = mean_pool(full, mask).float().cpu().numpy()
         weights = np.asarray([len(w) for w in windows], dtype=np.float64)
         probs = self._combine(probs_w, owner, weights, len(texts)) if sentiment else np.zeros((len(texts), 0))
+        tone_p = np.full((len(texts), len(LABELS)), np.nan, dtype=np.float32)
+        if with_tone:
+            assert tone is not None
+            tone_p[tone] = self._combine(tone_w, owner, weights * wants, len(texts))[tone]
         vecs = np.zeros((len(texts), dim), dtype=np.float64)
         np.add.at(vecs, owner, vec_w * weights[:, None])
         vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
-        return probs, vecs.astype(np.float32)
+        return probs, vecs.astype(np.float32), tone_p
 
     def predict_in_context(self, items: Sequence[Sequence[str]]) -> tuple[list[np.ndarray], np.ndarray]:
         """Each item's sentences scored in the context of the whole item, and the item read whole.

@@ -58,6 +58,8 @@ class Reading:
     probs: np.ndarray
     whole: np.ndarray | None
     contrast: tuple[tuple[float, float], ...]
+    # `whole` is the tone reader's (voc.nlp.tone): the item's label is its reading, not calibrated.
+    tone: bool = False
 
     @property
     def lengths(self) -> list[int]:
@@ -71,6 +73,7 @@ def read_texts(
     with_embeddings: bool = False,
     in_context: bool = True,
     mentions_in_context: bool = False,
+    tone: Sequence[bool] | None = None,
 ) -> tuple[list[Reading], np.ndarray | None]:
     """Split texts into mentions (sentences, clauses) and score them (pure apart from the model).
 
@@ -84,6 +87,10 @@ def read_texts(
     (`TopLayersSentiment.predict_in_context`), and the two sides of each
     explicit contrast are read alone for the `mixed` flag.
 
+    The items `tone` marks are read whole by the model's tone reader
+    (`voc.nlp.tone`; reviews and surveys) instead: a one-mention item's tone
+    comes from its mention's pass, a longer one's replaces the whole reading.
+
     Returns one `Reading` per text and (with the default model and
     `with_embeddings`) the theme embeddings of all mentions in order; a mention
     read alone shares its frozen-layer pass with its theme vector.
@@ -93,8 +100,11 @@ def read_texts(
 
     spans = list(split_texts(texts))
     flat = [s.text for ss in spans for s in ss]
-    multi = [i for i, ss in enumerate(spans) if len(ss) > 1] if in_context else []
     own_model = isinstance(model, TopLayersSentiment)
+    toned: set[int] = set()
+    if tone is not None and own_model and model.tone is not None:
+        toned = {i for i, (t, ss) in enumerate(zip(tone, spans, strict=True)) if t and ss}
+    multi = [i for i, ss in enumerate(spans) if len(ss) > 1] if in_context else []
     whole: dict[int, np.ndarray] = {}  # item -> its probabilities read whole
     inside: dict[int, np.ndarray] = {}  # item -> its mentions' probabilities read inside it
     contrast: dict[int, list[tuple[float, float]]] = {}
@@ -109,12 +119,21 @@ def read_texts(
         for i, k in pairs:
             left, right = spans[i][k - 1].text, spans[i][k].text
             contrast.setdefault(i, []).append((side_score[left], side_score[right]))
-    elif multi:
+    elif plain := [i for i in multi if i not in toned]:
         # The same text `predict_in_context` reads whole: the mentions, normalised, joined by spaces.
-        joined = [join_sentences([s.text for s in spans[i]])[0] for i in multi]
-        whole = dict(zip(multi, model.predict(joined).probs, strict=True))
+        joined = [join_sentences([s.text for s in spans[i]])[0] for i in plain]
+        whole = dict(zip(plain, model.predict(joined).probs, strict=True))
+    # A several-mention item's tone reads its joined mentions (as its whole reading would); a one-mention
+    # item's is its mention's, taken from the pass that reads the mention.
+    long_toned = [i for i in sorted(toned) if len(spans[i]) > 1]
+    if long_toned:
+        joined = [join_sentences([s.text for s in spans[i]])[0] for i in long_toned]
+        whole.update(zip(long_toned, model.predict_tone(joined).probs, strict=True))  # type: ignore[union-attr]
     alone = [s.text for i, ss in enumerate(spans) if i not in inside for s in ss]
-    probs_alone, vecs = _read_alone(model, alone, flat if with_embeddings and own_model else [])
+    one_toned = {spans[i][0].text for i in toned if len(spans[i]) == 1}
+    probs_alone, vecs, tone_of = _read_alone(
+        model, alone, flat if with_embeddings and own_model else [], one_toned
+    )
     readings: list[Reading] = []
     pos = 0
     for i, ss in enumerate(spans):
@@ -122,7 +141,8 @@ def read_texts(
             p = inside[i]
         else:
             p, pos = probs_alone[pos : pos + len(ss)], pos + len(ss)
-        readings.append(Reading(ss, p, whole.get(i), tuple(contrast.get(i, ()))))
+        w = tone_of[ss[0].text] if i in toned and len(ss) == 1 else whole.get(i)
+        readings.append(Reading(ss, p, w, tuple(contrast.get(i, ())), tone=i in toned))
     return readings, vecs
 
 
@@ -135,43 +155,57 @@ def score_texts(
     mentions_in_context: bool = False,
     calibrator: ItemCalibrator | None = None,
     calibrate: Sequence[bool] | None = None,
+    tone: Sequence[bool] | None = None,
 ) -> tuple[list[list[Any]], list[np.ndarray], list[Any], np.ndarray | None]:
     """`read_texts`, then each item's overall tone (`aggregate_many`).
 
-    The calibrator applies to the items `calibrate` marks (all without it);
-    the others keep the model's reading. Returns, per text, its spans and its
-    mention probabilities, the item results, and (with the default model and
+    The items `tone` marks get the model's tone reader; the calibrator applies
+    to the other items `calibrate` marks (all without it); the rest keep the
+    model's reading. Returns, per text, its spans and its mention
+    probabilities, the item results, and (with the default model and
     `with_embeddings`) the theme embeddings of all mentions in order.
     """
     readings, vecs = read_texts(
         model, texts, with_embeddings=with_embeddings, in_context=in_context,
-        mentions_in_context=mentions_in_context,
+        mentions_in_context=mentions_in_context, tone=tone,
     )  # fmt: skip
-    items = aggregate_many(readings, calibrator, calibrate)
+    use = [(calibrate is None or bool(calibrate[i])) and not r.tone for i, r in enumerate(readings)]
+    items = aggregate_many(readings, calibrator, use)
     return [r.spans for r in readings], [r.probs for r in readings], items, vecs
 
 
 def _read_alone(
-    model: SentimentModel, alone: list[str], embed: list[str]
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Probabilities of the `alone` sentences and theme vectors of the `embed` ones, one row per text.
+    model: SentimentModel,
+    alone: list[str],
+    embed: list[str],
+    toned: set[str] = frozenset(),  # type: ignore[assignment]
+) -> tuple[np.ndarray, np.ndarray | None, dict[str, np.ndarray]]:
+    """Probabilities of the `alone` sentences, theme vectors of the `embed` ones (one row per text), and
+    the tone reader's probabilities of the `toned` texts (one-mention items; each is also in `alone`).
 
     Short feedback repeats itself ("Thank you!", "Still waiting"): each distinct
-    sentence is read once, and a sentence that needs both shares one pass of the
-    frozen layers (`predict_with_embeddings`).
+    sentence is read once, and a sentence that needs several readings shares one
+    pass of the frozen layers (`read_with_tone`).
     """
     need_p = list(dict.fromkeys(alone))
     if not embed:
+        if toned and isinstance(model, TopLayersSentiment):
+            mask = [t in toned for t in need_p]
+            pred, _vecs, tone_p = model.read_with_tone(need_p, mask)
+            tone_of = {t: tone_p[k] for k, t in enumerate(need_p) if mask[k]}
+            return _expand(alone, need_p, pred.probs), None, tone_of
         got = model.predict(need_p).probs
-        return _expand(alone, need_p, got), None
+        return _expand(alone, need_p, got), None, {}
     if not isinstance(model, TopLayersSentiment):
         raise TypeError("theme vectors come only from the default model's shared pass")
     both = set(need_p)
     vec_only = [t for t in dict.fromkeys(embed) if t not in both]
-    pred, vecs_p = model.predict_with_embeddings(need_p)
+    mask = [t in toned for t in need_p]
+    pred, vecs_p, tone_p = model.read_with_tone(need_p, mask)
     vecs_v = model.embed(vec_only)
     vecs = np.concatenate([vecs_p, vecs_v])
-    return _expand(alone, need_p, pred.probs), _expand(embed, need_p + vec_only, vecs)
+    tone_of = {t: tone_p[k] for k, t in enumerate(need_p) if mask[k]}
+    return _expand(alone, need_p, pred.probs), _expand(embed, need_p + vec_only, vecs), tone_of
 
 
 def _expand(texts: list[str], unique: list[str], rows: np.ndarray) -> np.ndarray:
@@ -214,6 +248,7 @@ class ReadOptions:
     in_context: bool  # read items of several mentions whole
     mentions_in_context: bool  # score mentions inside that reading instead of alone
     calibrate: bool  # apply the model folder's item calibrator to the items marked for it
+    tone: bool = False  # read the items marked for it with the model folder's tone reader instead
 
 
 _WORKER_MODEL: SentimentModel | None = None
@@ -243,6 +278,7 @@ def _score_chunk(model: SentimentModel, texts: list[str], use: list[bool], opts:
         model, texts, with_embeddings=opts.share, in_context=opts.in_context,
         mentions_in_context=opts.mentions_in_context,
         calibrator=calibrator_for(model) if opts.calibrate else None, calibrate=use,
+        tone=use if opts.tone else None,
     )  # fmt: skip
 
 
@@ -301,8 +337,22 @@ def item_tag(model: SentimentModel, config: Any) -> str:
     tag = model.name + ("+whole" if config.sentiment.sentences_in_context else "")
     if config.sentiment.mentions_in_context:
         tag += "+context"
+    tone = item_tone(model, config)
+    if tone is not None:
+        return tag + f"+tone:{tone.digest}"
     cal = calibrator_for(model) if config.sentiment.item_calibration else None
     return tag + (f"+cal:{cal.digest}" if cal is not None else "")
+
+
+def item_tone(model: SentimentModel, config: Any) -> Any:
+    """The tone reader that sets reviews' and surveys' labels (`voc.nlp.tone.ToneTop`), or None.
+
+    The model folder's tone reader when it has one and `sentiment.item_calibration` is on; it takes
+    precedence over the folder's item calibrator, which then serves only folders without one.
+    """
+    if not config.sentiment.item_calibration or not isinstance(model, TopLayersSentiment):
+        return None
+    return model.tone
 
 
 def enrich_sentiment(store: Any, config: Any, *, progress: bool = True) -> dict[str, Any]:
@@ -317,7 +367,8 @@ def enrich_sentiment(store: Any, config: Any, *, progress: bool = True) -> dict[
     model.precision = config.encoder.precision
     # The encoder's device: the sentiment model is the encoder's layers plus a fine-tuned top.
     model.to_device(resolve_device(config.encoder.device))
-    cal = calibrator_for(model) if config.sentiment.item_calibration else None
+    tone = item_tone(model, config)
+    cal = calibrator_for(model) if config.sentiment.item_calibration and tone is None else None
     tag = item_tag(model, config)
     todo = needs_sentiment(store, tag)
     share = (
@@ -327,9 +378,10 @@ def enrich_sentiment(store: Any, config: Any, *, progress: bool = True) -> dict[
         and config.encoder.max_seq_length >= _ENCODER_MAX_TOKENS
     )
     opts = ReadOptions(share, config.sentiment.sentences_in_context, config.sentiment.mentions_in_context,
-                       cal is not None)  # fmt: skip
-    # The calibrator learned what a rating means; it applies to the kinds of feedback it was fitted on.
-    kinds = set(cal.applies_to) if cal is not None else set()
+                       cal is not None, tone is not None)  # fmt: skip
+    # The tone reader (or calibrator) learned what a rating means; it applies to the kinds it was fitted on.
+    reader = tone if tone is not None else cal
+    kinds = set(reader.applies_to) if reader is not None else set()
     use = todo["kind"].isin(kinds).tolist() if len(todo) else []
     n_items = n_sent = n_shared = 0
     step = config.sentiment.chunk_items
@@ -381,4 +433,5 @@ def enrich_sentiment(store: Any, config: Any, *, progress: bool = True) -> dict[
     log.info("sentiment: scored %s items (%s sentences) in %.1f s%s", f"{n_items:,}", f"{n_sent:,}", seconds,
              " (in a worker process)" if worker else "")  # fmt: skip
     return {"items": n_items, "sentences": n_sent, "seconds": round(seconds, 2), "model": model.name,
-            "shared_embeddings": n_shared, "calibrated_items": int(sum(use))}  # fmt: skip
+            "shared_embeddings": n_shared, "calibrated_items": int(sum(use)),
+            "item_reader": "tone" if tone is not None else "calibrator" if cal is not None else "model"}  # fmt: skip
