@@ -68,6 +68,8 @@ def test_tone_branches_off_the_shared_pass_without_changing_the_mentions(tmp_pat
     np.testing.assert_allclose(toned[0].whole, model.predict_tone([joined]).probs[0], atol=1e-5)
     np.testing.assert_allclose(toned[1].whole, model.predict_tone(["Works great."]).probs[0], atol=1e-5)
     assert toned[2].whole is None and plain[0].whole is not None
+    alone, _ = read_texts(model, ["Works great."], tone=[True])  # a batch the reader reads whole
+    np.testing.assert_allclose(alone[0].whole, toned[1].whole, atol=1e-5)
     # The tone reader differs from the sentence model's whole reading (its own layer and head).
     assert not np.allclose(toned[0].whole, plain[0].whole, atol=1e-3)
 

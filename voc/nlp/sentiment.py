@@ -170,6 +170,8 @@ class TopLayersSentiment(SentimentModel):
         sent = top.head(mean_pool(out, mask)).float().cpu().numpy() + self.biases[0]
         if not len(rows):
             return sent, np.zeros((0, len(LABELS)), dtype=np.float32)
+        if len(rows) == len(mask):  # every row (a batch of reviews): no gathered copy of the states
+            return sent, self.tone.top(mid, mask).float().cpu().numpy()
         sel = torch_index(rows, mid.device)
         return sent, self.tone.top(mid[sel], mask[sel]).float().cpu().numpy()
 
