@@ -66,13 +66,6 @@ log = logging.getLogger(__name__)
 TONE_HINT = "no tone.json beside config.json"
 
 
-def torch_index(rows: np.ndarray, device: Any) -> Any:
-    """A numpy row selection as a torch index on `device`."""
-    import torch
-
-    return torch.from_numpy(np.ascontiguousarray(rows, dtype=np.int64)).to(device)
-
-
 MODEL_ENV = "VOC_SENTIMENT_MODEL_DIR"
 
 
@@ -172,7 +165,9 @@ class TopLayersSentiment(SentimentModel):
             return sent, np.zeros((0, len(LABELS)), dtype=np.float32)
         if len(rows) == len(mask):  # every row (a batch of reviews): no gathered copy of the states
             return sent, self.tone.top(mid, mask).float().cpu().numpy()
-        sel = torch_index(rows, mid.device)
+        import torch
+
+        sel = torch.from_numpy(np.ascontiguousarray(rows, dtype=np.int64)).to(mid.device)
         return sent, self.tone.top(mid[sel], mask[sel]).float().cpu().numpy()
 
     def predict_tone(self, texts: Sequence[str]) -> Predictions:
