@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -176,9 +177,10 @@ def test_the_sentiment_model_moves_every_module_to_the_device() -> None:
 
     top = TopLayersSentiment.__new__(TopLayersSentiment)  # no weights: only the modules matter here
     top.base, top.tops = Module(), [Module(), Module()]
+    top.tone = SimpleNamespace(top=Module())  # the tone reader of reviews moves with the rest
     assert top.device == "cpu"  # the default: what the stage ran on before `encoder.device` was read
     assert top.to_device("cuda:1") is top and top.device == "cuda:1"
-    assert [m.moved for m in (top.base, *top.tops)] == [["cuda:1"]] * 3
+    assert [m.moved for m in (top.base, *top.tops, top.tone.top)] == [["cuda:1"]] * 4
     hf = HFSentiment.__new__(HFSentiment)
     hf.model = Module()
     hf.to_device("cuda")

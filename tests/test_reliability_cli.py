@@ -141,6 +141,7 @@ FAILING: dict[str, list[str]] = {
     "eval mentions": ["--data-dir", "{tmp}/no-shared-data"],
     "eval complaints": ["--data-dir", "{tmp}/no-shared-data"],
     "train item-calibrator": ["--data-dir", "{tmp}/no-shared-data"],
+    "train item-tone": ["--data-dir", "{tmp}/no-shared-data"],  # E270, before any model loads
     "alerts mute": ["T1", "-c", "{tmp}/missing.toml"],
     "alerts unmute": ["T1", "-c", "{tmp}/missing.toml"],
     "alerts list": ["-c", "{tmp}/missing.toml"],

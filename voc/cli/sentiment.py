@@ -319,11 +319,14 @@ def train_item_tone_cmd(
     Score it afterwards with `voc eval items` (with --leave, point
     VOC_SENTIMENT_MODEL_DIR at --out and score the left-out set).
     """
+    from voc.eval.itemdata import check_files
     from voc.nlp.sentiment import TopLayersSentiment, load_sentiment_model
     from voc.train.tone import ToneOptions, train_tone
 
     _logging()
     cfg = load(config)
+    opts = ToneOptions(layers=layers, epochs=epochs, seed=seed, leave=leave)
+    check_files(data_dir, opts.datasets)  # E270 names a missing file before the model loads
     model = load_sentiment_model(cfg.sentiment.model, str(cfg.root))
     if not isinstance(model, TopLayersSentiment):
         raise ModelError(
@@ -332,7 +335,6 @@ def train_item_tone_cmd(
             code="E433",
         )
     target = out or Path(model.folder)
-    opts = ToneOptions(layers=layers, epochs=epochs, seed=seed, leave=leave)
     meta = train_tone(data_dir, model, target, opts, cache_dir=cache_dir, threads=threads)
     best = meta["validation"]["best"]
     console.print(f"wrote the tone reader into {target} in {meta['seconds']:.0f} s (left out: {leave})")
