@@ -360,8 +360,9 @@ def eval_items_cmd(
 ) -> None:
     """Item sentiment (overall tone) against stars and survey scores on held-out test splits, with baselines.
 
-    Macro-F1 with bootstrap standard errors: the calibrated item label, the
-    label stored before, VADER, the best-two-cut-points oracle of the old and the
+    Macro-F1 with bootstrap standard errors: the tone reader's item label (as
+    `voc analyze` stores a review), the session-11 calibrated label, the label
+    stored before both, VADER, the best-two-cut-points oracle of the old and the
     new score, and the calibrator refitted without the dataset (LODO).
     """
     from voc.eval.itemdata import RATED
@@ -372,7 +373,10 @@ def eval_items_cmd(
         data_dir, datasets=dataset or list(RATED), model_ref=cfg.sentiment.model, root=str(cfg.root),
         cache_dir=cache_dir, lodo=lodo, limit=limit,
     )  # fmt: skip
-    console.print(f"model {out['model']}; calibrator recipe {(out['calibrator'] or {}).get('recipe')}")
+    console.print(
+        f"model {out['model']}; tone reader {(out['tone'] or {}).get('recipe')}; "
+        f"calibrator recipe {(out['calibrator'] or {}).get('recipe')}"
+    )
     for name, d in out["datasets"].items():
         t = d["truth"]
         console.print(

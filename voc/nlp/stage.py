@@ -430,7 +430,9 @@ def enrich_sentiment(store: Any, config: Any, *, progress: bool = True) -> dict[
             n_sent += len(sentences)
             bar.update(task, advance=len(chunk), note=f"{n_sent:,} sentences")
     seconds = time.perf_counter() - t0
-    log.info("sentiment: scored %s items (%s sentences) in %.1f s%s", f"{n_items:,}", f"{n_sent:,}", seconds,
+    reader_name = "tone reader" if tone is not None else "calibrator" if cal is not None else None
+    log.info("sentiment: scored %s items (%s sentences) in %.1f s%s%s", f"{n_items:,}", f"{n_sent:,}", seconds,
+             f"; {sum(use):,} reviews and surveys labelled by the {reader_name}" if reader_name else "",
              " (in a worker process)" if worker else "")  # fmt: skip
     return {"items": n_items, "sentences": n_sent, "seconds": round(seconds, 2), "model": model.name,
             "shared_embeddings": n_shared, "calibrated_items": int(sum(use)),
