@@ -153,7 +153,8 @@ class TopLayersSentiment(SentimentModel):
         return self._top_logits(h, mask)
 
     def _sentiment_and_tone(self, h: Any, mask: Any, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Sentence-model logits of every row and tone logits of `rows`, branching after the shared layers."""
+        """Sentence-model logits of every row and tone logits of `rows` (not empty), branching after the
+        shared layers."""
         from voc.nlp.toplayers import mean_pool, run_layers
 
         assert self.tone is not None
@@ -161,8 +162,6 @@ class TopLayersSentiment(SentimentModel):
         mid = run_layers(top.layers[:k], self.base, h, mask)
         out = run_layers(top.layers[k:], self.base, mid, mask)
         sent = top.head(mean_pool(out, mask)).float().cpu().numpy() + self.biases[0]
-        if not len(rows):
-            return sent, np.zeros((0, len(LABELS)), dtype=np.float32)
         if len(rows) == len(mask):  # every row (a batch of reviews): no gathered copy of the states
             return sent, self.tone.top(mid, mask).float().cpu().numpy()
         import torch
@@ -170,29 +169,23 @@ class TopLayersSentiment(SentimentModel):
         sel = torch.from_numpy(np.ascontiguousarray(rows, dtype=np.int64)).to(mid.device)
         return sent, self.tone.top(mid[sel], mask[sel]).float().cpu().numpy()
 
-    def predict_tone(self, texts: Sequence[str]) -> Predictions:
-        """The tone reader's probabilities for whole texts (windows averaged as in `predict`)."""
-        import torch
-
+    def _tone_window_logits(self, ids: Any, mask: Any) -> np.ndarray:
         from voc.nlp.toplayers import Batch, lower_states, run_layers
 
+        assert self.tone is not None
+        h = lower_states(self.base, Batch(np.arange(len(ids)), ids, mask), self.split)
+        mid = run_layers(self.tops[0].layers[: self.tone.shared], self.base, h, mask)
+        return self.tone.top(mid, mask).float().cpu().numpy()
+
+    def predict_tone(self, texts: Sequence[str]) -> Predictions:
+        """The tone reader's probabilities for whole texts (windows averaged as in `predict`)."""
         if self.tone is None:
             raise ModelError(
                 f"{self.folder} has no tone reader ({TONE_HINT}); use predict(), or train one with "
                 "`voc train item-tone`",
                 code="E431",
             )
-        if not texts:
-            return Predictions(np.zeros((0, len(LABELS)), dtype=np.float32))
-        windows, owner = self._windows(texts)
-        probs_w = np.zeros((len(windows), len(LABELS)), dtype=np.float32)
-        with torch.inference_mode(), inference_precision(self.precision, self.device):
-            for idx, ids, mask in self._batches(windows):
-                h = lower_states(self.base, Batch(idx, ids, mask), self.split)
-                mid = run_layers(self.tops[0].layers[: self.tone.shared], self.base, h, mask)
-                probs_w[idx] = _softmax(self.tone.top(mid, mask).float().cpu().numpy())
-        weights = np.asarray([len(w) for w in windows], dtype=np.float64)
-        return Predictions(self._combine(probs_w, owner, weights, len(texts)))
+        return self._predict_windows(texts, self._tone_window_logits)
 
     def predict_with_embeddings(self, texts: Sequence[str]) -> tuple[Predictions, np.ndarray]:
         """Sentiment and the theme embedding (all-MiniLM-L6-v2, L2-normalised) from ONE lower-layer pass.
@@ -205,11 +198,14 @@ class TopLayersSentiment(SentimentModel):
         return Predictions(probs), vecs
 
     def read_with_tone(
-        self, texts: Sequence[str], tone: Sequence[bool]
+        self, texts: Sequence[str], tone: Sequence[bool], *, embed: bool = True
     ) -> tuple[Predictions, np.ndarray, np.ndarray]:
         """`predict_with_embeddings`, plus the tone reader's probabilities of the texts `tone` marks
-        (NaN rows elsewhere), from the same pass: the tone reader branches off the sentence model's layers."""
-        probs, vecs, tone_p = self._shared_pass(texts, sentiment=True, tone=np.asarray(tone, dtype=bool))
+        (NaN rows elsewhere), from the same pass: the tone reader branches off the sentence model's layers.
+        Without `embed` the theme vectors are not computed (an empty [n, 0] array)."""
+        probs, vecs, tone_p = self._shared_pass(
+            texts, sentiment=True, tone=np.asarray(tone, dtype=bool), embed=embed
+        )
         return Predictions(probs), vecs, tone_p
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -217,15 +213,15 @@ class TopLayersSentiment(SentimentModel):
         return self._shared_pass(texts, sentiment=False)[1]
 
     def _shared_pass(
-        self, texts: Sequence[str], sentiment: bool, tone: np.ndarray | None = None
+        self, texts: Sequence[str], sentiment: bool, tone: np.ndarray | None = None, embed: bool = True
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(probabilities or an empty [n, 0] array, theme vectors, tone probabilities or NaN) from one pass
-        of the frozen layers."""
+        """(probabilities or an empty [n, 0] array, theme vectors or an empty [n, 0] array, tone
+        probabilities or NaN) from one pass of the frozen layers."""
         import torch
 
         from voc.nlp.toplayers import Batch, lower_states, mean_pool, run_layers
 
-        dim = self.base.config.hidden_size
+        dim = self.base.config.hidden_size if embed else 0
         n_out = len(LABELS) if sentiment else 0
         with_tone = tone is not None and bool(tone.any())
         if with_tone and self.tone is None:
@@ -251,8 +247,9 @@ class TopLayersSentiment(SentimentModel):
                     tone_w[idx[rows]] = _softmax(tone_logits)
                 elif sentiment:
                     probs_w[idx] = _softmax(self._top_logits(h, mask))
-                full = run_layers(self.base.encoder.layer[self.split :], self.base, h, mask)
-                vec_w[idx] = mean_pool(full, mask).float().cpu().numpy()
+                if embed:
+                    full = run_layers(self.base.encoder.layer[self.split :], self.base, h, mask)
+                    vec_w[idx] = mean_pool(full, mask).float().cpu().numpy()
         weights = np.asarray([len(w) for w in windows], dtype=np.float64)
         probs = self._combine(probs_w, owner, weights, len(texts)) if sentiment else np.zeros((len(texts), 0))
         tone_p = np.full((len(texts), len(LABELS)), np.nan, dtype=np.float32)

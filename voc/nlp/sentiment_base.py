@@ -164,6 +164,10 @@ class SentimentModel:
 
     def predict(self, texts: Sequence[str]) -> Predictions:
         """Probabilities for each text (empty text gets neutral-ish model output, not an error)."""
+        return self._predict_windows(texts, self._window_logits)
+
+    def _predict_windows(self, texts: Sequence[str], logits: Any) -> Predictions:
+        """Each text's windows through `logits(ids, mask)`, their probabilities averaged by window length."""
         import torch
 
         if not texts:
@@ -172,6 +176,6 @@ class SentimentModel:
         probs_w = np.zeros((len(windows), len(LABELS)), dtype=np.float32)
         with torch.inference_mode(), inference_precision(self.precision, self.device):
             for idx, ids, mask in self._batches(windows):
-                probs_w[idx] = _softmax(self._window_logits(ids, mask))
+                probs_w[idx] = _softmax(logits(ids, mask))
         weights = np.asarray([len(w) for w in windows], dtype=np.float64)
         return Predictions(self._combine(probs_w, owner, weights, len(texts)))

@@ -188,23 +188,19 @@ def _read_alone(
     pass of the frozen layers (`read_with_tone`).
     """
     need_p = list(dict.fromkeys(alone))
-    if not embed:
-        if toned and isinstance(model, TopLayersSentiment):
-            mask = [t in toned for t in need_p]
-            pred, _vecs, tone_p = model.read_with_tone(need_p, mask)
-            tone_of = {t: tone_p[k] for k, t in enumerate(need_p) if mask[k]}
-            return _expand(alone, need_p, pred.probs), None, tone_of
-        got = model.predict(need_p).probs
-        return _expand(alone, need_p, got), None, {}
-    if not isinstance(model, TopLayersSentiment):
+    own = isinstance(model, TopLayersSentiment)
+    if embed and not own:
         raise TypeError("theme vectors come only from the default model's shared pass")
+    if not own or not (embed or toned):
+        return _expand(alone, need_p, model.predict(need_p).probs), None, {}
+    mask = [t in toned for t in need_p]
+    pred, vecs_p, tone_p = model.read_with_tone(need_p, mask, embed=bool(embed))
+    tone_of = {t: tone_p[k] for k, t in enumerate(need_p) if mask[k]}
+    if not embed:
+        return _expand(alone, need_p, pred.probs), None, tone_of
     both = set(need_p)
     vec_only = [t for t in dict.fromkeys(embed) if t not in both]
-    mask = [t in toned for t in need_p]
-    pred, vecs_p, tone_p = model.read_with_tone(need_p, mask)
-    vecs_v = model.embed(vec_only)
-    vecs = np.concatenate([vecs_p, vecs_v])
-    tone_of = {t: tone_p[k] for k, t in enumerate(need_p) if mask[k]}
+    vecs = np.concatenate([vecs_p, model.embed(vec_only)])
     return _expand(alone, need_p, pred.probs), _expand(embed, need_p + vec_only, vecs), tone_of
 
 
@@ -381,6 +377,7 @@ def enrich_sentiment(store: Any, config: Any, *, progress: bool = True) -> dict[
                        cal is not None, tone is not None)  # fmt: skip
     # The tone reader (or calibrator) learned what a rating means; it applies to the kinds it was fitted on.
     reader = tone if tone is not None else cal
+    item_reader = "tone" if tone is not None else "calibrator" if cal is not None else "model"
     kinds = set(reader.applies_to) if reader is not None else set()
     use = todo["kind"].isin(kinds).tolist() if len(todo) else []
     n_items = n_sent = n_shared = 0
@@ -430,10 +427,9 @@ def enrich_sentiment(store: Any, config: Any, *, progress: bool = True) -> dict[
             n_sent += len(sentences)
             bar.update(task, advance=len(chunk), note=f"{n_sent:,} sentences")
     seconds = time.perf_counter() - t0
-    reader_name = "tone reader" if tone is not None else "calibrator" if cal is not None else None
     log.info("sentiment: scored %s items (%s sentences) in %.1f s%s%s", f"{n_items:,}", f"{n_sent:,}", seconds,
-             f"; {sum(use):,} reviews and surveys labelled by the {reader_name}" if reader_name else "",
+             f"; {sum(use):,} reviews and surveys labelled by the {item_reader} reader" if sum(use) else "",
              " (in a worker process)" if worker else "")  # fmt: skip
     return {"items": n_items, "sentences": n_sent, "seconds": round(seconds, 2), "model": model.name,
             "shared_embeddings": n_shared, "calibrated_items": int(sum(use)),
-            "item_reader": "tone" if tone is not None else "calibrator" if cal is not None else "model"}  # fmt: skip
+            "item_reader": item_reader}  # fmt: skip

@@ -9,7 +9,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,23 +46,28 @@ def encode_lower(texts: Sequence[str], split: int, max_length: int, batch_size: 
 
 def cached_lower(texts: list[str], split: int, max_length: int, cache_dir: Path | None) -> list[np.ndarray]:
     """`encode_lower` with an on-disk cache keyed by the texts and settings."""
+    key = json.dumps([split, max_length, texts])
+    return cached_pickle(cache_dir, "lower", key, lambda: encode_lower(texts, split, max_length))
+
+
+def cached_pickle(cache_dir: Path | None, prefix: str, key: str, make: Callable[[], Any]) -> Any:
+    """`make()`, pickled under `cache_dir` as `<prefix>_<hash of key>.pkl` and read back next time."""
     import hashlib
     import pickle
 
     if cache_dir is None:
-        return encode_lower(texts, split, max_length)
-    key = hashlib.sha1(json.dumps([split, max_length, texts]).encode()).hexdigest()[:16]
-    path = cache_dir / f"lower_{key}.pkl"
+        return make()
+    path = cache_dir / f"{prefix}_{hashlib.sha1(key.encode()).hexdigest()[:16]}.pkl"
     if path.exists():
-        log.info("train: using cached lower-layer states %s", path)
+        log.info("train: using cached states %s", path)
         return pickle.loads(path.read_bytes())
-    states = encode_lower(texts, split, max_length)
+    value = make()
     cache_dir.mkdir(parents=True, exist_ok=True)
     # Write then rename: two runs started together must never read each other's half-written cache.
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(pickle.dumps(states, protocol=5))
+    tmp.write_bytes(pickle.dumps(value, protocol=5))
     os.replace(tmp, path)
-    return states
+    return value
 
 
 def pad_states(states: Sequence[np.ndarray]) -> tuple[Any, Any]:

@@ -25,7 +25,7 @@ import json
 import logging
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -80,27 +80,10 @@ def _window_states(model: Any, texts: Sequence[str], shared: int) -> tuple[list[
     return out, owner
 
 
-def _cached(cache_dir: Path | None, key: str, make: Callable[[], Any]) -> Any:
-    import hashlib
-    import os
-    import pickle
-
-    if cache_dir is None:
-        return make()
-    path = cache_dir / f"tone_{hashlib.sha1(key.encode()).hexdigest()[:16]}.pkl"
-    if path.exists():
-        return pickle.loads(path.read_bytes())
-    value = make()
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(pickle.dumps(value, protocol=5))
-    os.replace(tmp, path)
-    return value
-
-
 def _load_sets(data_dir: Path, model: Any, opts: ToneOptions, cache_dir: Path | None) -> dict[str, _Set]:
     from voc.eval.itemdata import load_rated
     from voc.nlp.sentiment import LABELS
+    from voc.train.states import cached_pickle
 
     index = {lab: i for i, lab in enumerate(LABELS)}
     shared = len(model.top.layers) - opts.layers
@@ -110,7 +93,9 @@ def _load_sets(data_dir: Path, model: Any, opts: ToneOptions, cache_dir: Path | 
         df = load_rated(data_dir, name)
         texts = df["text"].tolist()
         key = json.dumps([model.name, str(model.folder), model.meta.get("trained_at"), shared, texts])
-        states, owner = _cached(cache_dir, key, lambda texts=texts: _window_states(model, texts, shared))
+        states, owner = cached_pickle(
+            cache_dir, "tone", key, lambda texts=texts: _window_states(model, texts, shared)
+        )
         sets[name] = _Set(states, np.asarray(owner), df["label"].map(index).to_numpy(np.int64),
                           df["split"].to_numpy(), df["fold"].to_numpy())  # fmt: skip
         log.info("train: tone: %s: %d items, %d windows (%.0f s)", name, len(df), len(states),
