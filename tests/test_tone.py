@@ -141,23 +141,35 @@ def test_a_broken_tone_reader_names_the_file_and_the_fix(tmp_path: Path) -> None
 def test_training_rows_weigh_every_dataset_alike_and_balance_its_classes() -> None:
     from voc.train.tone import _Set, _training_rows
 
-    def one(labels: list[int], windows: list[int], folds: list[int]) -> _Set:
+    def one(labels: list[int], windows: list[int], folds: list[int], two_way: bool = False) -> _Set:
         owner = np.repeat(np.arange(len(labels)), windows)
         states = [np.zeros((3, 4), dtype=np.float16) for _ in owner]
         split = np.array(["train"] * len(labels))
-        return _Set(states, owner, np.array(labels), split, np.array(folds))
+        return _Set(states, owner, np.array(labels), split, np.array(folds), two_way)
 
     # "big": 90% positive, one review of three windows; "small": two reviews, one in validation fold 0.
     sets = {
         "big": one([2] * 9 + [0], [1] * 8 + [3, 1], [1] * 10),
         "small": one([0, 2, 1], [1, 1, 1], [1, 2, 0]),
         "left": one([0, 1], [1, 1], [1, 1]),
+        "sentences": one([0, 2, 2, 2], [1, 1, 1, 1], [1, 1, 1, 1], two_way=True),
     }
-    states, y, w = _training_rows(sets, leave="left")
-    assert len(states) == len(y) == len(w) == 12 + 2  # fold 0 and the left-out set are not fitted
-    big, small = w[:12], w[12:]
-    assert big.sum() == pytest.approx(small.sum())  # every dataset the same total weight
+    states, y, w, two_way = _training_rows(sets, leave="left")
+    # Validation fold 0 and the left-out set are not fitted.
+    assert len(states) == len(y) == len(w) == len(two_way) == 12 + 2 + 4
+    big, small, sentences = w[:12], w[12:14], w[14:]
+    assert big.sum() == pytest.approx(small.sum()) == pytest.approx(sentences.sum())  # datasets weigh alike
+    # Only the two-way set's rows train negative-vs-positive alone.
+    assert not two_way[:14].any() and two_way[14:].all()
+    assert sentences[y[14:] == 0].sum() == pytest.approx(sentences[y[14:] == 2].sum())
     # Classes balanced inside a dataset: the one negative review weighs as much as the nine positive ones.
     assert big[y[:12] == 0].sum() == pytest.approx(big[y[:12] == 2].sum())
     # A review's three windows share its weight.
     assert w[8] == pytest.approx(w[0] / 3) and w[10] == pytest.approx(w[8])
+
+
+def test_validation_line_reports_accuracy_for_two_way_sets() -> None:
+    from voc.train.tone import validation_line
+
+    line = validation_line({"amazon": {"accuracy": 0.9, "macro_f1": 0.65}, "sst2": {"accuracy": 0.871}})
+    assert line == "validation fold 0: amazon macro-F1 0.650, sst2 accuracy 0.871"

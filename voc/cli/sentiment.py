@@ -321,7 +321,7 @@ def train_item_tone_cmd(
     """
     from voc.eval.itemdata import check_files
     from voc.nlp.sentiment import TopLayersSentiment, load_sentiment_model
-    from voc.train.tone import ToneOptions, train_tone
+    from voc.train.tone import ToneOptions, train_tone, validation_line
 
     _logging()
     cfg = load(config)
@@ -336,11 +336,8 @@ def train_item_tone_cmd(
         )
     target = out or Path(model.folder)
     meta = train_tone(data_dir, model, target, opts, cache_dir=cache_dir, threads=threads)
-    best = meta["validation"]["best"]
     console.print(f"wrote the tone reader into {target} in {meta['seconds']:.0f} s (left out: {leave})")
-    console.print(
-        "validation fold 0, macro-F1: " + ", ".join(f"{k} {v['macro_f1']:.3f}" for k, v in best.items())
-    )
+    console.print(validation_line(meta["validation"]["best"]))
 
 
 @eval_app.command("items")

@@ -10,6 +10,7 @@ measured, on real exports in `../shared/data` (read each folder's SOURCE.md):
 | uber | Uber app reviews (Google Play) | stars, as above |
 | nhs | NHS Friends and Family Test comments | FFT score: 1-2 (very good, good) positive, 3 neutral, 4-5 negative; codes 6 and 7 are undocumented and dropped. `view="comment"` uses the labellers' `Comment sentiment` instead (1-2 positive, 3 neutral or mixed, 4-5 negative) |
 | airline | Twitter US airline sentiment | the crowd's 3-class label |
+| sst2 | SST-2 train, its full sentences only (no phrases) | negative / positive (a two-way scale: no neutral) |
 
 Splits are fixed and deterministic. For the four rated sets, texts are
 stripped, empty texts and NHS non-answers dropped, and repeated texts removed
@@ -19,6 +20,10 @@ split, never trained on, and the rest is cut into 5 validation folds by a
 differently salted hash. The airline tweets keep the split every sentiment
 evaluation uses (`voc.train.data.split_test`, 20% by a hash of `tweet_id`);
 their train side is in-sample for the shipped model, which trained on it.
+SST-2 gives lone review sentences: only its train file is read (its dev file
+is `voc eval sentiment`'s test), split as the sentence model's training splits
+it (`voc.train.data.split_sst_by_sentence`): the held-out sentences are fold 0,
+the rest are cut into folds 1-4.
 
 Only this module reads the files; nothing from them is stored in the repository.
 """
@@ -41,7 +46,7 @@ from voc.train.data import hash_fraction
 TEST_FRACTION = 0.25
 N_FOLDS = 5
 RATED = ("amazon", "hotels", "uber", "nhs")
-DATASETS = (*RATED, "airline")
+DATASETS = (*RATED, "airline", "sst2")
 NHS_NON_ANSWERS = frozenset({"did not answer", ""})
 
 
@@ -134,24 +139,26 @@ def split_rated(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _require_known(name: str) -> None:
-    if name not in SPECS and name != "airline":
+    if name not in SPECS and name not in ("airline", "sst2"):
         raise InputError(f"unknown dataset {name!r}; choose one of {list(DATASETS)}", code="E277")
 
 
 def check_files(data_dir: Path, names: Sequence[str]) -> None:
     """Fail early, before any model loads, when a dataset's file is missing (E270 names it)."""
-    from voc.train.data import AIRLINE_FILE
+    from voc.train.data import AIRLINE_FILE, SST2_TRAIN
 
+    files = {"airline": AIRLINE_FILE, "sst2": SST2_TRAIN}
     for name in names:
         _require_known(name)
-        path = data_dir / (AIRLINE_FILE if name == "airline" else SPECS[name].path)
-        require_data(path)
+        require_data(data_dir / (files[name] if name in files else SPECS[name].path))
 
 
 def load_rated(data_dir: Path, name: str, *, view: str = "score") -> pd.DataFrame:
     """One rated dataset with columns text, rating, label, split, fold, dataset (errors name the file)."""
     if name == "airline":
         return load_airline_items(data_dir)
+    if name == "sst2":
+        return load_sst2_sentences(data_dir)
     _require_known(name)
     path = data_dir / SPECS[name].path
     require_data(path)
@@ -173,3 +180,24 @@ def load_airline_items(data_dir: Path) -> pd.DataFrame:
     ]  # fmt: skip
     out = pd.concat(parts, ignore_index=True)
     return out.loc[out["text"] != ""].reset_index(drop=True).assign(dataset="airline")
+
+
+def load_sst2_sentences(data_dir: Path) -> pd.DataFrame:
+    """SST-2 train's full sentences (its phrases dropped): all `train`; held-out sentences fold 0, the rest 1-4.
+
+    Every phrase of a held-out sentence is off the fit side already
+    (`split_sst_by_sentence`); keeping only full sentences makes the rows lone
+    review sentences, which is what a review export holds.
+    """
+    from voc.train.data import SST2_TRAIN, load_sst2, sentence_roots, split_sst_by_sentence
+
+    require_data(data_dir / SST2_TRAIN)
+    fit, held = split_sst_by_sentence(load_sst2(data_dir, "train"))
+    fit = fit.loc[sentence_roots(fit["text"].tolist())]
+    fold = fit["text"].map(lambda t: 1 + int(hash_fraction(t, salt="items-fold:") * (N_FOLDS - 1)))
+    parts = [
+        pd.DataFrame({"text": held["text"], "rating": np.nan, "label": held["label"], "split": "train", "fold": 0}),
+        pd.DataFrame({"text": fit["text"], "rating": np.nan, "label": fit["label"], "split": "train",
+                      "fold": fold.to_numpy(dtype=np.int64)}),
+    ]  # fmt: skip
+    return pd.concat(parts, ignore_index=True).assign(dataset="sst2")

@@ -1,9 +1,12 @@
 """`voc train item-tone`: fit the tone reader (`voc.nlp.tone`) on star-rated reviews and survey scores.
 
 Data: the train splits of the rated sets of `voc.eval.itemdata` (Amazon, hotels,
-Uber, NHS; stars or the FFT score as weak labels) and the airline tweets'
-train split, so that a tweet stored as a review still reads sensibly. Test
-splits are never read. Validation fold 0 of each set picks the epoch (the mean
+Uber, NHS; stars or the FFT score as weak labels), the airline tweets' train
+split, so that a tweet stored as a review still reads sensibly, and SST-2
+train's full sentences, so that an export of one-sentence reviews does too.
+SST-2 was labelled on a two-way scale, so its rows train the negative-vs-
+positive logits only (as in the sentence model's training). Test splits are
+never read. Validation fold 0 of each set picks the epoch (the mean
 macro-F1 over the rated sets); folds 1-4 are fitted.
 
 Each dataset has the same total weight and its classes are balanced inside it
@@ -48,7 +51,7 @@ class ToneOptions:
     head_lr: float = 5e-4
     batch_size: int = 32
     seed: int = 1
-    datasets: tuple[str, ...] = ("amazon", "hotels", "uber", "nhs", "airline")
+    datasets: tuple[str, ...] = ("amazon", "hotels", "uber", "nhs", "airline", "sst2")
     leave: str | None = None
     applies_to: tuple[str, ...] = ("review", "survey")
 
@@ -60,6 +63,11 @@ class _Set:
     y: np.ndarray  # item labels (index into LABELS)
     split: np.ndarray  # "train" | "test" per item
     fold: np.ndarray  # validation fold per item (-1 for test)
+    two_way: bool = False  # labelled negative/positive only: trains those two logits
+
+
+# Sets labelled on a negative/positive scale: "no neutral" there is not evidence against neutral.
+TWO_WAY = frozenset({"sst2"})
 
 
 def _window_states(model: Any, texts: Sequence[str], shared: int) -> tuple[list[np.ndarray], np.ndarray]:
@@ -97,7 +105,7 @@ def _load_sets(data_dir: Path, model: Any, opts: ToneOptions, cache_dir: Path | 
             cache_dir, "tone", key, lambda texts=texts: _window_states(model, texts, shared)
         )
         sets[name] = _Set(states, np.asarray(owner), df["label"].map(index).to_numpy(np.int64),
-                          df["split"].to_numpy(), df["fold"].to_numpy())  # fmt: skip
+                          df["split"].to_numpy(), df["fold"].to_numpy(), name in TWO_WAY)  # fmt: skip
         log.info("train: tone: %s: %d items, %d windows (%.0f s)", name, len(df), len(states),
                  time.perf_counter() - t0)  # fmt: skip
     return sets
@@ -105,11 +113,11 @@ def _load_sets(data_dir: Path, model: Any, opts: ToneOptions, cache_dir: Path | 
 
 def _training_rows(
     sets: dict[str, _Set], leave: str | None
-) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
-    """Windows of the fitted items (train split, folds 1-4), their labels and weights: every dataset the
-    same total weight, classes balanced inside it, an item's windows sharing its weight."""
+) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
+    """Windows of the fitted items (train split, folds 1-4), their labels, weights and two-way flags: every
+    dataset the same total weight, classes balanced inside it, an item's windows sharing its weight."""
     states: list[np.ndarray] = []
-    ys, ws = [], []
+    ys, ws, two = [], [], []
     for name, s in sets.items():
         if name == leave:
             continue
@@ -122,8 +130,9 @@ def _training_rows(
         states.extend(s.states[i] for i in sel)
         ys.append(y)
         ws.append(w / w.sum())
+        two.append(np.full(len(y), s.two_way))
     w = np.concatenate(ws)
-    return states, np.concatenate(ys), w / w.mean()
+    return states, np.concatenate(ys), w / w.mean(), np.concatenate(two)
 
 
 def _validation(sets: dict[str, _Set]) -> dict[str, tuple[list[np.ndarray], np.ndarray]]:
@@ -132,6 +141,14 @@ def _validation(sets: dict[str, _Set]) -> dict[str, tuple[list[np.ndarray], np.n
         sel = np.flatnonzero(((s.split == "train") & (s.fold == 0))[s.owner])
         out[name] = ([s.states[i] for i in sel], s.y[s.owner[sel]])
     return out
+
+
+def validation_line(best: dict[str, dict[str, float]]) -> str:
+    """The chosen epoch's validation figures in one line: macro-F1, or accuracy for two-way sets (no neutral)."""
+    return "validation fold 0: " + ", ".join(
+        f"{k} macro-F1 {v['macro_f1']:.3f}" if "macro_f1" in v else f"{k} accuracy {v['accuracy']:.3f}"
+        for k, v in best.items()
+    )
 
 
 def train_tone(
@@ -165,7 +182,7 @@ def train_tone(
     t0 = time.perf_counter()
     shared = n_layers - opts.layers
     sets = _load_sets(data_dir, model, opts, cache_dir)
-    states, y, w = _training_rows(sets, opts.leave)
+    states, y, w, two_way = _training_rows(sets, opts.leave)
     val = _validation(sets)
     scored = [n for n in RATED if n in sets and n != opts.leave]
     log.info("train: tone: %d windows to fit, leave out %s; validation on fold 0 of %s", len(y), opts.leave,
@@ -176,7 +193,7 @@ def train_tone(
     res = fit_top(
         top, states, y, w, epochs=opts.epochs, batch_size=opts.batch_size, lr=opts.lr, head_lr=opts.head_lr,
         weight_decay=0.01, seed=opts.seed, val=val,
-        select=lambda rep: float(np.mean([rep[n]["macro_f1"] for n in scored])),
+        select=lambda rep: float(np.mean([rep[n]["macro_f1"] for n in scored])), binary=two_way,
     )  # fmt: skip
     out_dir.mkdir(parents=True, exist_ok=True)
     src = Path(model.folder)
