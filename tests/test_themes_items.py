@@ -79,6 +79,33 @@ def test_fit_themes_with_items_joins_facets_and_leaves_boilerplate_unassigned() 
     assert adjusted_rand_score(issue[~boiler], ctx.labels[~boiler]) > 0.95
 
 
+def test_only_one_issue_items_join_facets_reviews_keep_their_aspects_apart() -> None:
+    # The same mentions, once as tickets (one issue each: facets join) and once as reviews, whose
+    # items cover several aspects: their co-occurrence joins nothing, boilerplate is still found.
+    from voc.themes.discover import linked_mentions
+
+    labels, codes, issue = _facet_items()
+    x = _embed(labels)
+    texts = [f"m{i}" for i in range(len(x))]
+    cfg = ThemesConfig(min_cluster_size=10)
+    boiler = labels == BOILERPLATE
+    assert linked_mentions(["ticket", "review", "survey"], cfg).tolist() == [True, False, False]
+
+    tickets = fit_themes(texts, x, cfg, groups=codes, linked=linked_mentions(["ticket"] * len(x), cfg))
+    assert tickets.n_themes == ISSUES
+    reviews = fit_themes(texts, x, cfg, groups=codes, linked=linked_mentions(["review"] * len(x), cfg))
+    assert reviews.n_themes == 2 * ISSUES  # every aspect its own theme
+    assert adjusted_rand_score(labels[~boiler], reviews.labels[~boiler]) > 0.95
+    assert (reviews.labels[boiler] == -1).all()
+    # A user who knows their reviews speak of one thing each can say so.
+    as_tickets = cfg.model_copy(update={"item_context_kinds": ["ticket", "review"]})
+    joined = fit_themes(
+        texts, x, as_tickets, groups=codes, linked=linked_mentions(["review"] * len(x), as_tickets)
+    )
+    assert np.array_equal(joined.labels, tickets.labels)
+    assert adjusted_rand_score(issue[~boiler], joined.labels[~boiler]) > 0.95
+
+
 def test_item_context_can_be_switched_off() -> None:
     labels, codes, _ = _facet_items()
     x = _embed(labels)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
@@ -80,6 +82,12 @@ class ThemesConfig(BaseModel):
         "this (Kolmogorov-Smirnov distance of their mentions' weeks, and significant), and cut a first-pass "
         "community whose parts differ so: an emerging issue stays apart from an old one it co-occurs with or "
         "is worded like, so it can be flagged new or rising (1 = off)",
+    )
+    item_context_kinds: list[Literal["ticket", "review", "survey"]] = Field(
+        default_factory=lambda: ["ticket"],
+        description="kinds of feedback whose items speak of one issue: only their mentions' co-occurrence in "
+        "items joins facets into one theme (`graph_item_weight`). A review or survey answer covers several "
+        "aspects, so by default its sentences are themed by what they say alone",
     )
     boilerplate_concentration: float = Field(
         default=0.2,

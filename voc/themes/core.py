@@ -23,7 +23,7 @@ from voc.clean.language import may_be_english
 from voc.config.themes import ThemesConfig
 from voc.themes.boilerplate import mention_kinds
 from voc.themes.describe import describe_themes
-from voc.themes.discover import fit_themes
+from voc.themes.discover import fit_themes, linked_mentions
 from voc.themes.frames import REGISTRY_COLUMNS, retire_empty
 from voc.themes.overrides import apply_overrides
 from voc.themes.registry import (
@@ -179,7 +179,10 @@ def fit_registry(
     groups = mentions["item_id"].to_numpy(dtype=object)[fit_idx]
     # Their dates keep an emerging issue from being merged into an old one it co-occurs with.
     times = mentions["created_at"].to_numpy()[fit_idx] if "created_at" in mentions else None
-    disc = fit_themes([texts[i] for i in fit_idx], emb[fit_idx], cfg, groups=groups, times=times)
+    linked = linked_mentions(mentions["kind"].to_numpy()[fit_idx], cfg) if "kind" in mentions else None
+    disc = fit_themes(
+        [texts[i] for i in fit_idx], emb[fit_idx], cfg, groups=groups, times=times, linked=linked
+    )
     if disc.n_boilerplate:
         log.info(
             "themes: %s mentions left unassigned as boilerplate (greetings, sign-offs next to any issue)",

@@ -17,7 +17,8 @@ modularity with resolution 2, so the number of themes comes out of the data
 
 When the mentions come from feedback items (`groups`: the item of each
 mention), the item is used as context, because the sentences of one ticket
-or review mostly speak of one issue. Embeddings alone cut an issue into its
+mostly speak of one issue (not those of a review or survey answer, which
+cover several aspects: `linked_mentions`, `themes.item_context_kinds`). Embeddings alone cut an issue into its
 facets: "shipping took three weeks", "tracking still says label created"
 and "give me a realistic delivery date" are far apart as sentences (on the
 demo, facets of one planted theme have centroid cosine 0.31 at the median,
@@ -67,8 +68,8 @@ from voc.themes.time_profiles import split_by_time, split_by_time_order, time_pr
 
 __all__ = [
     "Discovery", "GraphCommunities", "TopicModel", "boilerplate_communities", "build_topic_model",
-    "fit_themes", "item_graph", "knn_graph", "postprocess", "split_by_time", "split_by_time_order",
-    "time_profiles_differ", "week_counts_of",
+    "fit_themes", "item_graph", "knn_graph", "linked_mentions", "postprocess", "split_by_time",
+    "split_by_time_order", "time_profiles_differ", "week_counts_of",
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
@@ -213,6 +214,19 @@ def _days(times: Sequence[Any] | np.ndarray) -> np.ndarray:
     return np.where(np.isnan(days), np.nanmin(days) if (~np.isnan(days)).any() else 0.0, days)
 
 
+def linked_mentions(kinds: Sequence[Any] | np.ndarray, config: ThemesConfig) -> np.ndarray:
+    """Which mentions come from items of a kind that speaks of one issue (`themes.item_context_kinds`).
+
+    A ticket is one contact about one problem, so sentences that keep
+    turning up in the same tickets are facets of it. A review or a survey
+    answer covers several aspects ("the room was clean, the staff rude,
+    breakfast cold"; 27% of the NHS comments carry several of the human
+    topics), so its sentences' co-occurrence would join unrelated aspects.
+    """
+    wanted = {str(k) for k in config.item_context_kinds}
+    return np.array([str(k) in wanted for k in kinds], dtype=bool)
+
+
 def fit_themes(
     texts: Sequence[str],
     embeddings: np.ndarray,
@@ -220,6 +234,7 @@ def fit_themes(
     *,
     groups: Sequence[Any] | np.ndarray | None = None,
     times: Sequence[Any] | np.ndarray | None = None,
+    linked: Sequence[bool] | np.ndarray | None = None,
 ) -> Discovery:
     """Discover themes in mentions (texts with their L2-normalised embeddings).
 
@@ -228,6 +243,8 @@ def fit_themes(
     facets of one issue; see the module docstring. `times`, when given
     with `groups`, is the date of each mention (anything pandas reads as a
     datetime): facets are only joined when their weekly volume agrees.
+    `linked`, when given, marks the mentions whose item speaks of one issue
+    (`linked_mentions`: tickets by default); only those items join facets.
 
     The steps are BERTopic's (reduction, clustering) without its frame
     (`TopicModel`). Too few mentions for even one
@@ -252,6 +269,7 @@ def fit_themes(
     cluster = model.cluster
     if isinstance(cluster, GraphCommunities):
         cluster.groups = group_arr
+        cluster.linked = None if linked is None else np.asarray(linked, dtype=bool)
         cluster.times = days
     raw = model.fit(emb)
     boiler = np.asarray(getattr(cluster, "labels_", raw)) < 0 if group_arr is not None else np.zeros(n, bool)

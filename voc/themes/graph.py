@@ -144,6 +144,8 @@ class GraphCommunities:
         self.boilerplate_max_share = boilerplate_max_share
         self.time_split = time_split
         self.groups: np.ndarray | None = None
+        # Rows whose item speaks of one issue (a ticket): only their item links join facets; None = all.
+        self.linked: np.ndarray | None = None
         self.times: np.ndarray | None = None  # days since the epoch per row, or None
         self.n_boilerplate_: int = 0
 
@@ -282,8 +284,15 @@ class GraphCommunities:
                         bp = []
                     self.n_boilerplate_ = len(bp)
                 labels = np.where(keep, labels, -1)
-                if self.item_weight > 0:
-                    labels = self._merge_facets(knn, labels, codes)
+                linked = (
+                    np.ones(n, dtype=bool) if self.linked is None else np.asarray(self.linked, dtype=bool)
+                )
+                if self.item_weight > 0 and linked.any():
+                    # A review or survey answer praises or criticises several aspects in one item, so its
+                    # co-occurrence says nothing about sameness: its rows get items of their own here
+                    # (the boilerplate test above still reads their real items).
+                    alone = codes.max() + 1 + np.arange(n)
+                    labels = self._merge_facets(knn, labels, np.where(linked, codes, alone))
             self.labels_ = labels
         ids = sorted(set(self.labels_.tolist()) - {-1})
         self.centroids_ = (

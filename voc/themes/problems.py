@@ -40,7 +40,7 @@ from voc.clean.language import may_be_english
 from voc.nlp.complaints import COMPLAINT_LABEL
 from voc.themes.boilerplate import mention_kinds, opinion_share
 from voc.themes.cache import cached_embeddings
-from voc.themes.discover import fit_themes
+from voc.themes.discover import fit_themes, linked_mentions
 from voc.themes.labels import label_themes, reads_positive, vader
 from voc.themes.polar_labels import polar_labels
 from voc.themes.registry import (
@@ -67,7 +67,7 @@ def _now() -> datetime:
 
 
 def load_complaints(store: Any, *, only_new: bool = False) -> pd.DataFrame:
-    """Negative mentions (item_id, sent_idx, text, created_at, language, theme_id); `only_new`: those
+    """Negative mentions (item_id, sent_idx, text, created_at, language, kind, theme_id); `only_new`: those
     without a `problem_mentions` row yet."""
     new = (
         " AND NOT EXISTS (SELECT 1 FROM problem_mentions p WHERE p.item_id = s.item_id AND p.sent_idx = s.sent_idx)"
@@ -75,7 +75,7 @@ def load_complaints(store: Any, *, only_new: bool = False) -> pd.DataFrame:
         else ""
     )
     return store.query(
-        f"SELECT s.item_id, s.sent_idx, s.text, i.created_at, i.language, m.theme_id "
+        f"SELECT s.item_id, s.sent_idx, s.text, i.created_at, i.language, i.kind, m.theme_id "
         f"FROM {store.relation('sentences')} s JOIN {store.relation('sentence_sentiment')} ss "
         f"USING (item_id, sent_idx) JOIN items i ON i.id = s.item_id "
         f"LEFT JOIN {store.relation('mentions')} m USING (item_id, sent_idx) "
@@ -105,6 +105,7 @@ def fit_problems(
     *,
     groups: np.ndarray | None = None,
     times: np.ndarray | None = None,
+    linked: np.ndarray | None = None,
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Discover problems among the usable complaints and match them to the registry (pure).
 
@@ -121,6 +122,7 @@ def fit_problems(
         [texts[i] for i in fit_idx], emb[fit_idx], cfg,
         groups=groups[fit_idx] if groups is not None else None,
         times=times[fit_idx] if times is not None else None,
+        linked=linked[fit_idx] if linked is not None else None,
     )  # fmt: skip
     labels = np.full(len(texts), -1, dtype=int)
     labels[fit_idx] = disc.labels
@@ -326,7 +328,8 @@ def update_problems(
     if fit:
         times = frame["created_at"].to_numpy()
         problem_of, registry = fit_problems(texts, emb, usable, registry, config,
-                                            groups=frame["item_id"].to_numpy(dtype=object), times=times)  # fmt: skip
+                                            groups=frame["item_id"].to_numpy(dtype=object), times=times,
+                                            linked=linked_mentions(frame["kind"].to_numpy(), config.themes))  # fmt: skip
         registry = describe_problems(registry, texts, emb, problem_of,
                                      frame["theme_id"].fillna(UNASSIGNED).to_numpy(dtype=object), config,
                                      rename=config.themes.overrides.rename, aspect_texts=_aspect_texts(store),
