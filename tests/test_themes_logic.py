@@ -127,6 +127,9 @@ def test_labels_are_short_names_never_placeholders_stop_words_or_numbers() -> No
     assert "refund" in out[0].label.lower()
     assert any(w in out[1].label.lower() for w in ("parcel", "delivery"))
     assert clean_for_terms("call {{Phone}} or [PHONE] 555").split() == ["call", "or"]
+    # A transcriber's or redactor's notes are not the customer's words.
+    assert clean_for_terms("[Name Redacted] was kind, [word unreadable] crew").split() == ["was", "kind,", "crew"]
+    assert clean_for_terms("the [old] app").split() == ["the", "[old]", "app"]
 
 
 def test_theme_names_differ_even_when_candidates_collide() -> None:
@@ -134,6 +137,19 @@ def test_theme_names_differ_even_when_candidates_collide() -> None:
     emb = normalise(np.random.default_rng(0).standard_normal((40, 8)))
     out = label_themes(texts, np.repeat([0, 1], 20), emb, use_spacy=False)
     assert out[0].label != out[1].label
+
+
+def test_a_theme_without_words_is_named_by_its_commonest_answer() -> None:
+    # A survey's "what could we do better?" answered "Nothing": stop words only, no phrase to name it by.
+    texts = ["Nothing", "nothing.", "Nothing!", "None", "nothing at all", "No"] * 5
+    texts += ["the food was cold"] * 10 + ["cold food again"] * 10
+    emb = normalise(np.random.default_rng(0).standard_normal((len(texts), 8)))
+    out = label_themes(texts, np.repeat([0, 1], [30, 20]), emb, use_spacy=False)
+    assert out[0].label == '"Nothing"'
+    assert "food" in out[1].label.lower()
+    # No answer common enough: the theme keeps a plain name.
+    out = label_themes(["a", "b", "c", "d", "e", "f"] * 2, np.zeros(12, dtype=int), emb[:12], use_spacy=False)
+    assert out[0].label == "Theme 0"
 
 
 def test_embeddings_are_cached_per_text_and_model(mem_store) -> None:

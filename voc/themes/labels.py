@@ -23,7 +23,14 @@ import numpy as np
 from voc.themes.stopwords import stop_words as _stop_words
 
 # Template slots and redaction tags are not words of the customer.
-_PLACEHOLDER = re.compile(r"\{\{[^}]*\}\}|\[[A-Z_]+\]|<[A-Z_]+>")
+# Placeholders ("{{Order Number}}", "[EMAIL]") and a transcriber's or redactor's notes in brackets
+# ("[name redacted]", "[word unreadable]", "[inaudible]"; survey exports typed up from paper forms):
+# not the customer's words, so never a theme's name.
+_PLACEHOLDER = re.compile(
+    r"\{\{[^}]*\}\}|\[[A-Z_]+\]|<[A-Z_]+>"
+    r"|(?i:\[[^\]\n]{0,30}\b(?:redacted|removed|deleted|withheld|anonymi[sz]ed|unreadable|illegible|inaudible"
+    r"|unclear|sic)\b[^\]\n]{0,30}\])"
+)
 # Reference numbers such as "ACC-822627" or "NW12345": their letters are not words.
 _IDS = re.compile(r"\b[A-Za-z]{1,5}-?\d[\w-]*")
 _TOKEN = r"(?u)\b[a-zA-Z][a-zA-Z]+(?:'[a-z]+)?\b"
@@ -402,7 +409,7 @@ def label_themes(
                     order = np.argsort(-s2)
                     pending[k] = (t, [top[i] for i in order], s2[order])
     for t, cand, _ in pending:
-        out[t].label = _finish_label(cand, out[t].keywords, t)
+        out[t].label = _finish_label(cand, out[t].keywords) or _said_whole([texts[i] for i in idx_of[t]], t)
     return _dedupe_labels(out)
 
 
@@ -423,7 +430,8 @@ def _prefer_multiword(cand: list[str], scores: np.ndarray, docs: list[str]) -> t
     return [cand[i] for i in order], adj[order]
 
 
-def _finish_label(cand: list[str], keywords: list[str], theme: int) -> str:
+def _finish_label(cand: list[str], keywords: list[str]) -> str:
+    """A name from the candidate phrases or keywords; "" when there is no word to name it by."""
     for c in cand:
         if 2 <= len(c.split()) <= 5:
             return c.capitalize()
@@ -433,6 +441,23 @@ def _finish_label(cand: list[str], keywords: list[str], theme: int) -> str:
         return f"{uniq[0]} {uniq[1]}".capitalize()
     if uniq:
         return f"{uniq[0].capitalize()} mentions"
+    return ""
+
+
+# A theme without a single word to name it by is named by the answer most of it gives, if that is
+# this common and short: a survey's "Nothing", "None", "N/A" (what customers said, in their words).
+_WHOLE_ANSWER_SHARE = 0.2
+_WHOLE_ANSWER_WORDS = 5
+
+
+def _said_whole(texts: list[str], theme: int) -> str:
+    """The theme's commonest whole mention in quotes ('"Nothing"'), else 'Theme N'."""
+    said = Counter(" ".join(t.strip(" .!?,;:-").split()).lower() for t in texts)
+    said.pop("", None)
+    if said:
+        top, n = said.most_common(1)[0]
+        if n >= _WHOLE_ANSWER_SHARE * sum(said.values()) and len(top.split()) <= _WHOLE_ANSWER_WORDS:
+            return f'"{top.capitalize()}"'
     return f"Theme {theme}"
 
 
