@@ -111,6 +111,20 @@ def test_a_negated_hedge_never_names_a_problem() -> None:
     assert "ambulance" in names[1].label.lower()
 
 
+def test_a_pointer_at_the_issue_never_names_a_problem() -> None:
+    from voc.themes.labels import label_themes
+
+    # "X is not the issue, Y is": the writer points at the complaint; "Not the issue" names nothing.
+    texts = ["the delay is not the issue, nobody told us anything", "weather is not the issue, no updates were",
+             "not the issue that we waited, no one at the desk told us", "the wait was not the issue",
+             "no updates from anyone at the desk", "nobody told us anything for hours"]  # fmt: skip
+    other = ["bag lost in Denver", "lost my bag again", "my bag is lost"]
+    labels = np.array([0] * len(texts) + [1] * len(other))
+    emb = np.zeros((len(labels), 4), dtype=np.float32)
+    names = label_themes(texts + other, labels, emb, n_quotes=0, use_spacy=False, negations=True)
+    assert "issue" not in names[0].label.lower()
+
+
 def test_a_complaint_name_keeps_a_negation_three_words_away_and_is_never_praise() -> None:
     from voc.themes.labels import label_themes
 

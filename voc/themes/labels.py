@@ -110,6 +110,10 @@ def spell_negations(text: str) -> str:
 # sent this survey", "don't get me wrong"), not what is wrong: "Not think" names nothing to fix.
 STANCE_VERBS = frozenset({"think", "know", "believe", "feel", "want", "mean", "say", "judge", "understand",
                           "sure", "remember", "wish", "expect", "get", "like", "need", "bother", "idea"})  # fmt: skip
+# Nouns that point at "the issue" without saying it: "not the issue", "no problem", "not the point" are how
+# a writer sets up the real complaint ("the delay is not the issue, the lack of updates is").
+META_NOUNS = frozenset({"issue", "issues", "problem", "problems", "point", "matter", "case", "thing", "things",
+                        "reason", "question", "concern"})  # fmt: skip
 
 
 def _good_phrase(phrase: str, stop: frozenset[str], negations: bool = False) -> bool:
@@ -120,11 +124,13 @@ def _good_phrase(phrase: str, stop: frozenset[str], negations: bool = False) -> 
         negations
         and words[0] in NEGATORS
         and (
-            all(w in STANCE_VERBS or w in stop for w in words[1:])
+            all(w in STANCE_VERBS or w in META_NOUNS or w in stop for w in words[1:])
             or (len(words) > 1 and words[1] in STANCE_VERBS)
         )
     ):
-        return False  # "not think", "not think it applies": a hedge opens the phrase, whatever follows
+        return (
+            False  # "not think", "not the issue": a hedge or a pointer opens the phrase, nothing wrong named
+        )
     if len(set(words)) < len(words):
         return False
     return not all(w in stop for w in words)

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from voc.themes.labels import (
+    META_NOUNS,
     STANCE_VERBS,
     ThemeText,
     _stop_words,
@@ -53,7 +54,7 @@ def _good(phrase: str, stop: frozenset[str]) -> bool:
         return False
     if words[0] in stop and words[0] not in NEGATORS:
         return False
-    if words[0] in NEGATORS and all(w in STANCE_VERBS or w in stop for w in words[1:]):
+    if words[0] in NEGATORS and all(w in STANCE_VERBS or w in META_NOUNS or w in stop for w in words[1:]):
         return False  # "not think": the writer's hedge, not what is wrong (see labels.STANCE_VERBS)
     return any(w not in stop and w not in NEGATORS for w in words)
 
