@@ -83,6 +83,18 @@ def test_redaction_placeholders_are_never_cut_and_blank_lines_end_sentences() ->
     ]
     assert [s.text for s in got[2]] == ["Email [EMAIL] or ring [PHONE].", "Thanks!"]
     assert len(got[3]) == 1
+
+
+def test_a_transcribers_bracketed_note_is_never_cut() -> None:
+    texts = ["The driver was late [word unreadable] before going to hospital. Staff were kind.",
+             "[Name Redacted] was good at pretending to listen"]  # fmt: skip
+    got = list(split_texts(texts, clauses=False))
+    assert [s.text for s in got[0]] == [
+        "The driver was late [word unreadable] before going to hospital.",
+        "Staff were kind.",
+    ]
+    assert [s.text for s in got[1]] == [texts[1]]
+    _check_offsets(texts[0], got[0])
     for text, spans in zip(texts, got, strict=True):
         assert all(text[s.start : s.end] == s.text for s in spans)  # offsets index the original text
 

@@ -45,7 +45,9 @@ _MIN_PIECE_WORDS = 4
 _MAX_PIECE_WORDS = 40
 _SOFT_BREAK = re.compile(r"[,;:]\s+|\s+[-–—]\s+")
 _WORDS = re.compile(r"\S+")
-_PLACEHOLDER = re.compile(r"\[(?:EMAIL|PHONE|CARD|IBAN|IP|NAME|URL)\]")
+# Short bracketed notes: redaction placeholders ("[PHONE]") and a transcriber's or redactor's notes
+# ("[word unreadable]", "[Name Redacted]"; survey answers typed up from paper forms).
+_PLACEHOLDER = re.compile(r"\[[^\[\]\n]{1,40}\]")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 
 
@@ -154,10 +156,12 @@ def contrast_pairs(spans: Sequence[Span]) -> list[int]:
 
 
 def _mask_placeholders(text: str) -> str:
-    """Redaction placeholders ("[PHONE]") as one plain word of the same length, so offsets hold.
+    """Short bracketed notes ("[PHONE]", "[word unreadable]") as one plain word of the same length, so
+    offsets hold.
 
     spaCy reads "[PHONE]" as bracket, word, bracket and its sentence
-    recogniser then cuts inside it ("Call me on [" | "PHONE] pls.").
+    recogniser then cuts inside it ("Call me on [" | "PHONE] pls."; "late [" |
+    "word unreadable] before going to hospital.").
     """
     return _PLACEHOLDER.sub(lambda m: "x" * len(m.group()), text)
 
