@@ -128,7 +128,11 @@ def test_labels_are_short_names_never_placeholders_stop_words_or_numbers() -> No
     assert any(w in out[1].label.lower() for w in ("parcel", "delivery"))
     assert clean_for_terms("call {{Phone}} or [PHONE] 555").split() == ["call", "or"]
     # A transcriber's or redactor's notes are not the customer's words.
-    assert clean_for_terms("[Name Redacted] was kind, [word unreadable] crew").split() == ["was", "kind,", "crew"]
+    assert clean_for_terms("[Name Redacted] was kind, [word unreadable] crew").split() == [
+        "was",
+        "kind,",
+        "crew",
+    ]
     assert clean_for_terms("the [old] app").split() == ["the", "[old]", "app"]
 
 
