@@ -111,6 +111,27 @@ def test_a_negated_hedge_never_names_a_problem() -> None:
     assert "ambulance" in names[1].label.lower()
 
 
+def test_a_negated_verb_keeps_the_helper_customers_put_before_it() -> None:
+    from voc.themes.labels import label_themes, with_auxiliary
+
+    # "Not work" is how the namer counts "doesn't work"; a product team reads "Does not work".
+    texts = ["Stopped after a week, doesn't work", "it does not work anymore", "Doesn't work with my tv",
+             "the remote doesn't work", "does not work at all", "did not work out of the box"]  # fmt: skip
+    other = ["the battery is dead", "battery died fast", "battery dead in a day"]
+    labels = np.array([0] * len(texts) + [1] * len(other))
+    emb = np.zeros((len(labels), 4), dtype=np.float32)
+    names = label_themes(texts + other, labels, emb, n_quotes=0, use_spacy=False, negations=True)
+    assert names[0].label == "Does not work"
+    assert with_auxiliary(
+        "Not connect", ["cannot connect to wifi", "can not connect", "will not connect"]
+    ) == ("Cannot connect")
+    # No helper verb most of the time, or one that is not do/can/will: the name stays as it is.
+    assert (
+        with_auxiliary("Not worth price", ["is not worth the price", "not worth price"]) == "Not worth price"
+    )
+    assert with_auxiliary("Rooms not large", ["rooms not large"]) == "Rooms not large"
+
+
 def test_a_pointer_at_the_issue_never_names_a_problem() -> None:
     from voc.themes.labels import label_themes
 

@@ -416,7 +416,45 @@ def label_themes(
                     pending[k] = (t, [top[i] for i in order], s2[order])
     for t, cand, _ in pending:
         out[t].label = _finish_label(cand, out[t].keywords) or _said_whole([texts[i] for i in idx_of[t]], t)
+        if negations:
+            out[t].label = with_auxiliary(out[t].label, [clean[i] for i in docs_by_theme[t]])
     return _dedupe_labels(out)
+
+
+# A complaint's name that opens with a negated verb ("Not work", "Not connect") reads as a problem once it
+# has the helper verb customers put before it: "Does not work", "Cannot connect", "Will not charge".
+_AUXILIARIES = {"do": "Does", "does": "Does", "did": "Did", "can": "Cannot", "could": "Could not",
+                "will": "Will not", "would": "Will not"}  # fmt: skip
+# The helper must precede the negation in this share of the mentions that say the phrase.
+_AUXILIARY_SHARE = 0.5
+
+
+def with_auxiliary(label: str, docs: Sequence[str]) -> str:
+    """'Not work' as 'Does not work' when most mentions saying "not work" put "does"/"do"/"did" before it
+    ('Cannot connect' for "can", 'Will not charge' for "will"/"would"); any other label as it is.
+
+    `docs` are the mentions as the namer counts them: lower case, negations spelled out ("doesn't" ->
+    "does not", `spell_negations`).
+    """
+    words = label.split()
+    if len(words) < 2 or words[0].lower() != "not":
+        return label
+    rest = " ".join(words[1:]).lower()
+    before = Counter(
+        m.group(1) or "can"
+        for d in docs
+        for m in re.finditer(rf"\b(?:(\w+) not|cannot) {re.escape(rest)}\b", d)
+    )
+    said = sum(before.values())
+    if not said:
+        return label
+    aux, n = before.most_common(1)[0]
+    if aux not in _AUXILIARIES or n < _AUXILIARY_SHARE * said:
+        return label
+    lead = _AUXILIARIES[aux]
+    if lead == "Does":
+        lead = "Did not" if aux == "did" else "Does not"
+    return f"{lead} {rest}"
 
 
 def _said(pattern: re.Pattern[str], doc: str) -> str:
