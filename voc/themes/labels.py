@@ -423,15 +423,14 @@ def label_themes(
 
 # A complaint's name that opens with a negated verb ("Not work", "Not connect") reads as a problem once it
 # has the helper verb customers put before it: "Does not work", "Cannot connect", "Will not charge".
-_AUXILIARIES = {"do": "Does", "does": "Does", "did": "Did", "can": "Cannot", "could": "Could not",
-                "will": "Will not", "would": "Will not"}  # fmt: skip
+_AUXILIARIES = frozenset({"do", "does", "did", "can", "could", "will", "would"})
 # The helper must precede the negation in this share of the mentions that say the phrase.
 _AUXILIARY_SHARE = 0.5
 
 
 def with_auxiliary(label: str, docs: Sequence[str]) -> str:
-    """'Not work' as 'Does not work' when most mentions saying "not work" put "does"/"do"/"did" before it
-    ('Cannot connect' for "can", 'Will not charge' for "will"/"would"); any other label as it is.
+    """'Not work' as 'Does not work' when most mentions saying "not work" put "does" before it (the helper
+    they use most: do, does, did, can -> 'Cannot', could, will, would); any other label as it is.
 
     `docs` are the mentions as the namer counts them: lower case, negations spelled out ("doesn't" ->
     "does not", `spell_negations`).
@@ -451,10 +450,7 @@ def with_auxiliary(label: str, docs: Sequence[str]) -> str:
     aux, n = before.most_common(1)[0]
     if aux not in _AUXILIARIES or n < _AUXILIARY_SHARE * said:
         return label
-    lead = _AUXILIARIES[aux]
-    if lead == "Does":
-        lead = "Did not" if aux == "did" else "Does not"
-    return f"{lead} {rest}"
+    return f"{'Cannot' if aux == 'can' else aux.capitalize() + ' not'} {rest}"
 
 
 def _said(pattern: re.Pattern[str], doc: str) -> str:
