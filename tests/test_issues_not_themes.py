@@ -112,7 +112,8 @@ def test_a_negated_hedge_never_names_a_problem() -> None:
 
 
 def test_a_negated_verb_keeps_the_helper_customers_put_before_it() -> None:
-    from voc.themes.labels import label_themes, with_auxiliary
+    from voc.themes.labels import label_themes
+    from voc.themes.negations import with_auxiliary
 
     # "Not work" is how the namer counts "doesn't work"; a product team reads "Does not work".
     texts = ["Stopped after a week, doesn't work", "it does not work anymore", "Doesn't work with my tv",

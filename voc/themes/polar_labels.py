@@ -24,15 +24,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from voc.themes.labels import (
-    META_NOUNS,
-    STANCE_VERBS,
-    ThemeText,
-    _stop_words,
-    class_tfidf,
-    clean_for_terms,
-    spell_negations,
-)
+from voc.themes.labels import ThemeText, _stop_words, class_tfidf, clean_for_terms
+from voc.themes.negations import META_NOUNS, STANCE_VERBS, spell_negations
 
 NEGATORS = frozenset({"not", "no", "never", "nothing", "nobody", "none", "cannot", "cant", "dont", "didnt",
                       "doesnt", "wont", "isnt", "wasnt", "arent", "werent", "couldnt", "wouldnt", "without"})  # fmt: skip

@@ -280,7 +280,8 @@ def states_problem(label: str) -> bool:
     negative, or an adjective said of the noun after it ("Bathrooms small", "Room not ready", "No
     wireless internet", "Dead bugs"; not "Internet access", "Hot tub", "Prime day", where the adjective
     is part of the thing's name). By spaCy's tagger; False without spaCy."""
-    from voc.themes.labels import NEGATORS, _chunker
+    from voc.themes.labels import _chunker
+    from voc.themes.negations import NEGATORS
 
     nlp = _chunker()
     if nlp is None:
