@@ -41,12 +41,14 @@ import pandas as pd
 
 from voc.errors import InputError
 from voc.eval.shared_data import require_data
-from voc.train.data import hash_fraction
+from voc.train.data import AIRLINE_FILE, SST2_TRAIN, hash_fraction
 
 TEST_FRACTION = 0.25
 N_FOLDS = 5
 RATED = ("amazon", "hotels", "uber", "nhs")
-DATASETS = (*RATED, "airline", "sst2")
+# Sets with labels of their own (not ratings), read from the sentence model's training files.
+LABELLED_FILES = {"airline": AIRLINE_FILE, "sst2": SST2_TRAIN}
+DATASETS = (*RATED, *LABELLED_FILES)
 NHS_NON_ANSWERS = frozenset({"did not answer", ""})
 
 
@@ -139,18 +141,15 @@ def split_rated(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _require_known(name: str) -> None:
-    if name not in SPECS and name not in ("airline", "sst2"):
+    if name not in SPECS and name not in LABELLED_FILES:
         raise InputError(f"unknown dataset {name!r}; choose one of {list(DATASETS)}", code="E277")
 
 
 def check_files(data_dir: Path, names: Sequence[str]) -> None:
     """Fail early, before any model loads, when a dataset's file is missing (E270 names it)."""
-    from voc.train.data import AIRLINE_FILE, SST2_TRAIN
-
-    files = {"airline": AIRLINE_FILE, "sst2": SST2_TRAIN}
     for name in names:
         _require_known(name)
-        require_data(data_dir / (files[name] if name in files else SPECS[name].path))
+        require_data(data_dir / (LABELLED_FILES[name] if name in LABELLED_FILES else SPECS[name].path))
 
 
 def load_rated(data_dir: Path, name: str, *, view: str = "score") -> pd.DataFrame:
@@ -189,7 +188,7 @@ def load_sst2_sentences(data_dir: Path) -> pd.DataFrame:
     (`split_sst_by_sentence`); keeping only full sentences makes the rows lone
     review sentences, which is what a review export holds.
     """
-    from voc.train.data import SST2_TRAIN, load_sst2, sentence_roots, split_sst_by_sentence
+    from voc.train.data import load_sst2, sentence_roots, split_sst_by_sentence
 
     require_data(data_dir / SST2_TRAIN)
     fit, held = split_sst_by_sentence(load_sst2(data_dir, "train"))

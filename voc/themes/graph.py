@@ -284,15 +284,13 @@ class GraphCommunities:
                         bp = []
                     self.n_boilerplate_ = len(bp)
                 labels = np.where(keep, labels, -1)
-                linked = (
-                    np.ones(n, dtype=bool) if self.linked is None else np.asarray(self.linked, dtype=bool)
-                )
-                if self.item_weight > 0 and linked.any():
+                if self.item_weight > 0 and (self.linked is None or self.linked.any()):
                     # A review or survey answer praises or criticises several aspects in one item, so its
                     # co-occurrence says nothing about sameness: its rows get items of their own here
                     # (the boilerplate test above still reads their real items).
-                    alone = codes.max() + 1 + np.arange(n)
-                    labels = self._merge_facets(knn, labels, np.where(linked, codes, alone))
+                    if self.linked is not None:
+                        codes = np.where(self.linked, codes, codes.max() + 1 + np.arange(n))
+                    labels = self._merge_facets(knn, labels, codes)
             self.labels_ = labels
         ids = sorted(set(self.labels_.tolist()) - {-1})
         self.centroids_ = (

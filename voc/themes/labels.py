@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from voc.themes.negations import META_NOUNS, NEGATORS, STANCE_VERBS, spell_negations, with_auxiliary
+from voc.themes.negations import NEGATORS, STANCE_VERBS, names_nothing, spell_negations, with_auxiliary
 from voc.themes.stopwords import stop_words as _stop_words
 
 # Template slots and redaction tags are not words of the customer.
@@ -97,17 +97,10 @@ def _good_phrase(phrase: str, stop: frozenset[str], negations: bool = False) -> 
     words = phrase.split()
     if not words or words[-1] in stop or (words[0] in stop and not (negations and words[0] in NEGATORS)):
         return False
-    if (
-        negations
-        and words[0] in NEGATORS
-        and (
-            all(w in STANCE_VERBS or w in META_NOUNS or w in stop for w in words[1:])
-            or (len(words) > 1 and words[1] in STANCE_VERBS)
-        )
-    ):
-        return (
-            False  # "not think", "not the issue": a hedge or a pointer opens the phrase, nothing wrong named
-        )
+    # "not think", "not the issue", and a hedge opening a longer phrase ("not think it applies").
+    hedged = len(words) > 1 and words[0] in NEGATORS and words[1] in STANCE_VERBS
+    if negations and (hedged or names_nothing(words, stop)):
+        return False
     if len(set(words)) < len(words):
         return False
     return not all(w in stop for w in words)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 # A complaint's name keeps its negation: "not clean", "no hot water" (see `spell_negations`).
 NEGATORS = frozenset({"not", "no", "never", "nothing", "nobody", "none", "cannot", "without"})
@@ -32,6 +32,16 @@ STANCE_VERBS = frozenset({"think", "know", "believe", "feel", "want", "mean", "s
 # a writer sets up the real complaint ("the delay is not the issue, the lack of updates is").
 META_NOUNS = frozenset({"issue", "issues", "problem", "problems", "point", "matter", "case", "thing", "things",
                         "reason", "question", "concern"})  # fmt: skip
+
+
+def names_nothing(words: Sequence[str], stop: Collection[str], negators: Collection[str] = NEGATORS) -> bool:
+    """A negation followed only by hedges, pointers at the issue or stop words: "not think", "not the
+    issue", "no problem". Such a phrase names nothing that is wrong."""
+    return (
+        bool(words)
+        and words[0] in negators
+        and all(w in STANCE_VERBS or w in META_NOUNS or w in stop for w in words[1:])
+    )
 
 
 # A complaint's name that opens with a negated verb ("Not work", "Not connect") reads as a problem once it

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from voc.themes.labels import ThemeText, _stop_words, class_tfidf, clean_for_terms
-from voc.themes.negations import META_NOUNS, STANCE_VERBS, spell_negations
+from voc.themes.negations import names_nothing, spell_negations
 
 NEGATORS = frozenset({"not", "no", "never", "nothing", "nobody", "none", "cannot", "cant", "dont", "didnt",
                       "doesnt", "wont", "isnt", "wasnt", "arent", "werent", "couldnt", "wouldnt", "without"})  # fmt: skip
@@ -47,8 +47,8 @@ def _good(phrase: str, stop: frozenset[str]) -> bool:
         return False
     if words[0] in stop and words[0] not in NEGATORS:
         return False
-    if words[0] in NEGATORS and all(w in STANCE_VERBS or w in META_NOUNS or w in stop for w in words[1:]):
-        return False  # "not think": the writer's hedge, not what is wrong (see labels.STANCE_VERBS)
+    if names_nothing(words, stop, NEGATORS):
+        return False  # "not think", "not the issue": the writer's hedge or pointer, not what is wrong
     return any(w not in stop and w not in NEGATORS for w in words)
 
 
